@@ -1,0 +1,362 @@
+"""Settings: one typed, validated object with every setting of the original system.
+
+Names and defaults are those of the original ``.env``; Sherwood's additions
+follow. Precedence, lowest first: defaults < values saved in the database <
+environment variables of the same names < command-line flags. Every layer
+speaks in strings (``{"RSI_PERIOD": "14"}``); :func:`resolve_settings` parses,
+validates and names the setting in every message. Credentials are never
+settings: ``ROBINHOOD_USERNAME`` / ``ROBINHOOD_PASSWORD`` are refused here.
+Nothing is read at import time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from app.core.errors import SettingsError
+from app.core.models import AccountType, Interval, normalize_symbol
+from app.core.money import to_decimal
+
+CREDENTIAL_NAMES = frozenset({"ROBINHOOD_USERNAME", "ROBINHOOD_PASSWORD", "ROBINHOOD_MFA_CODE"})
+
+
+class Mode(StrEnum):
+    PAPER = "paper"
+    LIVE = "live"
+
+
+class DayTradePolicy(StrEnum):
+    CLASSIC = "classic"  # 3 day trades in 5 sessions under $25,000, margin accounts
+    INFORMATIONAL = "informational"  # count and show, never block
+    OFF = "off"
+
+
+class StrategyName(StrEnum):
+    RSI = "rsi"
+    MACD = "macd"
+
+
+class Confirm(StrEnum):
+    AUTO = "auto"  # on in live mode, off in paper mode
+    ON = "on"
+    OFF = "off"
+
+
+class Theme(StrEnum):
+    DARK = "dark"
+    LIGHT = "light"
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _setting(default: Any, doc: str, group: str) -> Any:
+    return field(default=default, metadata={"doc": doc, "group": group})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting; attribute names are the lower-case environment names."""
+
+    # --- the original system ---
+    symbol: str = _setting("TQQQ", "Symbol the bot trades and the chart opens on", "Trading")
+    max_investment: Decimal = _setting(Decimal("20.00"), "Most dollars one entry may spend", "Risk")
+    profit_target_pct: Decimal = _setting(
+        Decimal("1.0"), "Exit when the position is up this many percent", "Risk"
+    )
+    stop_loss_pct: Decimal = _setting(
+        Decimal("-0.5"), "Exit when the position is down this many percent (negative)", "Risk"
+    )
+    max_position_value: Decimal = _setting(
+        Decimal("100.00"), "Most dollars held in one symbol", "Risk"
+    )
+    max_daily_loss: Decimal = _setting(
+        Decimal("50.00"), "Loss today (realized + unrealized) that stops new entries", "Risk"
+    )
+    check_interval_seconds: int = _setting(
+        300, "How often the live feed polls Robinhood for bars, in seconds", "Market data"
+    )
+    rsi_period: int = _setting(14, "RSI period in bars", "Strategy")
+    rsi_oversold: float = _setting(30.0, "RSI at or below this is oversold (BUY)", "Strategy")
+    rsi_overbought: float = _setting(70.0, "RSI at or above this is overbought (SELL)", "Strategy")
+    macd_fast: int = _setting(12, "MACD fast EMA period", "Strategy")
+    macd_slow: int = _setting(26, "MACD slow EMA period", "Strategy")
+    macd_signal: int = _setting(9, "MACD signal EMA period", "Strategy")
+    pdt_tracking_days: int = _setting(5, "Day-trade window in trading sessions", "Day trades")
+    max_day_trades: int = _setting(3, "Most day trades in the window", "Day trades")
+    log_level: str = _setting("INFO", "Log level", "General")
+    # --- Sherwood's additions ---
+    mode: Mode = _setting(Mode.PAPER, "paper (simulated market) or live (Robinhood)", "General")
+    strategy: StrategyName = _setting(StrategyName.RSI, "Strategy the bot runs", "Strategy")
+    bar_interval: Interval = _setting(Interval.M1, "Bar interval the bot trades on", "Strategy")
+    bot_enabled: bool = _setting(False, "Start the bot when the app starts", "Strategy")
+    day_trade_policy: DayTradePolicy = _setting(
+        DayTradePolicy.CLASSIC, "classic (block), informational (warn) or off", "Day trades"
+    )
+    account_type: AccountType = _setting(
+        AccountType.MARGIN, "Paper account type: margin or cash", "Paper trading"
+    )
+    paper_starting_cash: Decimal = _setting(
+        Decimal("1000.00"), "Cash a new paper account starts with", "Paper trading"
+    )
+    paper_slippage_bps: Decimal = _setting(
+        Decimal("0"), "Paper fills this many basis points worse than the quote", "Paper trading"
+    )
+    paper_latency_ms: int = _setting(
+        50, "Simulated broker latency in milliseconds", "Paper trading"
+    )
+    paper_partial_fills: bool = _setting(
+        False, "Paper orders larger than the quoted size fill in parts", "Paper trading"
+    )
+    sim_seed: int = _setting(42, "Seed of the simulated market", "Simulated market")
+    sim_speed: float = _setting(1.0, "Simulated clock speed (1 = real time)", "Simulated market")
+    sim_start_price: Decimal = _setting(
+        Decimal("50.00"), "Starting price of the simulated market", "Simulated market"
+    )
+    sim_follow_nyse_sessions: bool = _setting(
+        False,
+        "Simulated market trades only in NYSE sessions (else around the clock)",
+        "Simulated market",
+    )
+    quote_stale_seconds: float = _setting(
+        30.0, "A quote older than this is stale: nothing trades on it", "Market data"
+    )
+    confirm_orders: Confirm = _setting(
+        Confirm.AUTO, "Ask before sending an order (auto: live only)", "General"
+    )
+    theme: Theme = _setting(Theme.DARK, "Colour theme", "General")
+
+    @property
+    def confirm_before_sending(self) -> bool:
+        if self.confirm_orders is Confirm.AUTO:
+            return self.mode is Mode.LIVE
+        return self.confirm_orders is Confirm.ON
+
+    def replace(self, **changes: Any) -> Settings:
+        """A validated copy with ``changes`` (typed values) applied."""
+        updated = dataclasses.replace(self, **changes)
+        problems = validate(updated)
+        if problems:
+            raise SettingsError(problems)
+        return updated
+
+    def as_strings(self) -> dict[str, str]:
+        """Every setting as ``{ENV_NAME: text}``, the form saved in the database."""
+        return {env_name(f.name): format_value(getattr(self, f.name)) for f in fields(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    """What a settings form needs to know about one setting."""
+
+    name: str  # attribute name
+    env: str  # environment / database name
+    type: Any
+    default: Any
+    doc: str
+    group: str
+
+    @property
+    def choices(self) -> tuple[str, ...] | None:
+        if isinstance(self.type, type) and issubclass(self.type, StrEnum):
+            return tuple(member.value for member in self.type)
+        if self.name == "log_level":
+            return LOG_LEVELS
+        return None
+
+
+def env_name(attribute: str) -> str:
+    return attribute.upper()
+
+
+def _resolved_type(name: str) -> Any:
+    return _TYPES[name]
+
+
+_TYPES: dict[str, Any] = {
+    "symbol": str, "max_investment": Decimal, "profit_target_pct": Decimal,
+    "stop_loss_pct": Decimal, "max_position_value": Decimal, "max_daily_loss": Decimal,
+    "check_interval_seconds": int, "rsi_period": int, "rsi_oversold": float,
+    "rsi_overbought": float, "macd_fast": int, "macd_slow": int, "macd_signal": int,
+    "pdt_tracking_days": int, "max_day_trades": int, "log_level": str, "mode": Mode,
+    "strategy": StrategyName, "bar_interval": Interval, "bot_enabled": bool,
+    "day_trade_policy": DayTradePolicy, "account_type": AccountType,
+    "paper_starting_cash": Decimal, "paper_slippage_bps": Decimal, "paper_latency_ms": int,
+    "paper_partial_fills": bool, "sim_seed": int, "sim_speed": float,
+    "sim_start_price": Decimal, "sim_follow_nyse_sessions": bool,
+    "quote_stale_seconds": float, "confirm_orders": Confirm, "theme": Theme,
+}  # fmt: skip
+
+
+def setting_specs() -> list[SettingSpec]:
+    return [
+        SettingSpec(
+            f.name, env_name(f.name), _resolved_type(f.name), f.default,
+            f.metadata["doc"], f.metadata["group"],
+        )
+        for f in fields(Settings)
+    ]  # fmt: skip
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, StrEnum):
+        return value.value
+    return str(value)
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError(f"must be true or false, got {text!r}")
+
+
+def _parse_int(text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError(f"must be a whole number, got {text!r}") from None
+
+
+def _parse_float(text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ValueError(f"must be a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def _parse_enum(kind: type[StrEnum]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return kind(text.strip().lower())
+        except ValueError:
+            options = ", ".join(m.value for m in kind)
+            raise ValueError(f"must be one of {options}, got {text!r}") from None
+
+    return parse
+
+
+def _parser(kind: Any) -> Callable[[str], Any]:
+    if kind is bool:
+        return _parse_bool
+    if kind is int:
+        return _parse_int
+    if kind is float:
+        return _parse_float
+    if kind is Decimal:
+        return lambda text: to_decimal(text.strip(), "value")
+    if isinstance(kind, type) and issubclass(kind, StrEnum):
+        return _parse_enum(kind)
+    return lambda text: text.strip()
+
+
+def parse_value(name: str, text: str) -> Any:
+    """Parse the text of setting ``name`` (attribute name); ValueError says what is wrong."""
+    value = _parser(_resolved_type(name))(text)
+    if name == "symbol":
+        value = normalize_symbol(value)
+    if name == "log_level":
+        value = value.upper()
+        if value not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}, got {text!r}")
+    return value
+
+
+def validate(s: Settings) -> dict[str, str]:
+    """Cross-field and range checks; returns ``{ENV_NAME: message}`` (empty when valid)."""
+    problems: dict[str, str] = {}
+
+    def need(ok: bool, name: str, message: str) -> None:
+        if not ok and name not in problems:
+            problems[name] = message
+
+    for money in ("max_investment", "max_position_value", "max_daily_loss",
+                  "paper_starting_cash", "sim_start_price"):  # fmt: skip
+        need(getattr(s, money) > 0, env_name(money), "must be a positive dollar amount")
+    need(s.max_investment >= 1, "MAX_INVESTMENT", "must be at least $1.00 (Robinhood's minimum)")
+    need(
+        s.max_investment <= s.max_position_value,
+        "MAX_INVESTMENT",
+        "must not exceed MAX_POSITION_VALUE",
+    )
+    need(s.profit_target_pct > 0, "PROFIT_TARGET_PCT", "must be positive (e.g. 1.0 for +1 %)")
+    need(s.stop_loss_pct < 0, "STOP_LOSS_PCT", "must be negative (e.g. -0.5 for -0.5 %)")
+    need(s.stop_loss_pct > -100, "STOP_LOSS_PCT", "must be above -100 %")
+    need(s.check_interval_seconds >= 1, "CHECK_INTERVAL_SECONDS", "must be at least 1 second")
+    need(2 <= s.rsi_period <= 500, "RSI_PERIOD", "must be between 2 and 500 bars")
+    need(0 < s.rsi_oversold < 100, "RSI_OVERSOLD", "must be between 0 and 100")
+    need(0 < s.rsi_overbought < 100, "RSI_OVERBOUGHT", "must be between 0 and 100")
+    need(
+        s.rsi_oversold < s.rsi_overbought,
+        "RSI_OVERSOLD",
+        f"oversold ({s.rsi_oversold:g}) must be below overbought ({s.rsi_overbought:g})",
+    )
+    for period in ("macd_fast", "macd_slow", "macd_signal"):
+        need(1 <= getattr(s, period) <= 500, env_name(period), "must be between 1 and 500 bars")
+    need(
+        s.macd_fast < s.macd_slow,
+        "MACD_FAST",
+        f"fast ({s.macd_fast}) must be below slow ({s.macd_slow})",
+    )
+    need(1 <= s.pdt_tracking_days <= 30, "PDT_TRACKING_DAYS", "must be between 1 and 30 sessions")
+    need(0 <= s.max_day_trades <= 100, "MAX_DAY_TRADES", "must be between 0 and 100")
+    need(s.paper_slippage_bps >= 0, "PAPER_SLIPPAGE_BPS", "must not be negative")
+    need(s.paper_latency_ms >= 0, "PAPER_LATENCY_MS", "must not be negative")
+    need(0 < s.sim_speed <= 100_000, "SIM_SPEED", "must be between 0 and 100000")
+    need(s.quote_stale_seconds > 0, "QUOTE_STALE_SECONDS", "must be positive")
+    return problems
+
+
+def resolve_settings(
+    saved: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    cli: Mapping[str, str] | None = None,
+) -> Settings:
+    """Layer defaults < saved < environment < command line, parse and validate.
+
+    Unknown names in ``saved`` and ``environ`` are ignored (the environment
+    holds far more than our settings); unknown names from the command line and
+    credential names anywhere are errors.
+    """
+    known = {env_name(f.name): f.name for f in fields(Settings)}
+    problems: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for layer_name, layer in (("saved", saved), ("environment", environ), ("command line", cli)):
+        for key, text in (layer or {}).items():
+            upper = key.upper()
+            if upper in CREDENTIAL_NAMES:
+                if layer_name != "environment":
+                    problems[upper] = "credentials are never settings; log in from the app"
+                continue
+            if upper not in known:
+                if layer_name == "command line":
+                    problems[upper] = "is not a setting"
+                continue
+            try:
+                values[known[upper]] = parse_value(known[upper], str(text))
+                problems.pop(upper, None)
+            except ValueError as exc:
+                problems[upper] = f"{exc} (from {layer_name})"
+    if problems:
+        raise SettingsError(problems)
+    settings = Settings(**values)
+    problems = validate(settings)
+    if problems:
+        raise SettingsError(problems)
+    return settings
