@@ -1,0 +1,1 @@
+"""Brokers: the contract (``base``), the paper broker, and Robinhood."""

@@ -1,0 +1,1 @@
+"""Persistence: the SQLite database (Peewee), its tables, migrations and repositories."""
