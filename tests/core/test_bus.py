@@ -1,0 +1,88 @@
+"""The event bus: ordered delivery, base-class subscriptions, isolation of failing handlers."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+import pytest
+
+from app.core.bus import EventBus
+from app.core.clock import SimulatedClock
+from app.core.events import ErrorOccurred, Event, PriceUpdated, ServiceStarted
+from app.core.models import Quote
+
+
+def _price(clock: SimulatedClock, last: str = "50.00") -> PriceUpdated:
+    q = Quote("TQQQ", Decimal("49.99"), Decimal("50.01"), Decimal(last), Decimal(100),
+              Decimal(100), clock.now())  # fmt: skip
+    return PriceUpdated(time=clock.now(), quote=q)
+
+
+async def test_handlers_run_in_subscription_order_sync_and_async(
+    bus: EventBus, clock: SimulatedClock
+) -> None:
+    seen: list[str] = []
+
+    async def second(_: PriceUpdated) -> None:
+        seen.append("async")
+
+    bus.subscribe(PriceUpdated, lambda e: seen.append("sync-1"))
+    bus.subscribe(PriceUpdated, second)
+    bus.subscribe(PriceUpdated, lambda e: seen.append("sync-3"))
+    await bus.publish(_price(clock))
+    assert seen == ["sync-1", "async", "sync-3"]
+
+
+async def test_a_raising_handler_is_logged_and_does_not_stop_the_others(
+    bus: EventBus, clock: SimulatedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[str] = []
+    errors: list[ErrorOccurred] = []
+
+    def broken(_: PriceUpdated) -> None:
+        raise RuntimeError("boom")
+
+    bus.subscribe(ErrorOccurred, errors.append)
+    bus.subscribe(PriceUpdated, broken)
+    bus.subscribe(PriceUpdated, lambda e: seen.append("after"))
+    with caplog.at_level(logging.ERROR):
+        await bus.publish(_price(clock))
+        await bus.flush()
+    assert seen == ["after"]
+    assert "boom" in caplog.text
+    assert len(errors) == 1 and "RuntimeError: boom" in errors[0].message
+
+
+async def test_subscribing_to_a_base_class_receives_every_event(
+    bus: EventBus, clock: SimulatedClock
+) -> None:
+    seen: list[type] = []
+    bus.subscribe(Event, lambda e: seen.append(type(e)))
+    await bus.publish(_price(clock))
+    await bus.publish(ServiceStarted(time=clock.now(), service="risk"))
+    assert seen == [PriceUpdated, ServiceStarted]
+
+
+async def test_unsubscribe_stops_delivery(bus: EventBus, clock: SimulatedClock) -> None:
+    seen: list[PriceUpdated] = []
+    subscription = bus.subscribe(PriceUpdated, seen.append)
+    await bus.publish(_price(clock))
+    subscription.cancel()
+    await bus.publish(_price(clock))
+    assert len(seen) == 1
+
+
+async def test_publish_nowait_keeps_order(bus: EventBus, clock: SimulatedClock) -> None:
+    seen: list[str] = []
+    bus.subscribe(PriceUpdated, lambda e: seen.append(str(e.quote.last)))
+    for last in ("1", "2", "3"):
+        bus.publish_nowait(_price(clock, last))
+    await bus.flush()
+    assert seen == ["1", "2", "3"]
+
+
+def test_events_are_frozen(clock: SimulatedClock) -> None:
+    event = ServiceStarted(time=clock.now(), service="x")
+    with pytest.raises(AttributeError):
+        event.service = "y"  # type: ignore[misc]

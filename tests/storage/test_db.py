@@ -1,0 +1,93 @@
+"""The database: WAL mode, migrations, unique keys, exact decimals, per-mode files."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import peewee
+import pytest
+
+from app.storage.db import SCHEMA_VERSION, current_version, database_path, open_database
+from app.storage.settings_store import load_saved_settings, save_settings
+from app.storage.tables import BarRow, FillRow, OrderRow
+
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+
+
+def _order(client_id: str) -> dict[str, object]:
+    return dict(
+        client_order_id=client_id, symbol="TQQQ", side="buy", order_type="market",
+        quantity=Decimal("0.123456"), time_in_force="gfd", source="manual", status="new",
+        created_at=NOW,
+    )  # fmt: skip
+
+
+def test_wal_mode_and_schema_version(db: peewee.SqliteDatabase) -> None:
+    assert db.execute_sql("pragma journal_mode").fetchone()[0] == "wal"
+    assert current_version(db) == SCHEMA_VERSION
+
+
+def test_client_order_id_is_unique(db: peewee.SqliteDatabase) -> None:
+    OrderRow.create(**_order("abc"))
+    with pytest.raises(peewee.IntegrityError):
+        OrderRow.create(**_order("abc"))
+
+
+def test_execution_id_is_unique(db: peewee.SqliteDatabase) -> None:
+    row = dict(client_order_id="abc", symbol="TQQQ", side="buy", quantity=Decimal(1),
+               price=Decimal("50.01"), time=NOW, trade_date="2026-11-24")  # fmt: skip
+    FillRow.create(execution_id="e1", **row)
+    with pytest.raises(peewee.IntegrityError):
+        FillRow.create(execution_id="e1", **row)
+
+
+def test_bar_key_is_unique(db: peewee.SqliteDatabase) -> None:
+    bar = dict(symbol="TQQQ", interval="1m", start=NOW, open=Decimal(1), high=Decimal(2),
+               low=Decimal("0.5"), close=Decimal("1.5"), volume=10)  # fmt: skip
+    BarRow.create(**bar)
+    with pytest.raises(peewee.IntegrityError):
+        BarRow.create(**bar)
+
+
+def test_decimals_and_times_round_trip_exactly(db: peewee.SqliteDatabase) -> None:
+    OrderRow.create(**_order("x"))
+    row = OrderRow.get(OrderRow.client_order_id == "x")
+    assert row.quantity == Decimal("0.123456")
+    assert row.created_at == NOW and row.created_at.tzinfo is not None
+
+
+def test_naive_datetimes_are_refused(db: peewee.SqliteDatabase) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        OrderRow.create(**{**_order("y"), "created_at": datetime(2026, 1, 1)})
+
+
+def test_an_order_and_its_fill_are_written_atomically(db: peewee.SqliteDatabase) -> None:
+    with pytest.raises(RuntimeError), db.atomic():
+        OrderRow.create(**_order("z"))
+        raise RuntimeError("crash between the two writes")
+    assert not OrderRow.select().where(OrderRow.client_order_id == "z").exists()
+
+
+def test_reopening_keeps_data_and_does_not_migrate_twice(db_path: Path) -> None:
+    first = open_database(db_path)
+    OrderRow.create(**_order("keep"))
+    first.close()
+    second = open_database(db_path)
+    assert OrderRow.get(OrderRow.client_order_id == "keep").symbol == "TQQQ"
+    assert current_version(second) == SCHEMA_VERSION
+    second.close()
+
+
+def test_paper_and_live_never_share_a_file(tmp_path: Path) -> None:
+    assert database_path(tmp_path, "paper") != database_path(tmp_path, "live")
+    with pytest.raises(ValueError):
+        database_path(tmp_path, "demo")
+
+
+def test_saved_settings_refuse_credentials(db: peewee.SqliteDatabase) -> None:
+    save_settings({"RSI_PERIOD": "21"})
+    assert load_saved_settings() == {"RSI_PERIOD": "21"}
+    with pytest.raises(ValueError, match="credentials"):
+        save_settings({"ROBINHOOD_PASSWORD": "x"})
