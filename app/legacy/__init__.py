@@ -1,0 +1,1 @@
+"""Bridges from the original monolithic bots: the importer of their ``transactions.json``."""
