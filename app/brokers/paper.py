@@ -1,0 +1,389 @@
+"""PaperBroker: a simulated broker that behaves like Robinhood on Sherwood's own quotes.
+
+It follows the :class:`~app.brokers.base.Broker` contract exactly. It listens to
+:class:`~app.core.events.PriceUpdated` for prices; market orders fill at the
+ask/bid plus slippage after a simulated latency on the injected clock; limit
+orders rest until a quote crosses; partial fills are optional. Orders are
+refused outside the sessions Robinhood allows them in. All state lives in the
+paper database (see :mod:`app.brokers.paper_store`) and survives a restart.
+
+``submit`` returns the acknowledged (ACCEPTED) order; the listener then
+receives every later change (fills, cancel, expiry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Coroutine
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from app.brokers import paper_store as store
+from app.brokers.base import Broker, BrokerOrder, BrokerPosition, OrderListener
+from app.brokers.paper_pricing import fill_quantity, limit_fill_price, market_fill_price
+from app.brokers.paper_rules import check_session, order_quantity, session_allows
+from app.calendar import NEW_YORK, Session, settlement_date, trade_date
+from app.config import Settings
+from app.core.bus import EventBus, Subscription
+from app.core.clock import Clock
+from app.core.errors import (
+    CancelRejected,
+    DuplicateOrder,
+    InsufficientFunds,
+    OrderNotFound,
+    OrderRejected,
+)
+from app.core.events import PriceUpdated
+from app.core.models import (
+    Account,
+    AccountType,
+    Fill,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Quote,
+    Side,
+    TimeInForce,
+)
+from app.core.money import ZERO, round_money
+from app.storage.tables import PaperAccountRow, PaperOrderRow, PaperPositionRow
+
+log = logging.getLogger(__name__)
+
+
+class PaperBroker(Broker):
+    """A Robinhood-like broker on simulated (or replayed) quotes; see the module docstring."""
+
+    name = "paper"
+
+    def __init__(
+        self,
+        bus: EventBus,
+        clock: Clock,
+        settings: Settings,
+        session_at: Callable[[datetime], Session],
+    ) -> None:
+        self._bus = bus
+        self._clock = clock
+        self._settings = settings
+        self._session_at = session_at
+        self._listener: OrderListener | None = None
+        self._subscription: Subscription | None = None
+        self._quotes: dict[str, Quote] = {}
+        self._account_row: PaperAccountRow | None = None
+        self._positions: dict[str, PaperPositionRow] = {}
+        self._open: dict[str, PaperOrderRow] = {}
+        self._live: set[str] = set()  # open orders past their simulated latency
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._equity_mark: tuple[date, Decimal] | None = None  # (trade date, equity)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def set_listener(self, listener: OrderListener) -> None:
+        self._listener = listener
+
+    async def connect(self) -> None:
+        self._load()
+        if self._subscription is None:
+            self._subscription = self._bus.subscribe(PriceUpdated, self._on_price)
+        await self._expire_due()
+
+    async def close(self) -> None:
+        if self._subscription is not None:
+            self._subscription.cancel()
+            self._subscription = None
+        await self._cancel_tasks()
+        if self._equity_mark is not None:
+            store.save_equity_close(*self._equity_mark, self._clock.now())
+
+    async def reset(self, starting_cash: Decimal) -> None:
+        """Wipe every order, fill, position and cash entry; start again with ``starting_cash``."""
+        await self._cancel_tasks()
+        store.wipe()
+        self._account_row = None
+        self._equity_mark = None
+        self._load(starting_cash)
+        log.info("paper account reset to $%s", starting_cash)
+
+    def _load(self, starting_cash: Decimal | None = None) -> PaperAccountRow:
+        if self._account_row is None:
+            cash = self._settings.paper_starting_cash if starting_cash is None else starting_cash
+            self._account_row = store.load_or_create_account(
+                cash, self._settings.account_type, self._clock.now()
+            )
+            self._positions = store.position_rows()
+            self._open = {row.client_order_id: row for row in store.open_order_rows()}
+            self._live = set(self._open)
+        return self._account_row
+
+    async def _cancel_tasks(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ------------------------------------------------------------------ orders
+
+    async def submit(self, client_order_id: str, request: OrderRequest) -> BrokerOrder:
+        self._load()
+        if client_order_id in self._open or store.order_row(client_order_id) is not None:
+            raise DuplicateOrder(f"an order with client id {client_order_id} already exists")
+        now = self._clock.now()
+        broker_id = f"paper-{uuid.uuid4()}"
+        try:
+            quantity = self._validate(request, now)
+        except OrderRejected as exc:
+            store.create_order(
+                client_order_id, broker_id, request, request.quantity,
+                OrderStatus.REJECTED, exc.reason, now,
+            )  # fmt: skip
+            log.info("paper order %s rejected: %s", client_order_id, exc.reason)
+            raise
+        row = store.create_order(
+            client_order_id, broker_id, request, quantity, OrderStatus.ACCEPTED, "", now
+        )
+        self._open[client_order_id] = row
+        self._spawn(self._activate(client_order_id))
+        return store.to_broker_order(row)
+
+    async def cancel(self, client_order_id: str) -> BrokerOrder:
+        row = self._open.get(client_order_id)
+        if row is None:
+            done = store.order_row(client_order_id)
+            if done is None:
+                raise OrderNotFound(f"no paper order with client id {client_order_id}")
+            raise CancelRejected(f"the order is already {done.status}; it cannot be cancelled")
+        await self._finish(row, OrderStatus.CANCELLED, "cancelled at your request")
+        return store.to_broker_order(row)
+
+    async def get_order(self, client_order_id: str) -> BrokerOrder | None:
+        row = self._open.get(client_order_id) or store.order_row(client_order_id)
+        return None if row is None else store.to_broker_order(row)
+
+    async def open_orders(self) -> list[BrokerOrder]:
+        self._load()
+        return [store.to_broker_order(row) for row in self._open.values()]
+
+    async def positions(self) -> list[BrokerPosition]:
+        self._load()
+        return [
+            BrokerPosition(row.symbol, row.quantity, row.average_cost)
+            for row in self._positions.values()
+        ]
+
+    async def fills_since(self, since: datetime) -> list[Fill]:
+        return store.fills_since(since)
+
+    async def account(self) -> Account:
+        account = self._load()
+        now = self._clock.now()
+        account_type = AccountType(account.account_type)
+        cash: Decimal = account.cash
+        unsettled = ZERO
+        if account_type is AccountType.CASH:
+            unsettled = store.unsettled_cash(now.astimezone(NEW_YORK).date())
+        equity = self._mark_equity(now)
+        previous = store.previous_equity_close(trade_date(now))
+        return Account(
+            account_type=account_type,
+            cash=cash,
+            settled_cash=cash - unsettled,
+            unsettled_cash=unsettled,
+            buying_power=self._buying_power(),
+            equity=equity,
+            equity_previous_close=equity if previous is None else previous,
+        )
+
+    # ------------------------------------------------------------------ validation
+
+    def _validate(self, request: OrderRequest, now: datetime) -> Decimal:
+        """Check session, price, funds and holdings; return the order's quantity in shares."""
+        check_session(request, self._session_at(now))
+        quote = self._fresh_quote(request.symbol, now)
+        if request.order_type is OrderType.MARKET and quote is None:
+            raise OrderRejected(f"no quote for {request.symbol}")
+        quantity = order_quantity(request, quote)
+        if request.side is Side.BUY:
+            price = self._estimate_price(request.side, request.limit_price, quote)
+            cost = round_money(quantity * price)
+            available = self._buying_power()
+            if cost > available:
+                raise InsufficientFunds(cost, available)
+        else:
+            sellable = self._sellable(request.symbol)
+            if quantity > sellable:
+                raise OrderRejected(
+                    f"cannot sell {quantity} {request.symbol}: "
+                    f"only {sellable} shares are available to sell"
+                )
+        return quantity
+
+    def _estimate_price(self, side: Side, limit: Decimal | None, quote: Quote | None) -> Decimal:
+        if limit is not None:
+            return limit
+        if quote is None:
+            return ZERO
+        return market_fill_price(side, quote, self._settings.paper_slippage_bps)
+
+    def _buying_power(self) -> Decimal:
+        """Cash (settled or not: Robinhood lets you buy with unsettled funds) minus open buys."""
+        account = self._load()
+        reserved = ZERO
+        for row in self._open.values():
+            if row.side == Side.BUY.value:
+                remaining = row.quantity - row.filled_quantity
+                quote = self._quotes.get(row.symbol)
+                reserved += round_money(
+                    remaining * self._estimate_price(Side.BUY, row.limit_price, quote)
+                )
+        return max(ZERO, account.cash - reserved)
+
+    def _sellable(self, symbol: str) -> Decimal:
+        position = self._positions.get(symbol)
+        held = position.quantity if position is not None else ZERO
+        pending = sum(
+            (
+                row.quantity - row.filled_quantity
+                for row in self._open.values()
+                if row.symbol == symbol and row.side == Side.SELL.value
+            ),
+            ZERO,
+        )
+        return held - pending
+
+    def _fresh_quote(self, symbol: str, now: datetime) -> Quote | None:
+        quote = self._quotes.get(symbol)
+        if quote is None or quote.stale:
+            return None
+        if (now - quote.time).total_seconds() > self._settings.quote_stale_seconds:
+            return None
+        return quote
+
+    # ------------------------------------------------------------------ matching
+
+    async def _activate(self, client_order_id: str) -> None:
+        await self._clock.sleep(self._settings.paper_latency_ms / 1000)
+        if client_order_id not in self._open:
+            return
+        self._live.add(client_order_id)
+        await self._expire_due()
+        row = self._open.get(client_order_id)
+        if row is None:
+            return
+        quote = self._fresh_quote(row.symbol, self._clock.now())
+        if quote is not None:
+            await self._try_fill(row, quote)
+
+    async def _on_price(self, event: PriceUpdated) -> None:
+        quote = event.quote
+        self._quotes[quote.symbol] = quote
+        if self._account_row is None:
+            return
+        now = self._clock.now()
+        self._mark_equity(now)
+        await self._expire_due()
+        if self._fresh_quote(quote.symbol, now) is None:
+            return
+        for client_order_id in list(self._open):
+            row = self._open.get(client_order_id)
+            if row is not None and row.symbol == quote.symbol and client_order_id in self._live:
+                await self._try_fill(row, quote)
+
+    async def _try_fill(self, row: PaperOrderRow, quote: Quote) -> None:
+        now = self._clock.now()
+        if not session_allows(bool(row.extended_hours), self._session_at(now)):
+            return
+        side = Side(row.side)
+        bps = self._settings.paper_slippage_bps
+        if row.order_type == OrderType.LIMIT.value:
+            price = limit_fill_price(side, quote, row.limit_price, bps)
+            if price is None:
+                return
+        else:
+            price = market_fill_price(side, quote, bps)
+        remaining: Decimal = row.quantity - row.filled_quantity
+        whole = row.quantity == row.quantity.to_integral_value()
+        quantity = fill_quantity(side, remaining, quote, self._settings.paper_partial_fills, whole)
+        if side is Side.SELL:
+            position = self._positions.get(row.symbol)
+            quantity = min(quantity, position.quantity if position is not None else ZERO)
+        if quantity <= 0:
+            return
+        fill = Fill(
+            execution_id=str(uuid.uuid4()),
+            client_order_id=row.client_order_id,
+            symbol=row.symbol,
+            side=side,
+            quantity=quantity,
+            price=price,
+            time=now,
+        )
+        account = self._load()
+        settles_on = None
+        if side is Side.SELL and account.account_type == AccountType.CASH.value:
+            settles_on = settlement_date(trade_date(now))
+        position = store.record_fill(
+            account, row, self._positions.get(row.symbol), fill, settles_on
+        )
+        if position is None:
+            self._positions.pop(row.symbol, None)
+        else:
+            self._positions[row.symbol] = position
+        if OrderStatus(row.status).is_terminal:
+            self._forget(row.client_order_id)
+        log.info("paper fill %s %s %s @ %s", side.value, quantity, row.symbol, price)
+        await self._notify(row, (fill,))
+
+    async def _expire_due(self) -> None:
+        """Expire good-for-day orders whose session is over."""
+        session = self._session_at(self._clock.now())
+        for row in list(self._open.values()):
+            is_day_order = row.time_in_force == TimeInForce.GFD.value
+            if is_day_order and not session_allows(bool(row.extended_hours), session):
+                await self._finish(row, OrderStatus.EXPIRED, "good for day: the session ended")
+
+    async def _finish(self, row: PaperOrderRow, status: OrderStatus, reason: str) -> None:
+        self._forget(row.client_order_id)
+        store.set_status(row, status, reason, self._clock.now())
+        await self._notify(row, ())
+
+    def _forget(self, client_order_id: str) -> None:
+        self._open.pop(client_order_id, None)
+        self._live.discard(client_order_id)
+
+    async def _notify(self, row: PaperOrderRow, fills: tuple[Fill, ...]) -> None:
+        if self._listener is None:
+            return
+        try:
+            await self._listener(store.to_broker_order(row), fills)
+        except Exception:  # the listener's failure must not break the matching loop
+            log.exception("order listener failed on %s", row.client_order_id)
+
+    # ------------------------------------------------------------------ equity
+
+    def _mark_equity(self, now: datetime) -> Decimal:
+        """Current equity; when the trade date changes, store the previous day's close equity."""
+        account = self._load()
+        value = ZERO
+        for position in self._positions.values():
+            quote = self._quotes.get(position.symbol)
+            price = quote.bid if quote is not None else position.average_cost
+            value += position.quantity * price
+        equity = round_money(account.cash + value)
+        day = trade_date(now)
+        if self._equity_mark is not None and self._equity_mark[0] != day:
+            store.save_equity_close(self._equity_mark[0], self._equity_mark[1], now)
+        self._equity_mark = (day, equity)
+        return equity

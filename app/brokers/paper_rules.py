@@ -1,0 +1,66 @@
+"""Robinhood's order rules as the paper broker applies them (pure functions, no state).
+
+Regular hours accept every order; pre-market and after hours accept only
+extended-hours limit orders of whole shares; a closed market accepts nothing.
+Market orders are good for day. Dollar orders need at least $1 and are
+converted to shares at the ask (buys) or bid (sells), or at the limit price.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from app.brokers.paper_pricing import shares_for_dollars, touch_price
+from app.calendar import Session
+from app.core.errors import OrderRejected
+from app.core.models import OrderRequest, OrderType, Quote, TimeInForce
+
+MIN_NOTIONAL = Decimal("1.00")
+CLOSED_MESSAGE = (
+    "market closed: orders are accepted in the regular session (9:30-16:00 ET), and "
+    "extended-hours limit orders of whole shares also in pre-market (7:00-9:30 ET) "
+    "and after hours (16:00-20:00 ET)"
+)
+
+
+def check_session(request: OrderRequest, session: Session) -> None:
+    """Raise OrderRejected when ``session`` does not accept ``request``."""
+    if session is Session.CLOSED:
+        raise OrderRejected(CLOSED_MESSAGE)
+    if session is not Session.REGULAR and not (
+        request.extended_hours
+        and request.order_type is OrderType.LIMIT
+        and not request.is_fractional
+    ):
+        raise OrderRejected(
+            f"{session.value}-market session: outside regular hours (9:30-16:00 ET) only "
+            "extended-hours limit orders of whole shares are accepted"
+        )
+    if request.order_type is OrderType.MARKET and request.time_in_force is TimeInForce.GTC:
+        raise OrderRejected("market orders must be good for day (gfd), not gtc")
+
+
+def session_allows(extended_hours: bool, session: Session) -> bool:
+    """Whether an order (regular or extended-hours) may trade in ``session``."""
+    if session is Session.REGULAR:
+        return True
+    return session is not Session.CLOSED and extended_hours
+
+
+def order_quantity(request: OrderRequest, quote: Quote | None) -> Decimal:
+    """Shares of the order: its quantity, or its dollar amount converted at the touch/limit."""
+    if request.quantity is not None:
+        return request.quantity
+    assert request.notional is not None  # OrderRequest guarantees one of the two
+    if request.notional < MIN_NOTIONAL:
+        raise OrderRejected(f"dollar orders must be at least ${MIN_NOTIONAL}")
+    if request.limit_price is not None:
+        price = request.limit_price
+    elif quote is not None:
+        price = touch_price(request.side, quote)
+    else:
+        raise OrderRejected(f"no quote for {request.symbol}")
+    quantity = shares_for_dollars(request.notional, price)
+    if quantity <= 0:
+        raise OrderRejected(f"${request.notional} buys no shares of {request.symbol}")
+    return quantity

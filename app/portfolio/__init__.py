@@ -1,0 +1,1 @@
+"""Portfolio helpers: average-cost ledger math, read models (views) and persistence."""

@@ -1,0 +1,209 @@
+"""PortfolioService: positions, transactions and P&L built from fills (average-cost method).
+
+The ExecutionService journals each fill (FillRow) and calls :meth:`apply_fill`;
+a fill is applied exactly once (TransactionRow.execution_id is unique), in one
+database transaction with its position change. Positions are mirrored in
+memory so :meth:`get_position` is cheap; views and P&L are computed from the
+latest quote at call time, so they are always fresh.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from app.calendar import trade_date
+from app.core.bus import EventBus
+from app.core.clock import Clock
+from app.core.events import PositionChanged, PositionClosed, PositionOpened, TradeCompleted
+from app.core.models import Account, Fill, Position
+from app.core.money import ZERO
+from app.portfolio import ledger, store
+from app.portfolio.views import (
+    PnL,
+    PortfolioSummary,
+    PositionView,
+    TransactionView,
+    position_view,
+    totals,
+)
+from app.services.base import Service
+from app.services.ports import QuoteSource
+
+
+class _Day:
+    """What happened on one New York trade date (cached; rebuilt from the DB per date)."""
+
+    def __init__(self, day: date, rows: list[TransactionView]) -> None:
+        self.day = day
+        self.trades = len(rows)
+        self.realized: dict[str, Decimal] = {}
+        for row in rows:
+            self.add(row.symbol, row.realized_pnl)
+
+    def add(self, symbol: str, realized: Decimal | None) -> None:
+        if realized is not None:
+            self.realized[symbol] = self.realized.get(symbol, ZERO) + realized
+
+
+class PortfolioService(Service):
+    """Positions and P&L from fills; see the module docstring."""
+
+    name = "portfolio"
+
+    def __init__(self, bus: EventBus, clock: Clock, quotes: QuoteSource) -> None:
+        super().__init__(bus, clock)
+        self._quotes = quotes
+        self._positions: dict[str, Position] = {}
+        self._realized_total = ZERO
+        self._transaction_count = 0
+        self._day: _Day | None = None
+        self._loaded = False
+
+    async def on_start(self) -> None:
+        self._load()
+
+    def _load(self) -> None:
+        self._positions = store.load_positions()
+        self._realized_total, self._transaction_count = store.realized_total()
+        self._day = None
+        self._loaded = True
+
+    def _ensure_loaded(self) -> None:
+        if not self._loaded:
+            self._load()
+
+    # ------------------------------------------------------------------ fills
+
+    async def apply_fill(self, fill: Fill) -> bool:
+        """Fold ``fill`` into the portfolio; False (and nothing changes) if it was applied before.
+
+        Raises ValueError if the fill sells more than is held.
+        """
+        self._ensure_loaded()
+        if store.is_booked(fill.execution_id):
+            store.mark_applied(fill.execution_id)
+            return False
+        entry = ledger.apply(self._positions.get(fill.symbol), fill)
+        store.book(fill, entry, self.clock.now())
+        if entry.after is None:
+            self._positions.pop(fill.symbol, None)
+        else:
+            self._positions[fill.symbol] = entry.after
+        self._transaction_count += 1
+        if entry.realized_pnl is not None:
+            self._realized_total += entry.realized_pnl
+        if self._day is not None and self._day.day == trade_date(fill.time):
+            self._day.trades += 1
+            self._day.add(fill.symbol, entry.realized_pnl)
+        await self._publish(fill, entry)
+        return True
+
+    async def _publish(self, fill: Fill, entry: ledger.LedgerEntry) -> None:
+        now = self.clock.now()
+        if entry.after is None:
+            before = entry.before
+            lifetime = (before.realized_pnl if before is not None else ZERO) + (
+                entry.realized_pnl or ZERO
+            )
+            await self.bus.publish(
+                PositionClosed(time=now, symbol=fill.symbol, realized_pnl=lifetime)
+            )
+        elif entry.before is None:
+            await self.bus.publish(PositionOpened(time=now, position=entry.after))
+        else:
+            await self.bus.publish(PositionChanged(time=now, position=entry.after))
+        await self.bus.publish(TradeCompleted(time=now, fill=fill, realized_pnl=entry.realized_pnl))
+
+    async def apply_unapplied_fills(self) -> int:
+        """Apply journaled fills not yet applied, oldest first; returns how many were applied."""
+        applied = 0
+        for fill in store.unapplied_fills():
+            try:
+                if await self.apply_fill(fill):
+                    applied += 1
+            except ValueError:
+                self.log.exception("journaled fill %s cannot be applied", fill.execution_id)
+        if applied:
+            self.log.info("applied %d journaled fill(s) after a restart", applied)
+        return applied
+
+    # ------------------------------------------------------------------ positions
+
+    def get_position(self, symbol: str) -> Position | None:
+        self._ensure_loaded()
+        return self._positions.get(symbol)
+
+    def open_positions(self) -> list[Position]:
+        self._ensure_loaded()
+        return sorted(self._positions.values(), key=lambda p: p.symbol)
+
+    def position_view(self, symbol: str) -> PositionView | None:
+        position = self.get_position(symbol)
+        if position is None:
+            return None
+        return position_view(
+            position, self._quotes.latest_quote(symbol), self._today().realized.get(symbol, ZERO)
+        )
+
+    def positions(self) -> list[PositionView]:
+        today = self._today()
+        return [
+            position_view(
+                p, self._quotes.latest_quote(p.symbol), today.realized.get(p.symbol, ZERO)
+            )
+            for p in self.open_positions()
+        ]
+
+    # ------------------------------------------------------------------ history and P&L
+
+    def transactions(self, limit: int = 50, symbol: str | None = None) -> list[TransactionView]:
+        """Newest first."""
+        return store.transactions(limit, symbol)
+
+    def _today(self) -> _Day:
+        day = trade_date(self.clock.now())
+        if self._day is None or self._day.day != day:
+            self._day = _Day(day, store.transactions_on(day))
+        return self._day
+
+    def realized_pnl_today(self) -> Decimal:
+        """Realized P&L of sells on today's New York trade date."""
+        return sum(self._today().realized.values(), ZERO)
+
+    def pnl(self) -> PnL:
+        self._ensure_loaded()
+        return totals(self.positions(), self._realized_total, self.realized_pnl_today())
+
+    def summary(self, account: Account | None = None) -> PortfolioSummary:
+        views = self.positions()
+        pnl = totals(views, self._realized_total, self.realized_pnl_today())
+        return PortfolioSummary(
+            positions=views,
+            pnl=pnl,
+            open_positions=len(views),
+            transactions=self._transaction_count,
+            trades_today=self._today().trades,
+            cash=account.cash if account is not None else None,
+            equity=account.equity if account is not None else None,
+            buying_power=account.buying_power if account is not None else None,
+        )
+
+    # ------------------------------------------------------------------ equity curve
+
+    async def snapshot_equity(self, account: Account) -> None:
+        pnl = self.pnl()
+        store.save_snapshot(
+            self.clock.now(), account.equity, account.cash, pnl.total_value, pnl.realized,
+            pnl.unrealized,
+        )  # fmt: skip
+
+    def equity_curve(self, limit: int = 1000) -> list[tuple[datetime, Decimal]]:
+        """The latest ``limit`` equity snapshots, oldest first."""
+        return store.equity_curve(limit)
+
+    async def reset(self) -> None:
+        """Wipe positions, transactions and the equity curve (with the paper account reset)."""
+        store.wipe()
+        self._load()
+        self.log.info("portfolio reset")
