@@ -1,0 +1,1 @@
+"""Compliance helpers: day-trade counting, the settlement ledger, stored day trades, status."""

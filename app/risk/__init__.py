@@ -1,0 +1,1 @@
+"""Risk helpers: result types, limit checks, exit checks and the trading state."""

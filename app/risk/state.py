@@ -1,0 +1,57 @@
+"""The trading state (ACTIVE / REDUCING / HALTED), persisted in StateRow so it survives restarts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from app.core.models import TradingState
+from app.storage.tables import StateRow
+
+STATE_KEY = "trading_state"
+CAUSE_DAILY_LOSS = "max_daily_loss"
+CAUSE_USER = "user"
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """The state, why, and (for a daily-loss REDUCING) the trade date it applies to."""
+
+    state: TradingState = TradingState.ACTIVE
+    reason: str = ""
+    cause: str = CAUSE_USER
+    trade_date: date | None = None
+
+
+def load_state() -> StoredState:
+    """The saved state, or ACTIVE when none (or an unreadable one) is saved."""
+    row = StateRow.get_or_none(StateRow.key == STATE_KEY)
+    if row is None:
+        return StoredState()
+    try:
+        data = json.loads(row.value)
+        day = data.get("trade_date")
+        return StoredState(
+            TradingState(data["state"]),
+            str(data.get("reason", "")),
+            str(data.get("cause", CAUSE_USER)),
+            date.fromisoformat(day) if day else None,
+        )
+    except (ValueError, KeyError, TypeError):
+        # An unreadable record must not silently re-enable trading.
+        return StoredState(TradingState.HALTED, "saved trading state unreadable", CAUSE_USER)
+
+
+def save_state(stored: StoredState, now: datetime) -> None:
+    value = json.dumps(
+        {
+            "state": stored.state.value,
+            "reason": stored.reason,
+            "cause": stored.cause,
+            "trade_date": stored.trade_date.isoformat() if stored.trade_date else None,
+        }
+    )
+    StateRow.insert(key=STATE_KEY, value=value, updated_at=now).on_conflict(
+        conflict_target=[StateRow.key], update={StateRow.value: value, StateRow.updated_at: now}
+    ).execute()

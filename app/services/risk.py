@@ -1,0 +1,325 @@
+"""RiskService: pre-trade limits, sizing, exits, exposure, daily loss and the kill switch.
+
+Every check fails closed: a missing price, a zero price or an unexpected error
+is a denial with a reason, never a crash and never a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+from app.calendar import trade_date
+from app.config import Settings
+from app.core.bus import EventBus, Subscription
+from app.core.clock import Clock
+from app.core.events import (
+    PriceUpdated,
+    ProfitTargetReached,
+    RiskLimitReached,
+    StopLossTriggered,
+    TradeCompleted,
+    TradingStateChanged,
+)
+from app.core.models import (
+    Order,
+    OrderRequest,
+    OrderSource,
+    Position,
+    Quote,
+    Side,
+    TradingState,
+)
+from app.core.money import ZERO, floor_shares
+from app.risk import limits
+from app.risk.decisions import CheckResult, ExitCheck, Exposure
+from app.risk.exits import PROFIT_TARGET, ExitTriggers, evaluate_exit
+from app.risk.limits import MIN_NOTIONAL, fmt_money
+from app.risk.state import CAUSE_DAILY_LOSS, CAUSE_USER, StoredState, load_state, save_state
+from app.services.base import Service
+from app.services.ports import QuoteSource
+
+
+class PortfolioView(Protocol):
+    """What risk reads from the portfolio."""
+
+    def get_position(self, symbol: str) -> Position | None: ...
+
+    def open_positions(self) -> list[Position]: ...
+
+    def realized_pnl_today(self) -> Decimal: ...
+
+
+class RiskService(Service):
+    name = "risk"
+
+    def __init__(
+        self,
+        bus: EventBus,
+        clock: Clock,
+        settings: Settings,
+        quotes: QuoteSource,
+        portfolio: PortfolioView,
+    ) -> None:
+        super().__init__(bus, clock)
+        self.settings = settings
+        self.quotes = quotes
+        self.portfolio = portfolio
+        self._stored = StoredState()
+        self._triggers = ExitTriggers()
+        self._subscriptions: list[Subscription] = []
+        self._day_marks: dict[str, Decimal] = {}
+        self._day_marks_date: date | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def on_start(self) -> None:
+        self._stored = load_state()
+        if self._stored.state is not TradingState.ACTIVE:
+            self.log.warning(
+                "restored trading state %s: %s", self._stored.state, self._stored.reason
+            )
+        self._subscriptions = [
+            self.bus.subscribe(PriceUpdated, self._on_price),
+            self.bus.subscribe(TradeCompleted, self._on_trade),
+        ]
+        await self._roll_day()
+
+    async def on_stop(self) -> None:
+        for subscription in self._subscriptions:
+            subscription.cancel()
+        self._subscriptions = []
+
+    def update_settings(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def config(self) -> dict[str, str]:
+        s = self.settings
+        return {
+            "MAX_INVESTMENT": str(s.max_investment),
+            "MAX_POSITION_VALUE": str(s.max_position_value),
+            "MAX_DAILY_LOSS": str(s.max_daily_loss),
+            "PROFIT_TARGET_PCT": str(s.profit_target_pct),
+            "STOP_LOSS_PCT": str(s.stop_loss_pct),
+            "QUOTE_STALE_SECONDS": f"{s.quote_stale_seconds:g}",
+            "TRADING_STATE": self.state.value,
+        }
+
+    # ------------------------------------------------------------------ trading state
+
+    @property
+    def state(self) -> TradingState:
+        return self._stored.state
+
+    @property
+    def state_reason(self) -> str:
+        return self._stored.reason
+
+    def _effective_state(self) -> TradingState:
+        """The state an order meets now: a daily-loss REDUCING ends with its trade date."""
+        stored = self._stored
+        if (
+            stored.state is TradingState.REDUCING
+            and stored.cause == CAUSE_DAILY_LOSS
+            and stored.trade_date is not None
+            and trade_date(self.clock.now()) > stored.trade_date
+        ):
+            return TradingState.ACTIVE
+        return stored.state
+
+    async def set_state(self, state: TradingState, reason: str, *, cause: str = CAUSE_USER) -> None:
+        previous = self._stored.state
+        now = self.clock.now()
+        day = trade_date(now) if cause == CAUSE_DAILY_LOSS else None
+        self._stored = StoredState(state, reason, cause, day)
+        save_state(self._stored, now)
+        if state is not previous:
+            self.log.warning("trading state %s -> %s: %s", previous, state, reason)
+            await self.bus.publish(
+                TradingStateChanged(time=now, state=state, previous=previous, reason=reason)
+            )
+
+    async def halt(self, reason: str = "kill switch") -> None:
+        await self.set_state(TradingState.HALTED, reason)
+
+    async def resume(self) -> None:
+        await self.set_state(TradingState.ACTIVE, "resumed by the user")
+
+    async def _roll_day(self) -> None:
+        if self._stored.state is not self._effective_state():
+            await self.set_state(TradingState.ACTIVE, "new trading day: daily loss limit reset")
+
+    # ------------------------------------------------------------------ pre-trade check
+
+    def validate_order(self, request: OrderRequest, pending: Sequence[Order] = ()) -> CheckResult:
+        """Trading state, price, $1 minimum, sell <= held, MAX_INVESTMENT, MAX_POSITION_VALUE."""
+        try:
+            return self._validate(request, pending)
+        except Exception as exc:  # fail closed
+            self.log.exception("risk check failed for %s", request)
+            return CheckResult(False, f"risk check failed: {type(exc).__name__}: {exc}")
+
+    def _validate(self, request: OrderRequest, pending: Sequence[Order]) -> CheckResult:
+        symbol = request.symbol
+        position = self.portfolio.get_position(symbol)
+        held = position.quantity if position is not None else ZERO
+        reduces = request.side is Side.SELL and held > 0
+        state = self._effective_state()
+        if state is TradingState.HALTED and not (reduces and request.source is OrderSource.RISK):
+            return CheckResult(False, f"trading is halted ({self._stored.reason}): no new orders")
+        if state is TradingState.REDUCING and not reduces:
+            return CheckResult(
+                False,
+                f"trading is reducing only ({self._stored.reason}): "
+                "only orders that shrink a position are allowed",
+            )
+        quote = self.quotes.latest_quote(symbol)
+        price = limits.reference_price(
+            request, quote, self.clock.now(), self.settings.quote_stale_seconds
+        )
+        if price is None:
+            return CheckResult(False, f"no fresh price for {symbol}")
+        if request.notional is not None:
+            if request.notional < MIN_NOTIONAL:
+                return CheckResult(
+                    False,
+                    f"{fmt_money(request.notional)} is too small: Robinhood's minimum is $1.00",
+                    price=price,
+                )
+            quantity = floor_shares(request.notional / price)
+            if quantity <= 0:
+                return CheckResult(
+                    False, f"{fmt_money(request.notional)} buys no shares at {fmt_money(price)}"
+                )
+        else:
+            assert request.quantity is not None
+            quantity = request.quantity
+        if request.side is Side.SELL:
+            return limits.check_sell(symbol, quantity, price, position, pending)
+        return limits.check_buy(symbol, quantity, price, position, pending, self.settings)
+
+    def calculate_position_size(self, price: Decimal, budget: Decimal | None = None) -> Decimal:
+        """Fractional shares for ``budget`` (default MAX_INVESTMENT), floored to 1e-6."""
+        return limits.calculate_position_size(
+            price, self.settings.max_investment if budget is None else budget
+        )
+
+    # ------------------------------------------------------------------ exits
+
+    def _fresh_bid(self, symbol: str) -> Decimal | None:
+        quote = self.quotes.latest_quote(symbol)
+        if not limits.quote_is_fresh(quote, self.clock.now(), self.settings.quote_stale_seconds):
+            return None
+        assert quote is not None
+        return quote.bid if quote.bid > 0 else None
+
+    def check_exit(self, symbol: str, price: Decimal | None = None) -> ExitCheck:
+        """Profit target first, then stop loss, at ``price`` (default: the fresh bid)."""
+        try:
+            if price is None:
+                price = self._fresh_bid(symbol)
+            return evaluate_exit(self.portfolio.get_position(symbol), price, self.settings)
+        except Exception as exc:
+            self.log.exception("exit check failed for %s", symbol)
+            return ExitCheck(False, "", None, price, f"exit check failed: {exc}")
+
+    async def _on_price(self, event: PriceUpdated) -> None:
+        await self._roll_day()
+        quote = event.quote
+        position = self.portfolio.get_position(quote.symbol)
+        if position is not None and position.quantity > 0:
+            await self._check_exit_event(position, quote)
+        await self._check_daily_loss({quote.symbol: quote})
+
+    async def _on_trade(self, event: TradeCompleted) -> None:
+        await self._roll_day()
+        await self._check_daily_loss({})
+
+    async def _check_exit_event(self, position: Position, quote: Quote) -> None:
+        if not limits.quote_is_fresh(quote, self.clock.now(), self.settings.quote_stale_seconds):
+            return
+        result = evaluate_exit(position, quote.bid, self.settings)
+        if not result.should_exit or result.pnl_pct is None:
+            return
+        if not self._triggers.should_fire(position, result.reason):
+            return
+        kind = ProfitTargetReached if result.reason == PROFIT_TARGET else StopLossTriggered
+        self.log.info("%s %s: %s", kind.__name__, position.symbol, result.detail)
+        await self.bus.publish(
+            kind(
+                time=self.clock.now(),
+                symbol=position.symbol,
+                entry_price=position.average_cost,
+                price=quote.bid,
+                pnl_pct=result.pnl_pct,
+            )
+        )
+
+    # ------------------------------------------------------------------ exposure, daily loss
+
+    def _mark(self, position: Position, quotes: dict[str, Quote]) -> Decimal:
+        quote = quotes.get(position.symbol) or self.quotes.latest_quote(position.symbol)
+        if quote is not None and quote.bid > 0:
+            return quote.bid
+        return position.average_cost
+
+    def exposure(self) -> Exposure:
+        """Market value per open position (at the bid; average cost without a quote)."""
+        positions = [p for p in self.portfolio.open_positions() if p.quantity > 0]
+        per_position = {p.symbol: p.quantity * self._mark(p, {}) for p in positions}
+        total = sum(per_position.values(), ZERO)
+        limit = self.settings.max_position_value * max(1, len(positions))
+        utilisation = total / limit * 100 if limit > 0 else ZERO
+        return Exposure(total, limit, utilisation, per_position)
+
+    def _unrealized_today(self, position: Position, mark: Decimal) -> Decimal:
+        """Unrealized P&L made today: from the average cost for a position opened today,
+        else from the first price seen this trade date (a stand-in for the previous close)."""
+        today = trade_date(self.clock.now())
+        if self._day_marks_date != today:
+            self._day_marks_date = today
+            self._day_marks = {}
+        opened = position.opened_at
+        if opened is None or trade_date(opened) >= today:
+            return position.unrealized_pnl(mark)
+        reference = self._day_marks.setdefault(position.symbol, mark)
+        return (mark - reference) * position.quantity
+
+    def daily_pnl(self, quotes: dict[str, Quote] | None = None) -> Decimal:
+        """Realized today + unrealized today (at the bid) of the open positions."""
+        marks = quotes or {}
+        unrealized = sum(
+            (
+                self._unrealized_today(p, self._mark(p, marks))
+                for p in self.portfolio.open_positions()
+                if p.quantity > 0
+            ),
+            ZERO,
+        )
+        return self.portfolio.realized_pnl_today() + unrealized
+
+    async def _check_daily_loss(self, quotes: dict[str, Quote]) -> None:
+        if self._stored.state is not TradingState.ACTIVE:
+            return
+        pnl = self.daily_pnl(quotes)
+        if pnl > -self.settings.max_daily_loss:
+            return
+        detail = (
+            f"loss today {fmt_money(pnl)} reached MAX_DAILY_LOSS "
+            f"{fmt_money(self.settings.max_daily_loss)}: only orders that shrink a position"
+        )
+        now = self.clock.now()
+        await self.bus.publish(RiskLimitReached(time=now, limit="max_daily_loss", detail=detail))
+        await self.set_state(TradingState.REDUCING, detail, cause=CAUSE_DAILY_LOSS)
+
+    def describe(self) -> dict[str, Any]:
+        """A snapshot for the UI: state, reason, exposure, daily P&L."""
+        exposure = self.exposure()
+        return {
+            "state": self.state.value,
+            "reason": self._stored.reason,
+            "exposure": exposure,
+            "daily_pnl": self.daily_pnl(),
+        }
