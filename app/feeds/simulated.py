@@ -1,0 +1,170 @@
+"""The simulated market: deterministic TQQQ-like quotes for any valid symbol, on the injected clock.
+
+Every symbol matching the symbol pattern is known and gets its own path from
+(seed, symbol) starting at ``start_price`` at the feed's anchor (the clock's
+time when the feed was made, floored to the second). By default it trades
+around the clock and says every instant is the REGULAR session (it is clearly
+a simulation); with ``follow_nyse_sessions`` it quotes only in NYSE pre-market,
+regular and after-hours sessions and reports the real session.
+
+History before the anchor is generated backwards (:mod:`app.feeds.simhistory`);
+history after it is the live path itself folded into bars, so a chart opened
+late agrees bar for bar with what the market-data service built live.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from decimal import Decimal
+
+from app import calendar
+from app.calendar import Session
+from app.core.clock import Clock
+from app.core.models import SYMBOL_RE, Bar, Interval, Quote
+from app.feeds import sessions
+from app.feeds.base import Feed, QuoteSink
+from app.feeds.simhistory import BackwardHistory, around_the_clock, nyse_sessions
+from app.feeds.simpath import PathParams, PricePath
+from app.market.bars import BarBuilder
+
+MAX_CATCH_UP = 3600  # steps emitted at once after the clock jumped; older ones are skipped
+
+
+class SimulatedFeed(Feed):
+    """See the module docstring."""
+
+    simulated = True
+
+    def __init__(
+        self,
+        clock: Clock,
+        seed: int,
+        start_price: Decimal,
+        follow_nyse_sessions: bool = False,
+        quote_interval: float = 1.0,
+        params: PathParams | None = None,
+    ) -> None:
+        super().__init__()
+        if start_price <= 0:
+            raise ValueError(f"start price must be positive, got {start_price}")
+        if quote_interval <= 0:
+            raise ValueError(f"quote interval must be positive, got {quote_interval}")
+        self.clock = clock
+        self.seed = seed
+        self.start_price = start_price
+        self.follow_nyse_sessions = follow_nyse_sessions
+        self.quote_interval = float(quote_interval)
+        self.params = params or PathParams()
+        self.name = "simulated (NYSE hours)" if follow_nyse_sessions else "simulated (24h)"
+        self.anchor = datetime.fromtimestamp(
+            math.floor(clock.now().timestamp()), clock.now().tzinfo
+        )
+        self._paths: dict[str, PricePath] = {}
+        self._history: dict[tuple[str, Interval], BackwardHistory] = {}
+        self._next_step: dict[str, int] = {}
+
+    # --- what the market is -------------------------------------------------------------
+
+    def session_at(self, when: datetime) -> Session:
+        return calendar.session_at(when) if self.follow_nyse_sessions else Session.REGULAR
+
+    def knows(self, symbol: str) -> bool:
+        return bool(SYMBOL_RE.fullmatch(symbol))
+
+    def path(self, symbol: str) -> PricePath:
+        path = self._paths.get(symbol)
+        if path is None:
+            path = PricePath(
+                self.seed, symbol, self.start_price, self.anchor, self.quote_interval,
+                self.follow_nyse_sessions, self.params,
+            )  # fmt: skip
+            self._paths[symbol] = path
+        return path
+
+    def quote_at(self, symbol: str, when: datetime) -> Quote | None:
+        """The latest quote at or before ``when`` (None before the anchor or while closed)."""
+        path = self.path(symbol)
+        k = path.step_at(when.timestamp())
+        return path.quote(k) if k >= 0 else None
+
+    # --- history ------------------------------------------------------------------------
+
+    async def history(
+        self, symbol: str, interval: Interval, end: datetime, count: int
+    ) -> list[Bar]:
+        if count <= 0:
+            return []
+        end_ts = min(end.timestamp(), self.clock.now().timestamp())
+        forward = self._forward_bars(symbol, interval, end_ts)
+        need = count - len(forward)
+        backward = self._backward(symbol, interval).ending_by(end_ts, need) if need > 0 else []
+        return (backward + forward)[-count:]
+
+    def _backward(self, symbol: str, interval: Interval) -> BackwardHistory:
+        key = (symbol, interval)
+        hist = self._history.get(key)
+        if hist is None:
+            slot_ok = nyse_sessions if self.follow_nyse_sessions else around_the_clock
+            hist = BackwardHistory(
+                self.seed, symbol, interval, self.start_price, self.anchor.timestamp(),
+                self.follow_nyse_sessions, slot_ok, self.params,
+            )  # fmt: skip
+            self._history[key] = hist
+        return hist
+
+    def _forward_bars(self, symbol: str, interval: Interval, end_ts: float) -> list[Bar]:
+        """Closed bars built from the live path between the anchor and ``end_ts``."""
+        anchor_ts = self.anchor.timestamp()
+        if end_ts <= anchor_ts:
+            return []
+        path = self.path(symbol)
+        times, last, volume = path.last_prices(0, path.step_at(end_ts) + 1)
+        builder = BarBuilder(symbol, interval)
+        bars: list[Bar] = []
+        cents = Decimal("0.01")
+        for ts, px, v in zip(times.tolist(), last.tolist(), volume.tolist(), strict=True):
+            closed = builder.add(ts, Decimal(px) * cents, v)
+            if closed is not None:
+                bars.append(closed)
+        tail = builder.close_due(end_ts)
+        if tail is not None:
+            bars.append(tail)
+        return bars
+
+    # --- live ---------------------------------------------------------------------------
+
+    def subscribe(self, symbol: str) -> None:
+        super().subscribe(symbol)
+        path = self.path(symbol)
+        self._next_step.setdefault(symbol, max(0, path.step_at(self.clock.now().timestamp())))
+
+    def unsubscribe(self, symbol: str) -> None:
+        super().unsubscribe(symbol)
+        self._next_step.pop(symbol, None)
+
+    async def run(self, sink: QuoteSink) -> None:
+        """Emit each subscribed symbol's quotes at their step times until cancelled."""
+        while True:
+            now = self.clock.now()
+            if self.follow_nyse_sessions and not sessions.trades_at(now, True):
+                _, opens = calendar.next_session_change(now)
+                await self.clock.sleep(max((opens - now).total_seconds(), 1e-6))
+                continue
+            now_ts = now.timestamp()
+            wake = math.inf
+            for symbol in sorted(self._subscribed):
+                path = self.path(symbol)
+                k = self._next_step.get(symbol, 0)
+                current = path.step_at(now_ts)
+                if current - k >= MAX_CATCH_UP:
+                    k = current - MAX_CATCH_UP + 1
+                while k <= current:
+                    quote = path.quote(k)
+                    k += 1
+                    if quote is not None:
+                        await sink.on_quote(quote)
+                self._next_step[symbol] = k
+                wake = min(wake, path.time_of(k))
+            delay = (wake if wake != math.inf else now_ts + self.quote_interval) - now_ts
+            await self.clock.sleep(max(delay, 1e-6))

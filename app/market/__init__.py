@@ -1,0 +1,1 @@
+"""Market-data building blocks shared by feeds and the market-data service (bar building)."""

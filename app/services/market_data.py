@@ -1,0 +1,380 @@
+"""MarketDataService: latest quotes, bars built from quotes, history with a cache, staleness.
+
+Feeds push quotes (:meth:`MarketDataService.on_quote`) or whole bars
+(:meth:`MarketDataService.on_bar`). The service keeps the latest quote per
+symbol, builds bars for every interval in use (the bot's ``bar_interval`` and
+whatever the chart tracks), and publishes ``PriceUpdated``, ``BarUpdated``
+(tracked intervals only, at most every :data:`BAR_UPDATE_MIN_SECONDS` of clock
+time per bar) and ``BarClosed``. A bar closes when a quote arrives past its end,
+or on a timer on the clock so a quiet market still closes bars on time. A quote
+older than ``settings.quote_stale_seconds`` is stale: ``latest_quote`` marks it,
+``get_quote``/``current_price`` refuse it, ``QuoteStale`` is published once and
+the service is DEGRADED until a fresh quote arrives. The state is updated
+before each event is published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import dataclasses
+import math
+from datetime import datetime
+from decimal import Decimal
+
+from app.config import Settings
+from app.core.bus import EventBus
+from app.core.clock import Clock
+from app.core.errors import MarketDataError, StaleQuote, UnknownSymbol
+from app.core.events import (
+    BarClosed,
+    BarUpdated,
+    HistoricalDataReady,
+    PriceUpdated,
+    QuoteStale,
+)
+from app.core.models import Bar, HealthState, Interval, Quote, normalize_symbol
+from app.feeds.base import Feed
+from app.market.bars import BarBuilder, bounds_ts
+from app.market.cache import BarCache
+from app.services.base import Service
+
+BAR_UPDATE_MIN_SECONDS = 0.5
+KEEP_BARS = 5000
+SPREAD = Decimal("0.01")
+
+_Key = tuple[str, Interval]
+
+
+def _end_ts(bar: Bar) -> float:
+    return bounds_ts(bar.interval, bar.start.timestamp())[1]
+
+
+class MarketDataService(Service):
+    """See the module docstring."""
+
+    name = "market_data"
+
+    def __init__(
+        self, bus: EventBus, clock: Clock, feed: Feed, settings: Settings, *, bar_store: bool = True
+    ) -> None:
+        super().__init__(bus, clock)
+        self.feed = feed
+        self.settings = settings
+        self._quotes: dict[str, Quote] = {}
+        self._builders: dict[str, list[BarBuilder]] = {}
+        self._tracked: set[_Key] = set()
+        self._bar_updated_at: dict[_Key, tuple[float, float]] = {}
+        self._closed: dict[_Key, list[Bar]] = {}
+        self._watched: set[str] = set()
+        self._stale: dict[str, float] = {}
+        self._cache = BarCache(persist=bar_store)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    async def on_start(self) -> None:
+        await self.watch(self.settings.symbol)
+        loop = asyncio.get_running_loop()
+        feed_task = loop.create_task(self._run_feed(), name="market_data.feed")
+        self._tasks = [feed_task, loop.create_task(self._timer(), name="market_data.timer")]
+
+    async def on_stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        self._cache.flush()
+
+    async def _run_feed(self) -> None:
+        try:
+            await self.feed.run(self)
+            self.log.info("feed %s finished", self.feed.name)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.log.exception("feed %s failed", self.feed.name)
+            await self.set_health(HealthState.DEGRADED, f"feed {self.feed.name} stopped: {exc}")
+
+    def update_settings(self, settings: Settings) -> None:
+        """Adopt new settings (bar interval, stale limit); builders follow on the next quote."""
+        old = self.settings.bar_interval
+        self.settings = settings
+        if settings.bar_interval is not old:
+            for symbol in list(self._builders):
+                self._ensure_builder(symbol, settings.bar_interval)
+
+    # --- symbols ------------------------------------------------------------------------
+
+    def check_symbol(self, symbol: str) -> str:
+        """The normalized symbol, or :class:`UnknownSymbol` saying what is wrong."""
+        try:
+            cleaned = normalize_symbol(symbol)
+        except ValueError as exc:
+            raise UnknownSymbol(str(exc)) from None
+        if not self.feed.knows(cleaned):
+            raise UnknownSymbol(f"{cleaned} is not known to the {self.feed.name} feed")
+        return cleaned
+
+    async def watch(self, symbol: str) -> str:
+        """Start receiving quotes for ``symbol``; returns the normalized symbol."""
+        cleaned = self.check_symbol(symbol)
+        self._watched.add(cleaned)
+        self.feed.subscribe(cleaned)
+        self._ensure_builder(cleaned, self.settings.bar_interval)
+        return cleaned
+
+    def unwatch(self, symbol: str) -> None:
+        cleaned = self.check_symbol(symbol)
+        self._watched.discard(cleaned)
+        self.feed.unsubscribe(cleaned)
+        self._stale.pop(cleaned, None)
+
+    def watched(self) -> list[str]:
+        return sorted(self._watched)
+
+    def track_interval(self, symbol: str, interval: Interval) -> None:
+        """Build and publish forming bars of ``interval`` for ``symbol`` (the chart asks)."""
+        cleaned = self.check_symbol(symbol)
+        self._tracked.add((cleaned, interval))
+        self._ensure_builder(cleaned, interval)
+
+    def untrack_interval(self, symbol: str, interval: Interval) -> None:
+        self._tracked.discard((normalize_symbol(symbol), interval))
+
+    def _ensure_builder(self, symbol: str, interval: Interval) -> BarBuilder:
+        builders = self._builders.setdefault(symbol, [])
+        for builder in builders:
+            if builder.interval is interval:
+                return builder
+        builder = BarBuilder(symbol, interval)
+        builders.append(builder)
+        builders.sort(key=lambda b: b.interval.seconds)
+        return builder
+
+    # --- quotes -------------------------------------------------------------------------
+
+    def latest_quote(self, symbol: str) -> Quote | None:
+        quote = self._quotes.get(symbol)
+        if quote is None:
+            return None
+        age = (self.clock.now() - quote.time).total_seconds()
+        if age > self.settings.quote_stale_seconds:
+            return dataclasses.replace(quote, stale=True)
+        return quote
+
+    def get_quote(self, symbol: str) -> Quote:
+        cleaned = self.check_symbol(symbol)
+        quote = self.latest_quote(cleaned)
+        if quote is None:
+            raise MarketDataError(f"no quote for {cleaned} yet")
+        if quote.stale:
+            age = (self.clock.now() - quote.time).total_seconds()
+            raise StaleQuote(
+                f"the latest {cleaned} quote is {age:.0f} s old "
+                f"(limit {self.settings.quote_stale_seconds:g} s)"
+            )
+        return quote
+
+    def current_price(self, symbol: str) -> Decimal:
+        return self.get_quote(symbol).last
+
+    # --- ingestion ----------------------------------------------------------------------
+
+    async def on_quote(self, quote: Quote) -> None:
+        symbol = quote.symbol
+        previous = self._quotes.get(symbol)
+        if previous is not None and quote.time < previous.time:
+            return  # out of order: never replace a newer quote
+        self._quotes[symbol] = quote
+        if symbol in self._stale:
+            del self._stale[symbol]
+            await self._update_health()
+        ts = quote.time.timestamp()
+        builders = self._builders.get(symbol)
+        if builders is None:
+            builders = [self._ensure_builder(symbol, self.settings.bar_interval)]
+        publish = self.bus.publish
+        now = self.clock.now()
+        for builder in builders:
+            closed = builder.add(ts, quote.last, quote.volume)
+            if closed is not None:
+                self._remember(closed)
+                await publish(BarClosed(time=now, bar=closed))
+        await publish(PriceUpdated(time=now, quote=quote))
+        if self._tracked:
+            await self._publish_forming(symbol, builders, ts, now)
+
+    async def _publish_forming(
+        self, symbol: str, builders: list[BarBuilder], ts: float, now: datetime
+    ) -> None:
+        for builder in builders:
+            key = (symbol, builder.interval)
+            if key not in self._tracked or not builder.active:
+                continue
+            last_start, last_at = self._bar_updated_at.get(key, (-1.0, -math.inf))
+            if builder.start_ts == last_start and ts - last_at < BAR_UPDATE_MIN_SECONDS:
+                continue
+            self._bar_updated_at[key] = (builder.start_ts, ts)
+            bar = builder.to_bar()
+            if bar is not None:
+                await self.bus.publish(BarUpdated(time=now, bar=bar))
+
+    async def on_bar(self, bar: Bar) -> None:
+        """A whole closed bar (replay): a synthetic quote at its close, then ``BarClosed``."""
+        symbol = bar.symbol
+        end_ts = _end_ts(bar)
+        when = datetime.fromtimestamp(end_ts, bar.start.tzinfo)
+        quote = Quote(
+            symbol, bar.close, bar.close + SPREAD, bar.close, Decimal(100), Decimal(100), when,
+            bar.volume,
+        )  # fmt: skip
+        self._quotes[symbol] = quote
+        if symbol in self._stale:
+            del self._stale[symbol]
+            await self._update_health()
+        self._remember(bar)
+        publish = self.bus.publish
+        now = self.clock.now()
+        await publish(PriceUpdated(time=now, quote=quote))
+        await publish(BarClosed(time=now, bar=bar))
+        builders = self._builders.get(symbol)
+        if builders:
+            for builder in builders:
+                if builder.interval.seconds <= bar.interval.seconds:
+                    continue
+                closed = builder.add_bar(bar)
+                if closed is None:
+                    closed = builder.close_due(end_ts)
+                if closed is not None:
+                    self._remember(closed)
+                    await publish(BarClosed(time=now, bar=closed))
+
+    def _remember(self, bar: Bar) -> None:
+        store = self._closed.setdefault((bar.symbol, bar.interval), [])
+        if not store or bar.start > store[-1].start:
+            store.append(bar)
+            if len(store) > KEEP_BARS + 500:
+                del store[: len(store) - KEEP_BARS]
+        else:
+            starts = [b.start for b in store]
+            i = bisect.bisect_left(starts, bar.start)
+            if i < len(store) and store[i].start == bar.start:
+                store[i] = bar
+            else:
+                store.insert(i, bar)
+        self._cache.add((bar,))
+
+    # --- the timer: bars close on time, quotes go stale ---------------------------------
+
+    async def _timer(self) -> None:
+        check = min(5.0, self.settings.quote_stale_seconds / 4)
+        while True:
+            await self.sweep()
+            now_ts = self.clock.now().timestamp()
+            wake = now_ts + check
+            for builders in self._builders.values():
+                for builder in builders:
+                    if builder.active and builder.end_ts < wake:
+                        wake = builder.end_ts
+            await self.clock.sleep(max(wake - now_ts, 1e-6))
+
+    async def sweep(self) -> None:
+        """Close bars whose end has passed, flag stale quotes, write queued bars."""
+        now = self.clock.now()
+        now_ts = now.timestamp()
+        for builders in list(self._builders.values()):
+            for builder in builders:
+                closed = builder.close_due(now_ts)
+                if closed is not None:
+                    self._remember(closed)
+                    await self.bus.publish(BarClosed(time=now, bar=closed))
+        limit = self.settings.quote_stale_seconds
+        newly: list[tuple[str, float]] = []
+        for symbol in sorted(self._watched):
+            quote = self._quotes.get(symbol)
+            if quote is None or symbol in self._stale:
+                continue
+            age = now_ts - quote.time.timestamp()
+            if age > limit:
+                self._stale[symbol] = age
+                newly.append((symbol, age))
+        if newly:
+            await self._update_health()
+            for symbol, age in newly:
+                await self.bus.publish(QuoteStale(time=now, symbol=symbol, age_seconds=age))
+        self._cache.flush()
+
+    async def _update_health(self) -> None:
+        if self._health.state not in (HealthState.HEALTHY, HealthState.DEGRADED):
+            return
+        if self._stale:
+            names = ", ".join(sorted(self._stale))
+            await self.set_health(
+                HealthState.DEGRADED,
+                f"no fresh quote for {names} (older than {self.settings.quote_stale_seconds:g} s)",
+            )
+        else:
+            await self.set_health(HealthState.HEALTHY)
+
+    def stale_symbols(self) -> list[str]:
+        return sorted(self._stale)
+
+    # --- bars ---------------------------------------------------------------------------
+
+    def forming_bar(self, symbol: str, interval: Interval) -> Bar | None:
+        for builder in self._builders.get(symbol, ()):
+            if builder.interval is interval:
+                return builder.to_bar()
+        return None
+
+    def closed_bars(self, symbol: str, interval: Interval, count: int) -> list[Bar]:
+        """The newest ``count`` closed bars held in memory (history + live), oldest first."""
+        store = self._closed.get((symbol, interval), [])
+        return store[-count:] if count > 0 else []
+
+    def recent_closes(self, symbol: str, interval: Interval, count: int) -> list[Decimal]:
+        cleaned = self.check_symbol(symbol)
+        return [b.close for b in self.closed_bars(cleaned, interval, count)]
+
+    async def historical_bars(
+        self, symbol: str, interval: Interval, count: int = 500, end: datetime | None = None
+    ) -> list[Bar]:
+        """Closed bars, oldest first: feed history (cached 60 s) merged with bars built here."""
+        cleaned = self.check_symbol(symbol)
+        if count <= 0:
+            return []
+        now = self.clock.now()
+        limit = now if end is None or end > now else end
+        end_ts = limit.timestamp()
+        key = (cleaned, interval)
+        store = self._closed.get(key, [])
+        if not self._cache.is_fresh(cleaned, interval, now.timestamp(), end_ts, count):
+            fetched = await self._fetch(cleaned, interval, limit, count)
+            merged = {b.start: b for b in fetched}
+            merged.update((b.start, b) for b in self._closed.get(key, []))
+            store = [merged[s] for s in sorted(merged)]
+            self._closed[key] = store[-KEEP_BARS:]
+            self._cache.mark_fetched(cleaned, interval, now.timestamp(), end_ts, count)
+            await self.bus.publish(
+                HistoricalDataReady(time=now, symbol=cleaned, interval=interval, count=len(store))
+            )
+        return [b for b in store if _end_ts(b) <= end_ts][-count:]
+
+    async def _fetch(self, symbol: str, interval: Interval, end: datetime, count: int) -> list[Bar]:
+        try:
+            bars = await self.feed.history(symbol, interval, end, count)
+        except Exception as exc:
+            self.log.warning("history for %s %s failed: %s", symbol, interval.value, exc)
+            await self.set_health(HealthState.DEGRADED, f"history unavailable: {exc}")
+            return self._cache.load(symbol, interval, end, count)
+        self._cache.add(bars)
+        return bars
+
+    def clear_cache(self) -> None:
+        """Forget fetched history: the next request asks the feed again (live bars are kept)."""
+        self._cache.clear()
+        self._cache.flush()

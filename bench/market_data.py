@@ -1,0 +1,101 @@
+"""Benchmark: quotes per second through market data into bars and strategy signals, 50 symbols.
+
+Quotes from the simulated market (one a second per symbol, precomputed) go to
+``MarketDataService.on_quote`` (latest quote, 1-minute bar building,
+``PriceUpdated``, ``BarClosed``); the StrategyEngine runs RSI(14) on every
+symbol's closed bars. Bar persistence is off (as in replays). Run:
+
+    .venv/bin/python -m bench.market_data [--symbols 50] [--minutes 20] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from app.config import Settings
+from app.core.bus import EventBus
+from app.core.clock import SimulatedClock
+from app.core.events import BarClosed, SignalGenerated
+from app.core.models import Interval, Quote
+from app.feeds.simulated import SimulatedFeed
+from app.services.market_data import MarketDataService
+from app.services.strategy import StrategyEngine
+
+START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+
+
+def symbols(n: int) -> list[str]:
+    return [f"SYM{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(n)]
+
+
+async def run_once(n_symbols: int, minutes: int) -> dict[str, float]:
+    clock = SimulatedClock(START)
+    bus = EventBus()
+    feed = SimulatedFeed(clock, 42, Decimal("50"))
+    settings = Settings(bar_interval=Interval.M1, quote_stale_seconds=3600)
+    md = MarketDataService(bus, clock, feed, settings, bar_store=False)
+    engine = StrategyEngine(bus, clock, md, settings)
+    names = symbols(n_symbols)
+    for name in names:
+        await md.watch(name)
+    await engine.start()
+    for name in names:
+        engine.enable(name, "rsi")
+    for _ in range(5):
+        await asyncio.sleep(0)
+    steps = minutes * 60
+    batches: list[tuple[datetime, list[Quote]]] = []
+    for k in range(1, steps + 1):
+        batch = [q for name in names if (q := feed.path(name).quote(k)) is not None]
+        batches.append((START + timedelta(seconds=k), batch))
+    counts = {"bars": 0, "signals": 0}
+    bus.subscribe(BarClosed, lambda e: counts.__setitem__("bars", counts["bars"] + 1))
+    bus.subscribe(SignalGenerated, lambda e: counts.__setitem__("signals", counts["signals"] + 1))
+    latencies: list[float] = []
+    on_quote, perf = md.on_quote, time.perf_counter
+    began = perf()
+    for when, batch in batches:
+        clock.set(when)
+        for quote in batch:
+            t = perf()
+            await on_quote(quote)
+            latencies.append(perf() - t)
+    elapsed = perf() - began
+    latencies.sort()
+    quotes = len(latencies)
+    return {
+        "quotes": quotes,
+        "seconds": elapsed,
+        "quotes_per_s": quotes / elapsed,
+        "p50_us": latencies[quotes // 2] * 1e6,
+        "p99_us": latencies[int(quotes * 0.99)] * 1e6,
+        "bars": counts["bars"],
+        "signals": counts["signals"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--symbols", type=int, default=50)
+    parser.add_argument("--minutes", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    runs = [asyncio.run(run_once(args.symbols, args.minutes)) for _ in range(args.repeat)]
+    best = max(runs, key=lambda r: r["quotes_per_s"])
+    median = statistics.median(r["quotes_per_s"] for r in runs)
+    print(
+        f"{args.symbols} symbols, {best['quotes']:.0f} quotes -> "
+        f"{best['bars']:.0f} closed 1m bars, "
+        f"{best['signals']:.0f} RSI signals\n"
+        f"median {median:,.0f} quotes/s (best {best['quotes_per_s']:,.0f}); "
+        f"on_quote p50 {best['p50_us']:.1f} us, p99 {best['p99_us']:.1f} us"
+    )
+
+
+if __name__ == "__main__":
+    main()

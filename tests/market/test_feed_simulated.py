@@ -1,0 +1,141 @@
+"""The simulated market: reproducible from its seed, TQQQ-like, sane over a simulated year."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from app.calendar import Session
+from app.config import Mode, Settings
+from app.core.clock import SimulatedClock
+from app.core.models import Bar, Interval, Quote
+from app.feeds import build_feed
+from app.feeds.simpath import PricePath
+from app.feeds.simulated import SimulatedFeed
+from app.market.bars import BarBuilder
+
+START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.quotes: list[Quote] = []
+        self.bars: list[Bar] = []
+
+    async def on_quote(self, quote: Quote) -> None:
+        self.quotes.append(quote)
+
+    async def on_bar(self, bar: Bar) -> None:
+        self.bars.append(bar)
+
+
+def _quotes(seed: int, symbol: str = "TQQQ", n: int = 500) -> list[Quote | None]:
+    feed = SimulatedFeed(SimulatedClock(START), seed, Decimal("50.00"))
+    return [feed.path(symbol).quote(k) for k in range(n)]
+
+
+def test_same_seed_same_market_other_seed_or_symbol_differs() -> None:
+    assert _quotes(7) == _quotes(7)
+    assert _quotes(7) != _quotes(8)
+    assert [q.last for q in _quotes(7, "SQQQ") if q] != [q.last for q in _quotes(7) if q]
+
+
+def test_quotes_look_like_a_leveraged_etf_tape() -> None:
+    quotes = [q for q in _quotes(42, n=5000) if q is not None]
+    assert quotes[0].last == Decimal("50.00")
+    for q in quotes:
+        assert Decimal("0.01") <= q.ask - q.bid <= Decimal("0.02")
+        assert q.bid <= q.last <= q.ask
+        assert q.volume >= 0 and q.bid_size > 0 and q.ask_size > 0
+    assert {q.ask - q.bid for q in quotes} == {Decimal("0.01"), Decimal("0.02")}
+    assert sum(q.volume for q in quotes) > 0
+
+
+def test_a_simulated_year_stays_within_sane_bounds() -> None:
+    path = PricePath(42, "TQQQ", Decimal("50"), START, step=60.0, follow_nyse=False)
+    _times, last, volume = path.last_prices(0, 365 * 24 * 60)
+    prices = last / 100.0
+    assert len(prices) == 365 * 24 * 60
+    assert prices.min() > 5 and prices.max() < 500  # no collapse, no explosion
+    daily = prices[:: 24 * 60]
+    returns = np.diff(np.log(daily))
+    annual_vol = returns.std() * math.sqrt(252)
+    assert 0.4 < annual_vol < 1.2  # TQQQ-like (~65 %), not a flat line, not a casino
+    assert (volume >= 0).all() and volume.sum() > 1e9
+
+
+def test_volatility_is_higher_at_the_open_and_close_than_at_midday() -> None:
+    path = PricePath(3, "TQQQ", Decimal("50"), START, step=10.0, follow_nyse=True)
+    times, last, _ = path.last_prices(0, 60 * 8640)  # 60 days of 10-second steps
+    moves = np.abs(np.diff(np.log(last / 100.0)))
+    ny_minute = ((times[1:] - 5 * 3600) % 86400) // 60  # EST (the whole window is in winter)
+    opening = moves[(ny_minute >= 570) & (ny_minute < 580)].mean()
+    closing = moves[(ny_minute >= 950) & (ny_minute < 960)].mean()
+    midday = moves[(ny_minute >= 720) & (ny_minute < 780)].mean()
+    assert opening > 1.8 * midday and closing > 1.3 * midday
+
+
+def test_around_the_clock_by_default_and_nyse_sessions_on_request() -> None:
+    clock = SimulatedClock(START)
+    saturday = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
+    always = SimulatedFeed(clock, 1, Decimal("50"))
+    assert always.session_at(saturday) is Session.REGULAR
+    assert always.quote_at("TQQQ", saturday) is not None
+    nyse = SimulatedFeed(clock, 1, Decimal("50"), follow_nyse_sessions=True)
+    assert nyse.session_at(saturday) is Session.CLOSED
+    assert nyse.quote_at("TQQQ", saturday) is None
+    assert nyse.session_at(START) is Session.REGULAR
+
+
+def test_any_valid_symbol_is_known() -> None:
+    feed = SimulatedFeed(SimulatedClock(START), 1, Decimal("50"))
+    assert feed.knows("TQQQ") and feed.knows("BRK.B")
+    assert not feed.knows("tqqq$") and not feed.knows("")
+
+
+async def test_run_emits_one_quote_per_interval_on_the_injected_clock() -> None:
+    clock = SimulatedClock(START)
+    feed = SimulatedFeed(clock, 5, Decimal("50"), quote_interval=1.0)
+    feed.subscribe("TQQQ")
+    sink = Sink()
+    task = asyncio.create_task(feed.run(sink))
+    await clock.run_until(START + timedelta(seconds=10))
+    task.cancel()
+    assert [q.time for q in sink.quotes] == [START + timedelta(seconds=s) for s in range(11)]
+    assert sink.quotes == [feed.path("TQQQ").quote(k) for k in range(11)]
+
+
+async def test_history_has_500_bars_and_agrees_with_bars_built_live() -> None:
+    clock = SimulatedClock(START)
+    feed = SimulatedFeed(clock, 9, Decimal("50"))
+    before = await feed.history("TQQQ", Interval.M1, START, 500)
+    assert len(before) == 500 and before[-1].close == Decimal("50.00")
+    assert before[-1].start == START - timedelta(minutes=1)
+    assert before == await SimulatedFeed(clock, 9, Decimal("50")).history(
+        "TQQQ", Interval.M1, START, 500
+    )
+    clock.set(START + timedelta(minutes=5, seconds=30))
+    after = await feed.history("TQQQ", Interval.M1, clock.now(), 500)
+    assert after[:-5] == before[5:]
+    builder = BarBuilder("TQQQ", Interval.M1)
+    live = []
+    for k in range(330):
+        q = feed.path("TQQQ").quote(k)
+        assert q is not None
+        bar = builder.add(q.time.timestamp(), q.last, q.volume)
+        if bar is not None:
+            live.append(bar)
+    assert after[-5:] == live
+
+
+def test_build_feed_simulated_in_paper_and_not_yet_live() -> None:
+    clock = SimulatedClock(START)
+    feed = build_feed(Settings(sim_seed=3), clock)
+    assert isinstance(feed, SimulatedFeed) and feed.simulated and feed.seed == 3
+    with pytest.raises(NotImplementedError, match="gateway"):
+        build_feed(Settings(mode=Mode.LIVE), clock)
