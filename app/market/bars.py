@@ -63,8 +63,10 @@ class BarBuilder:
         "end_ts",
         "high",
         "interval",
+        "late",
         "low",
         "open",
+        "sealed_ts",
         "start_ts",
         "symbol",
         "volume",
@@ -75,6 +77,8 @@ class BarBuilder:
         self.interval = interval
         self.start_ts = 0.0
         self.end_ts = 0.0  # 0 means no forming bar
+        self.sealed_ts = 0.0  # end of the last closed bar: earlier data is late
+        self.late = 0  # trades dropped because their bar had already closed
         self.open = self.high = self.low = self.close = Decimal(0)
         self.volume = 0
 
@@ -87,7 +91,14 @@ class BarBuilder:
         self.open, self.high, self.low, self.close, self.volume = o, h, lo, c, v
 
     def add(self, ts: float, price: Decimal, volume: int) -> Bar | None:
-        """Add a trade at epoch ``ts``; returns the bar closed by it, if any."""
+        """Add a trade at epoch ``ts``; returns the bar closed by it, if any.
+
+        A trade older than the last closed bar's end is late: it is dropped
+        (and counted in :attr:`late`) rather than reopening a closed bar.
+        """
+        if ts < self.sealed_ts:
+            self.late += 1
+            return None
         if ts < self.end_ts:
             if ts < self.start_ts:
                 return None  # late data for a bar already closed
@@ -105,6 +116,9 @@ class BarBuilder:
     def add_bar(self, bar: Bar) -> Bar | None:
         """Fold a smaller closed bar into this (larger) interval; returns a bar it closed."""
         ts = bar.start.timestamp()
+        if ts < self.sealed_ts:
+            self.late += 1
+            return None
         if ts < self.end_ts:
             if ts < self.start_ts:
                 return None
@@ -121,6 +135,7 @@ class BarBuilder:
         """Close and return the forming bar if ``now_ts`` is at or past its end."""
         if self.end_ts and now_ts >= self.end_ts:
             bar = self.to_bar()
+            self.sealed_ts = self.end_ts
             self.end_ts = 0.0
             return bar
         return None

@@ -81,3 +81,19 @@ def test_aggregate_folds_five_minute_bars_into_an_hour() -> None:
     assert (h.start, h.open, h.high, h.low, h.close, h.volume) == (
         T0, D("50.00"), D("50.30"), D("50.00"), D("50.30"), 120,
     )  # fmt: skip
+
+
+def test_a_late_trade_never_reopens_a_bar_the_timer_closed() -> None:
+    """A lagging feed must not produce a second, partial bar with the same start."""
+    builder = BarBuilder("TQQQ", Interval.M1)
+    t0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC).timestamp()
+    builder.add(t0 + 1, Decimal("50.00"), 100)
+    builder.add(t0 + 30, Decimal("50.40"), 100)
+    closed = builder.close_due(t0 + 61)  # the timer closes the quiet bar
+    assert closed is not None and closed.volume == 200
+    assert builder.add(t0 + 59, Decimal("49.00"), 5000) is None  # late for the closed bar
+    assert builder.late == 1
+    assert builder.to_bar() is None, "no bar reopened for the closed minute"
+    builder.add(t0 + 62, Decimal("50.10"), 10)
+    forming = builder.to_bar()
+    assert forming is not None and forming.start.timestamp() == t0 + 60
