@@ -1,0 +1,1 @@
+"""Table models (QAbstractTableModel keyed by id, updated in place) and their views."""

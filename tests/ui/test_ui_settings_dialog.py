@@ -1,0 +1,35 @@
+"""The settings dialog validates with the settings object's messages and saves to the database."""
+
+from __future__ import annotations
+
+from app.config import Settings, validate
+from app.storage.settings_store import load_saved_settings
+from app.ui.settings_dialog import SettingsDialog
+
+
+def test_invalid_values_show_the_settings_messages(db, qtbot) -> None:
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.set_text("rsi_period", "abc")
+    assert dialog.save() is False
+    assert dialog.error_text("RSI_PERIOD") == "must be a whole number, got 'abc'"
+    dialog.set_text("rsi_period", "14")
+    dialog.set_text("rsi_oversold", "80")
+    assert dialog.save() is False
+    expected = validate(Settings(rsi_oversold=80.0))["RSI_OVERSOLD"]
+    assert dialog.error_text("RSI_OVERSOLD") == expected
+    assert load_saved_settings() == {}
+
+
+def test_valid_values_are_saved_and_applied(db, qtbot) -> None:
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    applied: list[Settings] = []
+    dialog.applied.connect(applied.append)
+    dialog.set_text("rsi_period", "21")
+    dialog.set_text("theme", "light")
+    assert dialog.save() is True
+    assert applied and applied[0].rsi_period == 21
+    saved = load_saved_settings()
+    assert saved["RSI_PERIOD"] == "21" and saved["THEME"] == "light"
+    assert dialog.error_text("RSI_PERIOD") == ""
