@@ -1,0 +1,45 @@
+"""Chart colours: a small dataclass with dark-theme defaults (the theme may pass others)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor
+
+
+@dataclass(frozen=True, slots=True)
+class ChartColors:
+    """Hex colours used by every chart item."""
+
+    background: str = "#131722"
+    foreground: str = "#b2b5be"  # axis text and read-out
+    grid: str = "#2a2e39"
+    up: str = "#26a69a"
+    down: str = "#ef5350"
+    volume_alpha: int = 80  # 0-255, volume bars are drawn translucent
+    rsi: str = "#b388ff"
+    rsi_levels: str = "#787b86"
+    rsi_band: str = "#7e57c2"
+    macd: str = "#2962ff"
+    macd_signal: str = "#ff6d00"
+    crosshair: str = "#9598a1"
+    buy_marker: str = "#00e676"
+    sell_marker: str = "#ff5252"
+    average_cost: str = "#f0b90b"
+    error: str = "#ef5350"
+
+
+def blend(hex_color: str, alpha: int, background: str | None) -> QColor:
+    """``hex_color`` at ``alpha`` (0-255); pre-blended over ``background`` as an opaque
+    colour when given (opaque fills rasterise much faster than translucent ones)."""
+    color = QColor(hex_color)
+    if background is None:
+        color.setAlpha(alpha)
+        return color
+    bg = QColor(background)
+    k = alpha / 255.0
+    return QColor(
+        round(color.red() * k + bg.red() * (1 - k)),
+        round(color.green() * k + bg.green() * (1 - k)),
+        round(color.blue() * k + bg.blue() * (1 - k)),
+    )

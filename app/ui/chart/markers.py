@@ -1,0 +1,98 @@
+"""Buy/sell fill markers and the average-cost line on the price pane.
+
+Fills are kept by time and mapped to bar indices on every reload, so markers
+stay on their bars across interval changes; buys are up-triangles at the
+fill price, sells down-triangles (both centred on the fill price).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import numpy as np
+import pyqtgraph as pg
+
+from app.ui.chart.colors import ChartColors
+from app.ui.chart.series import BarSeries
+
+
+@dataclass(frozen=True, slots=True)
+class FillMarker:
+    epoch: float
+    side: str  # "buy" or "sell"
+    price: float
+
+
+class Markers:
+    """Owns the scatter of fills and the average-cost line of one price plot."""
+
+    def __init__(self, plot: pg.PlotItem, series: BarSeries, colors: ChartColors) -> None:
+        self.series = series
+        self.colors = colors
+        self.fills: list[FillMarker] = []
+        self.scatter = pg.ScatterPlotItem(pxMode=True, size=11)
+        self.scatter.setZValue(20)
+        plot.addItem(self.scatter, ignoreBounds=True)
+        self.average_line = pg.InfiniteLine(
+            angle=0,
+            movable=False,
+            pen=pg.mkPen(colors.average_cost, width=1, style=pg.QtCore.Qt.PenStyle.DashLine),
+            label="avg {value:.2f}",
+            labelOpts={"position": 0.05, "color": colors.average_cost, "movable": False},
+        )
+        self.average_line.setZValue(15)
+        self.average_line.hide()
+        plot.addItem(self.average_line, ignoreBounds=True)
+        self.average_cost: float | None = None
+
+    def add_fill(self, time: datetime, side: str, price: Decimal) -> None:
+        side = str(side).lower()
+        if side not in ("buy", "sell"):
+            raise ValueError(f"side must be 'buy' or 'sell', got {side!r}")
+        self.fills.append(FillMarker(time.timestamp(), side, float(price)))
+        self.refresh()
+
+    def clear(self) -> None:
+        self.fills.clear()
+        self.refresh()
+
+    def set_average_cost(self, price: Decimal | None) -> None:
+        if price is None:
+            self.average_cost = None
+            self.average_line.hide()
+            return
+        self.average_cost = float(price)
+        self.average_line.show()  # first: a hidden line's label does not follow setPos
+        self.average_line.setPos(self.average_cost)
+        self.average_line.label.valueChanged()
+
+    def positions(self) -> list[tuple[int, str, float]]:
+        """(bar index, side, price) of the fills inside the loaded bars."""
+        out = []
+        n = len(self.series)
+        for fill in self.fills:
+            i = self.series.index_at_time(fill.epoch)
+            if 0 <= i < n:
+                out.append((i, fill.side, fill.price))
+        return out
+
+    def refresh(self) -> None:
+        placed = self.positions()
+        if not placed:
+            self.scatter.setData([], [])
+            self.scatter.hide()  # an empty scatter still costs ~0.5 ms a frame
+            return
+        self.scatter.show()
+        x = np.array([i for i, _, _ in placed], dtype=np.float64)
+        y = np.array([p for _, _, p in placed], dtype=np.float64)
+        buys = [side == "buy" for _, side, _ in placed]
+        c = self.colors
+        self.scatter.setData(
+            x=x,
+            y=y,
+            symbol=["t1" if b else "t" for b in buys],
+            brush=[pg.mkBrush(c.buy_marker if b else c.sell_marker) for b in buys],
+            pen=[pg.mkPen("#000000", width=0.5) for _ in buys],
+        )

@@ -1,0 +1,76 @@
+"""The chart toolbar: a validated symbol box and the interval selector.
+
+Invalid symbol text gets a red border and the validation message as tooltip
+and emits nothing; a valid one emits the normalised (upper-cased) symbol.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+
+from app.core.models import Interval, normalize_symbol
+from app.ui.chart.colors import ChartColors
+
+INTERVALS = [i.value for i in Interval]
+
+
+class ChartToolbar(QWidget):
+    """Symbol QLineEdit + interval QComboBox + the crosshair read-out label."""
+
+    symbolRequested = Signal(str)
+    intervalRequested = Signal(str)
+
+    def __init__(self, colors: ChartColors, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._colors = colors
+        self.symbol_edit = QLineEdit(self)
+        self.symbol_edit.setPlaceholderText("Symbol")
+        self.symbol_edit.setMaxLength(12)
+        self.symbol_edit.setFixedWidth(90)
+        self.symbol_edit.returnPressed.connect(self.submit_symbol)
+        self.symbol_edit.textEdited.connect(lambda _text: self._clear_error())
+        self.interval_combo = QComboBox(self)
+        self.interval_combo.addItems(INTERVALS)
+        self.interval_combo.currentTextChanged.connect(self.intervalRequested)
+        self.readout = QLabel(self)
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(self.symbol_edit)
+        layout.addWidget(self.interval_combo)
+        layout.addWidget(self.readout, 1)
+        self.error: str | None = None
+
+    def submit_symbol(self) -> None:
+        """Validate the box; emit symbolRequested only for a valid symbol."""
+        try:
+            symbol = normalize_symbol(self.symbol_edit.text())
+        except ValueError as exc:
+            self.show_error(str(exc))
+            return
+        self._clear_error()
+        self.symbol_edit.setText(symbol)
+        self.symbolRequested.emit(symbol)
+
+    def show_error(self, message: str) -> None:
+        self.error = message
+        self.symbol_edit.setStyleSheet(f"QLineEdit {{ border: 1px solid {self._colors.error}; }}")
+        self.symbol_edit.setToolTip(message)
+
+    def _clear_error(self) -> None:
+        if self.error is not None:
+            self.error = None
+            self.symbol_edit.setStyleSheet("")
+            self.symbol_edit.setToolTip("")
+
+    def show_current(self, symbol: str, interval: str) -> None:
+        """Reflect the loaded symbol and interval without emitting requests."""
+        self._clear_error()
+        self.symbol_edit.setText(symbol)
+        self.interval_combo.blockSignals(True)
+        try:
+            if interval in INTERVALS:
+                self.interval_combo.setCurrentText(interval)
+        finally:
+            self.interval_combo.blockSignals(False)
