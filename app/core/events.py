@@ -288,3 +288,20 @@ class SetTradingState(Command):
     state: TradingState
     reason: str
     flatten: bool = False
+
+
+# --- execution (appended) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderCancelRequested(OrderEvent):
+    """A cancel was sent; the order is CANCEL_PENDING until the broker confirms."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReconciliationCompleted(Event):
+    """Start-up reconciliation with the broker finished; ``problems`` lists mismatches."""
+
+    orders_checked: int
+    fills_recovered: int
+    problems: tuple[str, ...] = ()

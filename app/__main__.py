@@ -1,0 +1,99 @@
+"""The ``sherwood`` command: parse flags, resolve settings, run the window or the headless bot.
+
+Settings precedence: defaults < saved in the database < environment <
+command-line flags. ``--mode live`` is refused with a clear message (exit
+code 2) until the Robinhood gateway exists; so is the window when the UI
+package is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from app import paths
+from app.config import Mode, Settings, StrategyName, resolve_settings
+from app.core.errors import SettingsError
+from app.storage.db import database_path, open_database
+from app.storage.settings_store import load_saved_settings
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sherwood",
+        description="Trading terminal and RSI/MACD bot for Robinhood (paper trading by default).",
+    )
+    parser.add_argument("--headless", action="store_true", help="run the bot without a window")
+    parser.add_argument("--mode", choices=[m.value for m in Mode], help="paper (default) or live")
+    parser.add_argument(
+        "--strategy", choices=[s.value for s in StrategyName], help="strategy the bot runs"
+    )
+    parser.add_argument("--symbol", help="symbol the bot trades (default TQQQ)")
+    parser.add_argument("--speed", type=float, help="simulated clock speed (x real time)")
+    parser.add_argument("--run-for", type=float, metavar="SECONDS", help="stop after SECONDS")
+    parser.add_argument("--seed", type=int, help="seed of the simulated market")
+    parser.add_argument("--data-dir", metavar="DIR", help="folder for the database and logs")
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR")
+    parser.add_argument("--screenshot", metavar="PATH", help="save a window screenshot and exit")
+    return parser
+
+
+def cli_settings(args: argparse.Namespace) -> dict[str, str]:
+    """The flags that are settings, as ``{ENV_NAME: text}``."""
+    pairs = {
+        "MODE": args.mode,
+        "STRATEGY": args.strategy,
+        "SYMBOL": args.symbol,
+        "SIM_SPEED": args.speed,
+        "SIM_SEED": args.seed,
+        "LOG_LEVEL": args.log_level,
+    }
+    return {name: str(value) for name, value in pairs.items() if value is not None}
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    """Resolve settings; the saved layer comes from the mode's database if it exists."""
+    cli = cli_settings(args)
+    first = resolve_settings(None, os.environ, cli)
+    path = database_path(paths.data_dir(args.data_dir), first.mode.value)
+    saved: dict[str, str] = {}
+    if path.exists():
+        db = open_database(path)
+        try:
+            saved = load_saved_settings()
+        finally:
+            db.close()
+    return resolve_settings(saved, os.environ, cli)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args)
+    except SettingsError as exc:
+        sys.stderr.write(f"sherwood: {exc}\n")
+        return EXIT_USAGE
+    if settings.mode is Mode.LIVE:
+        sys.stderr.write(
+            "sherwood: live trading with Robinhood is not available in this build yet; "
+            "use --mode paper (the default)\n"
+        )
+        return EXIT_USAGE
+    if args.headless:
+        from app.headless import run_headless
+
+        return run_headless(args, settings)
+    try:
+        from app.ui.run import run_gui
+    except ImportError as exc:
+        sys.stderr.write(f"sherwood: the window is not available ({exc}); run with --headless\n")
+        return EXIT_USAGE
+    return int(run_gui(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""The composition root: builds every object in a fixed order, starts and stops them.
+
+Only this module wires objects together. ``build_app`` creates; nothing runs
+until ``await ctx.start()``: the database is opened, the audit trail
+subscribes first (so it records everything after), then market data,
+portfolio, compliance, risk, strategy and execution start (market data runs
+the feed; execution connects the broker and reconciles the journal), and
+finally the periodic account refresh / equity snapshot loop runs. ``stop``
+undoes it in reverse order and closes the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from peewee import SqliteDatabase
+
+from app import paths
+from app.audit import AuditTrail
+from app.brokers.paper import PaperBroker
+from app.config import Mode, Settings
+from app.core.bus import EventBus
+from app.core.clock import Clock, LiveClock, SimulatedClock
+from app.feeds.base import Feed
+from app.feeds.factory import build_feed
+from app.services.account import AccountCache
+from app.services.base import Service
+from app.services.compliance import ComplianceService
+from app.services.execution import ExecutionService
+from app.services.market_data import MarketDataService
+from app.services.portfolio import PortfolioService
+from app.services.risk import RiskService
+from app.services.strategy import StrategyEngine
+from app.storage.db import database_path, open_database
+
+log = logging.getLogger("sherwood.app")
+
+ACCOUNT_REFRESH_SECONDS = 15.0  # clock seconds between balance refreshes
+EQUITY_SNAPSHOT_EVERY = 4  # refreshes between equity snapshots (one a minute)
+
+
+class LiveModeUnavailable(RuntimeError):
+    """Live trading needs the Robinhood gateway, which is not part of this build yet."""
+
+
+@dataclass
+class AppContext:
+    """Everything the app is made of, in start order."""
+
+    settings: Settings
+    data_dir: Path
+    clock: Clock
+    bus: EventBus
+    db: SqliteDatabase
+    feed: Feed
+    market_data: MarketDataService
+    strategy: StrategyEngine
+    risk: RiskService
+    compliance: ComplianceService
+    portfolio: PortfolioService
+    broker: PaperBroker
+    accounts: AccountCache
+    execution: ExecutionService
+    audit: AuditTrail
+    refresh_seconds: float = ACCOUNT_REFRESH_SECONDS
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    _started: list[Service] = field(default_factory=list)
+    _broker_open: bool = False
+
+    def services(self) -> list[Service]:
+        """Services in start order."""
+        return [
+            self.audit, self.market_data, self.portfolio, self.compliance, self.risk,
+            self.strategy, self.execution,
+        ]  # fmt: skip
+
+    async def start(self) -> None:
+        try:
+            self._broker_open = True
+            await self.execution.attach_broker()  # the broker hears every quote first
+            await self.accounts.refresh()  # balances before compliance loads its ledger
+            for service in self.services():
+                await service.start()
+                self._started.append(service)
+            await self.accounts.refresh()
+            await self.market_data.watch(self.settings.symbol)  # market data runs the feed
+            self._spawn(self._refresh_loop(), "account refresh")
+        except BaseException:
+            await self.stop()
+            raise
+        log.info(
+            "Sherwood started: %s mode, %s on %s, data in %s",
+            self.settings.mode.value, self.settings.strategy.value, self.settings.symbol,
+            self.data_dir,
+        )  # fmt: skip
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        task.add_done_callback(_report_crash)
+        self._tasks.append(task)
+
+    async def _refresh_loop(self) -> None:
+        count = 0
+        while True:
+            await self.clock.sleep(self.refresh_seconds)
+            account = await self.accounts.refresh()
+            await self.execution.resolve_unknown()
+            count += 1
+            if account is not None and count % EQUITY_SNAPSHOT_EVERY == 0:
+                await self.portfolio.snapshot_equity(account)
+
+    async def stop(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for service in reversed(self._started):
+            try:
+                await service.stop()
+            except Exception:
+                log.exception("stopping %s failed", service.name)
+        self._started.clear()
+        if self._broker_open:
+            try:
+                await self.broker.close()
+            except Exception:
+                log.exception("closing the broker failed")
+            self._broker_open = False
+        await self.bus.flush()
+        if not self.db.is_closed():
+            self.db.close()
+        log.info("Sherwood stopped")
+
+
+def _report_crash(task: asyncio.Task[Any]) -> None:
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        log.error("background task %s crashed", task.get_name(), exc_info=exc)
+
+
+def default_clock(settings: Settings) -> Clock:
+    """The wall clock at speed 1; a simulated clock running ``sim_speed`` times faster otherwise."""
+    if settings.sim_speed == 1:
+        return LiveClock()
+    return SimulatedClock(LiveClock().now(), speed=settings.sim_speed)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    data_dir: str | Path | None = None,
+    clock: Clock | None = None,
+    bus: EventBus | None = None,
+    feed: Feed | None = None,
+    bar_store: bool = True,
+) -> AppContext:
+    """Wire the whole app (nothing runs until ``start``); raises LiveModeUnavailable for live."""
+    if settings.mode is Mode.LIVE:
+        raise LiveModeUnavailable(
+            "live trading with Robinhood is not available in this build yet; "
+            "run in paper mode (--mode paper)"
+        )
+    folder = paths.data_dir(data_dir)
+    db = open_database(database_path(folder, settings.mode.value))
+    clock = clock or default_clock(settings)
+    bus = bus or EventBus()
+    feed = feed or build_feed(settings, clock)
+    market_data = MarketDataService(bus, clock, feed, settings, bar_store=bar_store)
+    portfolio = PortfolioService(bus, clock, market_data)
+    broker = PaperBroker(bus, clock, settings, feed.session_at)
+    accounts = AccountCache(bus, clock, broker)
+    compliance = ComplianceService(bus, clock, settings, accounts)
+    risk = RiskService(bus, clock, settings, market_data, portfolio)
+    strategy = StrategyEngine(bus, clock, market_data, settings)
+    execution = ExecutionService(
+        bus, clock, settings, broker, risk, compliance, portfolio, market_data
+    )
+    audit = AuditTrail(bus, clock)
+    return AppContext(
+        settings=settings, data_dir=folder, clock=clock, bus=bus, db=db, feed=feed,
+        market_data=market_data, strategy=strategy, risk=risk, compliance=compliance,
+        portfolio=portfolio, broker=broker, accounts=accounts, execution=execution,
+        audit=audit,
+    )  # fmt: skip

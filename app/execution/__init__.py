@@ -1,0 +1,1 @@
+"""Execution internals: the order journal, fill path, auto-trader, reconciliation, kill switch."""

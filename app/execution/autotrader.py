@@ -1,0 +1,187 @@
+"""The auto-trader: turns signals and exits into orders under the original bot's rules.
+
+Rules (one position per symbol, the symbol in ``settings.symbol``, the strategy
+in ``settings.strategy``):
+
+* BUY signal, flat, nothing pending -> a dollar buy of ``MAX_INVESTMENT``
+  (Robinhood-style fractional order: $20 of TQQQ buys 0.3 shares instead of
+  never buying, the original's whole-share defect);
+* SELL signal while holding -> sell the whole position;
+* profit target / stop loss while holding -> sell the whole position, source
+  BOT, reason "profit target" / "stop loss" (a reducing sell passes REDUCING);
+* anything else is ignored with a reason: "bot disabled", "already holding",
+  "order pending", "not holding", "stale quote", "other symbol",
+  "other strategy".
+
+Never a second entry while an order for the symbol is pending: the pending
+check reads the execution service's open orders, which include an order from
+the moment it is journaled, and a per-symbol guard covers the checks before.
+Every decision is a :class:`~app.core.events.DecisionMade` (the execution
+service publishes "ordered"/"denied"; this module publishes "ignored").
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from app.config import Settings
+from app.core.bus import EventBus, Subscription
+from app.core.clock import Clock
+from app.core.events import (
+    DecisionMade,
+    ProfitTargetReached,
+    SignalGenerated,
+    StopLossTriggered,
+)
+from app.core.models import OrderRequest, OrderSource, Side, Signal, SignalAction
+
+if TYPE_CHECKING:
+    from app.services.execution import ExecutionService
+
+log = logging.getLogger("sherwood.autotrader")
+
+
+class AutoTrader:
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        execution: ExecutionService,
+        bus: EventBus,
+        clock: Clock,
+        settings: Settings,
+        portfolio: Any,
+        market_data: Any,
+    ) -> None:
+        self.execution = execution
+        self.bus = bus
+        self.clock = clock
+        self.settings = settings
+        self.portfolio = portfolio
+        self.market_data = market_data
+        self.enabled = settings.bot_enabled
+        self._busy: set[str] = set()
+        self._subscriptions: list[Subscription] = []
+
+    def start(self) -> None:
+        self._subscriptions = [
+            self.bus.subscribe(SignalGenerated, self._on_signal),
+            self.bus.subscribe(ProfitTargetReached, self._on_exit),
+            self.bus.subscribe(StopLossTriggered, self._on_exit),
+        ]
+
+    def stop(self) -> None:
+        for subscription in self._subscriptions:
+            subscription.cancel()
+        self._subscriptions.clear()
+
+    async def set_enabled(self, enabled: bool) -> None:
+        if enabled == self.enabled:
+            return
+        self.enabled = enabled
+        log.info("bot %s", "enabled" if enabled else "disabled")
+        await self.bus.publish(
+            DecisionMade(
+                time=self.clock.now(), symbol=self.settings.symbol,
+                outcome="enabled" if enabled else "disabled",
+                reason="bot enabled" if enabled else "bot disabled",
+            )
+        )  # fmt: skip
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _holding(self, symbol: str) -> bool:
+        position = self.portfolio.get_position(symbol)
+        return position is not None and position.quantity > 0
+
+    def _pending(self, symbol: str) -> bool:
+        return symbol in self._busy or bool(self.execution.open_orders(symbol))
+
+    def _quote_ok(self, symbol: str) -> bool:
+        quote = self.market_data.latest_quote(symbol)
+        if quote is None or quote.stale:
+            return False
+        age = (self.clock.now() - quote.time).total_seconds()
+        return age <= self.settings.quote_stale_seconds
+
+    async def _ignore(self, symbol: str, reason: str, signal: Signal | None = None) -> None:
+        log.info("ignored %s: %s", symbol, reason)
+        await self.bus.publish(
+            DecisionMade(
+                time=self.clock.now(), symbol=symbol, outcome="ignored", reason=reason,
+                signal=signal,
+            )
+        )  # fmt: skip
+
+    async def _order(self, request: OrderRequest, signal: Signal | None) -> None:
+        self._busy.add(request.symbol)
+        try:
+            await self.execution.submit(request, signal=signal)
+        finally:
+            self._busy.discard(request.symbol)
+
+    # --- signals -----------------------------------------------------------------------------
+
+    async def _on_signal(self, event: SignalGenerated) -> None:
+        signal = event.signal
+        symbol = signal.symbol
+        if symbol != self.settings.symbol:
+            return  # the chart may watch other symbols; the bot trades one
+        if signal.strategy.lower() != self.settings.strategy.value:
+            return
+        if not self.enabled:
+            await self._ignore(symbol, "bot disabled", signal)
+            return
+        if signal.action is SignalAction.BUY:
+            await self._enter(signal)
+        elif signal.action is SignalAction.SELL:
+            await self._exit_on_signal(signal)
+
+    async def _enter(self, signal: Signal) -> None:
+        symbol = signal.symbol
+        if self._pending(symbol):
+            await self._ignore(symbol, "order pending", signal)
+        elif self._holding(symbol):
+            await self._ignore(symbol, "already holding", signal)
+        elif not self._quote_ok(symbol):
+            await self._ignore(symbol, "stale quote", signal)
+        else:
+            request = OrderRequest(
+                symbol=symbol, side=Side.BUY, notional=self.settings.max_investment,
+                source=OrderSource.BOT, reason=f"{signal.strategy} BUY signal",
+            )  # fmt: skip
+            await self._order(request, signal)
+
+    async def _exit_on_signal(self, signal: Signal) -> None:
+        symbol = signal.symbol
+        if self._pending(symbol):
+            await self._ignore(symbol, "order pending", signal)
+        elif not self._holding(symbol):
+            await self._ignore(symbol, "not holding", signal)
+        else:
+            await self._sell_all(symbol, f"{signal.strategy} SELL signal", signal)
+
+    async def _sell_all(self, symbol: str, reason: str, signal: Signal | None) -> None:
+        position = self.portfolio.get_position(symbol)
+        request = OrderRequest(
+            symbol=symbol, side=Side.SELL, quantity=position.quantity,
+            source=OrderSource.BOT, reason=reason,
+        )  # fmt: skip
+        await self._order(request, signal)
+
+    # --- exits -------------------------------------------------------------------------------
+
+    async def _on_exit(self, event: ProfitTargetReached | StopLossTriggered) -> None:
+        symbol = event.symbol
+        if symbol != self.settings.symbol:
+            return  # positions the user opened by hand in other symbols are theirs
+        reason = "profit target" if isinstance(event, ProfitTargetReached) else "stop loss"
+        if not self.enabled:
+            await self._ignore(symbol, f"{reason}: bot disabled")
+        elif not self._holding(symbol):
+            await self._ignore(symbol, f"{reason}: not holding")
+        elif self._pending(symbol):
+            await self._ignore(symbol, f"{reason}: order pending")
+        else:
+            await self._sell_all(symbol, reason, None)

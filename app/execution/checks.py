@@ -1,0 +1,74 @@
+"""Pre-trade checks in a fixed order: risk, then compliance; any failure denies (fail closed)."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from app.core.models import Order, OrderRequest, OrderSource
+
+log = logging.getLogger("sherwood.execution")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The combined answer: allowed, or denied by ``source`` ("risk" / "compliance")."""
+
+    allowed: bool
+    reason: str = ""
+    source: str = ""
+    max_quantity: Decimal | None = None
+    warnings: tuple[str, ...] = ()
+
+
+async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    result = fn(*args, **kwargs)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+async def run_checks(
+    risk: Any, compliance: Any, request: OrderRequest, pending: Sequence[Order]
+) -> Verdict:
+    """Risk first, then compliance. An exception inside a check is a denial, never a pass."""
+    try:
+        risk_result = await _call(risk.validate_order, request, pending)
+    except Exception as exc:
+        log.exception("risk check failed for %s", request.symbol)
+        return Verdict(False, f"risk check failed: {exc}", "risk")
+    if not getattr(risk_result, "allowed", False):
+        return Verdict(
+            False,
+            getattr(risk_result, "reason", "") or "risk check refused the order",
+            "risk",
+            getattr(risk_result, "max_quantity", None),
+        )
+    try:
+        compliance_result = await _call(
+            compliance.can_trade,
+            request,
+            pending,
+            bot=request.source is OrderSource.BOT,
+            price=getattr(risk_result, "price", None),
+        )
+    except Exception as exc:
+        log.exception("compliance check failed for %s", request.symbol)
+        return Verdict(False, f"compliance check failed: {exc}", "compliance")
+    if not getattr(compliance_result, "allowed", False):
+        return Verdict(
+            False,
+            getattr(compliance_result, "reason", "") or "compliance check refused the order",
+            "compliance",
+            getattr(compliance_result, "max_quantity", None),
+        )
+    warnings = tuple(
+        w
+        for w in (getattr(risk_result, "warning", ""), getattr(compliance_result, "warning", ""))
+        if w
+    )
+    return Verdict(True, warnings=warnings)

@@ -1,0 +1,182 @@
+"""Start-up reconciliation of the journal with the broker.
+
+1. Every journal order that is not terminal is looked up by client order id.
+   * Unknown to the broker, journaled NEW (the app stopped between the journal
+     write and the broker call): resubmitted under the SAME client id when it
+     is under a minute old (idempotent at the broker) -- on the symbol's first
+     fresh quote, since none exists yet at start; older than that it is
+     marked REJECTED "not sent before restart" -- a stale market order sent
+     hours later is more dangerous than a missed one.
+   * Unknown to the broker, journaled SUBMITTED: the broker never got it;
+     REJECTED the same way.
+   * Known: the broker's state is adopted and missing fills are applied
+     through the normal fill path.
+2. ``broker.fills_since(last journaled fill)`` catches fills made while down.
+3. Fills journaled but never folded into the portfolio (the app stopped
+   between the two) are applied now, then ``portfolio.apply_unapplied_fills``.
+4. Broker positions are compared with the portfolio, broker open orders with
+   the journal; every mismatch is logged and published as ``ErrorOccurred``
+   (positions opened outside the app are reported, not adopted).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from app.core.events import ErrorOccurred, ReconciliationCompleted
+from app.core.models import Order, OrderStatus, describe
+from app.core.money import ZERO
+
+if TYPE_CHECKING:
+    from app.services.execution import ExecutionService
+
+log = logging.getLogger("sherwood.reconcile")
+
+RESUBMIT_WINDOW = timedelta(minutes=1)
+
+
+@dataclass
+class ReconcileReport:
+    orders_checked: int = 0
+    resubmitted: int = 0
+    expired: int = 0
+    fills_recovered: int = 0
+    fills_applied: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+class Reconciler:
+    def __init__(self, service: ExecutionService) -> None:
+        self.service = service
+        self.report = ReconcileReport()
+
+    async def run(self) -> ReconcileReport:
+        service = self.service
+        since = _earliest(service.store.journal.last_fill_time(),
+                          service.store.journal.first_open_order_time())  # fmt: skip
+        for order in list(service.store.open_orders()):
+            self.report.orders_checked += 1
+            try:
+                await self._order(order)
+            except Exception as exc:
+                self._problem(f"could not reconcile {describe(order)}: {exc}")
+        if since is not None:
+            await self._missed_fills(since)
+        await self._unapplied()
+        await self._positions()
+        await self._foreign_orders()
+        report = self.report
+        log.info(
+            "reconciled %d open orders: %d resubmitted, %d expired, %d fills recovered, "
+            "%d unapplied fills applied, %d problems",
+            report.orders_checked, report.resubmitted, report.expired,
+            report.fills_recovered, report.fills_applied, len(report.problems),
+        )  # fmt: skip
+        await service.bus.publish(
+            ReconciliationCompleted(
+                time=service.clock.now(), orders_checked=report.orders_checked,
+                fills_recovered=report.fills_recovered, problems=tuple(report.problems),
+            )
+        )  # fmt: skip
+        return report
+
+    async def _order(self, order: Order) -> None:
+        service = self.service
+        found = await service.broker.get_order(order.client_order_id)
+        if found is not None:
+            before = len(order.fill_ids)
+            await service.updates.apply(found, found.fills)
+            self.report.fills_recovered += len(order.fill_ids) - before
+            return
+        age = service.clock.now() - order.created_at
+        if order.status is OrderStatus.NEW and age <= RESUBMIT_WINDOW:
+            log.info("will resubmit %s under the same client id", describe(order))
+            self.report.resubmitted += 1
+            service.resend_when_priced(order)
+            return
+        reason = "not sent before restart"
+        if order.status is not OrderStatus.NEW:
+            reason = "the broker never received it (not sent before restart)"
+        self.report.expired += 1
+        await service.reject_unsent(order, reason)
+
+    async def _missed_fills(self, since: datetime) -> None:
+        service = self.service
+        journal = service.store.journal
+        try:
+            fills = await service.broker.fills_since(since)
+        except Exception as exc:
+            self._problem(f"could not fetch fills since {since.isoformat()}: {exc}")
+            return
+        for fill in fills:
+            if journal.has_fill(fill.execution_id):
+                continue
+            found = await service.broker.get_order(fill.client_order_id)
+            if found is None or service.store.get(fill.client_order_id) is None:
+                self._problem(
+                    f"fill {fill.execution_id} ({fill.side.value} {fill.quantity} {fill.symbol}) "
+                    "belongs to an order Sherwood did not place"
+                )
+                continue
+            await service.updates.apply(found, (fill,))
+            self.report.fills_recovered += 1
+
+    async def _unapplied(self) -> None:
+        service = self.service
+        for fill in service.store.journal.unapplied_fills():
+            try:
+                await service.updates.fold_fill(fill)
+            except Exception as exc:
+                self._problem(f"fill {fill.execution_id} could not be applied: {exc}")
+                continue
+            self.report.fills_applied += 1
+        try:
+            self.report.fills_applied += await service.portfolio.apply_unapplied_fills()
+        except Exception as exc:
+            self._problem(f"unapplied fills could not be applied: {exc}")
+
+    async def _positions(self) -> None:
+        service = self.service
+        try:
+            broker_positions = {p.symbol: p.quantity for p in await service.broker.positions()}
+        except Exception as exc:
+            self._problem(f"could not fetch broker positions: {exc}")
+            return
+        ours = {p.symbol: p.quantity for p in service.portfolio.open_positions()}
+        for symbol in sorted(set(broker_positions) | set(ours)):
+            theirs = broker_positions.get(symbol, ZERO)
+            mine = ours.get(symbol, ZERO)
+            if theirs != mine:
+                self._problem(
+                    f"position mismatch in {symbol}: broker holds {theirs}, Sherwood has {mine} "
+                    "(a trade made outside the app?)"
+                )
+
+    async def _foreign_orders(self) -> None:
+        service = self.service
+        try:
+            open_at_broker = await service.broker.open_orders()
+        except Exception as exc:
+            self._problem(f"could not fetch open orders: {exc}")
+            return
+        for broker_order in open_at_broker:
+            if service.store.get(broker_order.client_order_id) is None:
+                self._problem(
+                    f"open order {broker_order.broker_order_id} ({broker_order.side.value} "
+                    f"{broker_order.symbol}) was not placed by Sherwood"
+                )
+
+    def _problem(self, message: str) -> None:
+        log.warning(message)
+        self.report.problems.append(message)
+        self.service.bus.publish_nowait(
+            ErrorOccurred(time=self.service.clock.now(), source="reconcile", message=message)
+        )
+
+
+def _earliest(*times: datetime | None) -> datetime | None:
+    present = [t for t in times if t is not None]
+    return min(present) if present else None
