@@ -11,10 +11,10 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.config import Settings  # noqa: E402
-from app.core.bus import EventBus  # noqa: E402
-from app.core.clock import SimulatedClock  # noqa: E402
-from app.storage.db import open_database  # noqa: E402
+from app.config import Settings
+from app.core.bus import EventBus
+from app.core.clock import SimulatedClock
+from app.storage.db import open_database
 
 # Tuesday 2026-11-24 10:00 New York (15:00 UTC): a regular session.
 MARKET_OPEN_TUESDAY = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
