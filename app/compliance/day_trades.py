@@ -35,10 +35,13 @@ class DayTrade:
     sequence: int = 1  # nth day trade of this symbol on that date
 
 
-def count_direction_changes(sides: Sequence[Side]) -> int:
-    """Day trades in one symbol's ordered sides on one day: BUY runs followed by a SELL run."""
+def count_direction_changes(sides: Sequence[Side], previous: Side | None = None) -> int:
+    """Day trades in one symbol's ordered sides on one day: BUY runs followed by a SELL run.
+
+    ``previous`` is the side of the fill before ``sides`` (only the last earlier
+    side matters: the day trades ``sides`` add after it).
+    """
     count = 0
-    previous: Side | None = None
     for side in sides:
         if previous is Side.BUY and side is Side.SELL:
             count += 1
@@ -62,6 +65,24 @@ def _runs(fills: Sequence[Fill]) -> list[list[Fill]]:
     return runs
 
 
+def _day_trade(
+    symbol: str, day: date, buys: Sequence[Fill], sells: Sequence[Fill], sequence: int
+) -> DayTrade:
+    bought, buy_price = _average(buys)
+    sold, sell_price = _average(sells)
+    quantity = min(bought, sold)
+    return DayTrade(
+        symbol=symbol,
+        trade_date=day,
+        quantity=quantity,
+        buy_price=buy_price,
+        sell_price=sell_price,
+        pnl=(sell_price - buy_price) * quantity,
+        closing_execution_id=sells[0].execution_id,
+        sequence=sequence,
+    )
+
+
 def day_trades_of_day(symbol: str, day: date, fills: Sequence[Fill]) -> list[DayTrade]:
     """Day trades of ``fills`` (one symbol, one trade date, already in time order)."""
     trades: list[DayTrade] = []
@@ -69,22 +90,38 @@ def day_trades_of_day(symbol: str, day: date, fills: Sequence[Fill]) -> list[Day
     for buys, sells in pairwise(runs):
         if buys[0].side is not Side.BUY:
             continue
-        bought, buy_price = _average(buys)
-        sold, sell_price = _average(sells)
-        quantity = min(bought, sold)
-        trades.append(
-            DayTrade(
-                symbol=symbol,
-                trade_date=day,
-                quantity=quantity,
-                buy_price=buy_price,
-                sell_price=sell_price,
-                pnl=(sell_price - buy_price) * quantity,
-                closing_execution_id=sells[0].execution_id,
-                sequence=len(trades) + 1,
-            )
-        )
+        trades.append(_day_trade(symbol, day, buys, sells, len(trades) + 1))
     return trades
+
+
+def day_trades_after_append(
+    symbol: str, day: date, fills: Sequence[Fill], previous: list[DayTrade]
+) -> list[DayTrade]:
+    """``day_trades_of_day(symbol, day, fills)`` given ``previous`` = that of ``fills[:-1]``.
+
+    Appending a fill only touches the last two runs: a BUY run it extends or
+    starts changes nothing; a SELL run after a BUY run grows (the last day
+    trade is recomputed) or starts (a new day trade). Returns ``previous``
+    itself when nothing changed.
+    """
+    last = len(fills) - 1
+    if last < 0 or fills[last].side is not Side.SELL:
+        return previous
+    start = last  # the first fill of the last (SELL) run
+    while start > 0 and fills[start - 1].side is Side.SELL:
+        start -= 1
+    if start == 0:  # no BUY run before it
+        return previous
+    buys_from = start - 1
+    while buys_from > 0 and fills[buys_from - 1].side is Side.BUY:
+        buys_from -= 1
+    closing = fills[start].execution_id
+    if previous and previous[-1].closing_execution_id == closing:
+        head = previous[:-1]
+    else:
+        head = list(previous)
+    head.append(_day_trade(symbol, day, fills[buys_from:start], fills[start:], len(head) + 1))
+    return head
 
 
 def group_fills(fills: Iterable[Fill]) -> dict[tuple[str, date], list[Fill]]:

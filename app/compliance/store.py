@@ -1,13 +1,21 @@
-"""Reading fills (FillRow, written by the order journal) and storing day trades (DayTradeRow)."""
+"""Reading fills (FillRow, written by the order journal) and storing day trades (DayTradeRow).
+
+The hot-path writes (a new or grown day trade, the settlement ledger) are
+precompiled SQL statements run with ``db.execute_sql``; they write the same
+text the Peewee fields write (Decimal as ``str``, UTC ISO datetimes), so the
+tables read back through Peewee unchanged.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Any
 
 from app.compliance.day_trades import DayTrade
 from app.core.models import Fill, Side
-from app.storage.tables import DayTradeRow, FillRow
+from app.storage.tables import DayTradeRow, FillRow, StateRow
 
 
 def _fill(row: FillRow) -> Fill:
@@ -32,6 +40,15 @@ def load_fills(days: Iterable[date], symbol: str | None = None) -> list[Fill]:
     if symbol is not None:
         query = query.where(FillRow.symbol == symbol)
     return [_fill(row) for row in query.order_by(FillRow.time, FillRow.id)]
+
+
+def load_fills_since(day: date) -> list[tuple[Fill, date]]:
+    """Journaled fills of trade date ``day`` or later with their trade dates, by time then id."""
+    query = FillRow.select().where(FillRow.trade_date >= day.isoformat())
+    return [
+        (_fill(row), date.fromisoformat(row.trade_date))
+        for row in query.order_by(FillRow.time, FillRow.id)
+    ]
 
 
 def _trade(row: DayTradeRow) -> DayTrade:
@@ -99,3 +116,85 @@ def count_orders(days: Iterable[date], extra: Iterable[Fill] = ()) -> int:
     }
     ids.update(f.client_order_id for f in extra)
     return len(ids)
+
+
+# ---------------------------------------------------------------------- precompiled writes
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def utc_text(when: datetime) -> str:
+    """What ``UtcDateTime`` stores for ``when``."""
+    return when.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@cache
+def _sql() -> dict[str, str]:
+    trades = DayTradeRow._meta.table_name
+    state = StateRow._meta.table_name
+    return {
+        "insert": (
+            f'INSERT OR IGNORE INTO "{trades}" ("symbol", "trade_date", "sequence", "quantity", '
+            '"buy_price", "sell_price", "pnl", "closing_execution_id", "recorded_at") '
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ),
+        "update": (
+            f'UPDATE "{trades}" SET "quantity" = ?, "buy_price" = ?, "sell_price" = ?, "pnl" = ? '
+            'WHERE "closing_execution_id" = ?'
+        ),
+        "state": (
+            f'INSERT INTO "{state}" ("key", "value", "updated_at") VALUES (?, ?, ?) '
+            'ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value", '
+            '"updated_at" = excluded."updated_at"'
+        ),
+    }
+
+
+def write_day_trades(
+    symbol: str, day: date, stored: Sequence[DayTrade], trades: list[DayTrade], now: datetime
+) -> None:
+    """Make the stored day trades of ``symbol`` on ``day`` (``stored``) equal ``trades``.
+
+    The usual case only appends (a new day trade) or grows the last one (a
+    further fill of its SELL run): INSERT the new rows, UPDATE the changed
+    ones, keeping their ``recorded_at``. A fill arriving out of time order can
+    reshuffle earlier day trades; then the group is rewritten.
+    """
+    extends = len(trades) >= len(stored) and all(
+        old.closing_execution_id == new.closing_execution_id and old.sequence == new.sequence
+        for old, new in zip(stored, trades, strict=False)
+    )
+    if not extends:
+        replace_day_trades(symbol, day, trades, now)
+        return
+    for old, new in zip(stored, trades, strict=False):
+        if old != new:
+            update_day_trade(new)
+    for new in trades[len(stored) :]:
+        insert_day_trade(new, now)
+
+
+def insert_day_trade(trade: DayTrade, now: datetime) -> None:
+    """INSERT one day trade; a repeat (same closing fill or sequence) is a no-op."""
+    DayTradeRow._meta.database.execute_sql(
+        _sql()["insert"],
+        (trade.symbol, trade.trade_date.isoformat(), trade.sequence, _text(trade.quantity),
+         _text(trade.buy_price), _text(trade.sell_price), _text(trade.pnl),
+         trade.closing_execution_id, utc_text(now)),
+    )  # fmt: skip
+
+
+def update_day_trade(trade: DayTrade) -> None:
+    """Store the grown quantity, prices and P&L of a day trade (kept: its ``recorded_at``)."""
+    DayTradeRow._meta.database.execute_sql(
+        _sql()["update"],
+        (_text(trade.quantity), _text(trade.buy_price), _text(trade.sell_price),
+         _text(trade.pnl), trade.closing_execution_id),
+    )  # fmt: skip
+
+
+def save_state(key: str, value: str, now: datetime) -> None:
+    """Upsert a StateRow (precompiled)."""
+    StateRow._meta.database.execute_sql(_sql()["state"], (key, value, utc_text(now)))

@@ -1,26 +1,31 @@
 """ComplianceService: day trades on the NYSE calendar, the PDT pre-trade check, cash settlement.
 
-Fills come from the order journal (FillRow) and from :meth:`record_fill`
-(also subscribed to fill events, idempotent by execution id); day trades are
-stored in DayTradeRow. Every check fails closed: an error denies the order.
+Fills come from the order journal (FillRow, loaded once on start) and from
+:meth:`record_fill` (ExecutionService calls it for every fill; idempotent by
+execution id). The recent trade dates live in memory (:class:`FillBook`), so
+the pre-trade check and the status never read SQLite; day trades are written
+through to DayTradeRow as they appear. Every check fails closed: an error
+denies the order.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
 from app.calendar import trade_date, trading_days_back
 from app.compliance import store
+from app.compliance.book import FillBook
+from app.compliance.cash_check import check_cash_order
 from app.compliance.day_trades import (
     DayTrade,
     count_direction_changes,
+    day_trades_after_append,
     day_trades_of_day,
     drop_off_date,
-    group_fills,
 )
 from app.compliance.settlement import CashStatus, SettlementLedger
 from app.compliance.status import (
@@ -31,32 +36,27 @@ from app.compliance.status import (
     is_restricted,
 )
 from app.config import DayTradePolicy, Settings
-from app.core.bus import EventBus, Subscription
+from app.core.bus import EventBus
 from app.core.clock import Clock
-from app.core.events import (
-    DayTradeRecorded,
-    OrderFilled,
-    OrderPartiallyFilled,
-    PdtLimitReached,
-    PdtWarning,
-)
-from app.core.models import (
-    Account,
-    AccountType,
-    Fill,
-    Order,
-    OrderRequest,
-    OrderSource,
-    Side,
-)
-from app.core.money import ZERO
+from app.core.events import DayTradeRecorded, PdtLimitReached, PdtWarning
+from app.core.models import Account, AccountType, Fill, Order, OrderRequest, OrderSource, Side
+from app.risk.dates import TradeDateCache
 from app.risk.decisions import CheckResult
-from app.risk.limits import fmt_money, fmt_qty, pending_shares
 from app.services.base import Service
 from app.services.ports import AccountSource
 from app.storage.tables import StateRow
 
 LEDGER_KEY = "settlement_ledger"
+
+
+@dataclass(frozen=True)
+class _Days:
+    """The windows of one trade date: the PDT tracking window and FINRA's 5 sessions."""
+
+    today: date
+    window: tuple[date, ...]
+    pdt_days: tuple[date, ...]
+    horizon: date  # the oldest date either needs
 
 
 class ComplianceService(Service):
@@ -68,39 +68,48 @@ class ComplianceService(Service):
         super().__init__(bus, clock)
         self.settings = settings
         self.accounts = accounts
-        self._recent: dict[str, Fill] = {}  # fills recorded here (the journal may lag)
+        self._dates = TradeDateCache()
+        self._days: _Days | None = None
+        self._book: FillBook | None = None
+        self._stale = False  # a failed write: rebuild the book before using it
+        self._recorded: dict[str, date] = {}  # execution ids recorded here -> trade date
+        self._drop_offs: dict[tuple[date, int], date] = {}
         self._ledger: SettlementLedger | None = None
-        self._subscriptions: list[Subscription] = []
 
     # ------------------------------------------------------------------ lifecycle
 
     async def on_start(self) -> None:
-        self._subscriptions = [
-            self.bus.subscribe(OrderFilled, self._on_fill),
-            self.bus.subscribe(OrderPartiallyFilled, self._on_fill),
-        ]
         self.rebuild()
         self._ledger = self._load_ledger()
 
-    async def on_stop(self) -> None:
-        for subscription in self._subscriptions:
-            subscription.cancel()
-        self._subscriptions = []
-
     def update_settings(self, settings: Settings) -> None:
         self.settings = settings
-
-    async def _on_fill(self, event: OrderFilled | OrderPartiallyFilled) -> None:
-        await self.record_fill(event.fill)
 
     # ------------------------------------------------------------------ dates, inputs
 
     def today(self) -> date:
         """The NYSE trade date now (an evening or weekend belongs to the next session)."""
-        return trade_date(self.clock.now())
+        return self._dates.get(self.clock.now())
+
+    def _current_days(self) -> _Days:
+        today = self.today()
+        tracking = self.settings.pdt_tracking_days
+        days = self._days
+        if days is None or days.today != today or len(days.window) != tracking:
+            window = tuple(trading_days_back(today, tracking))
+            pdt_days = tuple(trading_days_back(today, PDT_SESSIONS))
+            horizon = min(window[:1] + pdt_days[:1])
+            days = self._days = _Days(today, window, pdt_days, horizon)
+        book = self._book
+        if book is None or days.horizon < book.horizon or self._stale:
+            self.rebuild()  # a longer window (or an earlier clock) than the book holds
+        elif days.horizon > book.horizon:
+            book.prune(days.horizon)
+            self._recorded = {k: d for k, d in self._recorded.items() if d >= days.horizon}
+        return days
 
     def window(self) -> list[date]:
-        return trading_days_back(self.today(), self.settings.pdt_tracking_days)
+        return list(self._current_days().window)
 
     def _account(self) -> Account | None:
         return self.accounts.current_account()
@@ -108,59 +117,126 @@ class ComplianceService(Service):
     def _account_type(self, account: Account | None) -> AccountType:
         return account.account_type if account is not None else self.settings.account_type
 
-    def _fills(self, days: Sequence[date], symbol: str | None = None) -> list[Fill]:
-        """Journaled fills merged with the ones recorded here, by execution id."""
-        merged = {f.execution_id: f for f in store.load_fills(days, symbol)}
-        wanted = set(days)
-        for fill in self._recent.values():
-            if (symbol is None or fill.symbol == symbol) and trade_date(fill.time) in wanted:
-                merged.setdefault(fill.execution_id, fill)
-        return sorted(merged.values(), key=lambda f: f.time)
+    def _the_book(self) -> FillBook:
+        self._current_days()
+        assert self._book is not None
+        return self._book
 
     # ------------------------------------------------------------------ recording
 
     def rebuild(self) -> None:
-        """Recount the window's day trades from the journal (after a restart or a reconcile)."""
+        """Reload the book from the journal and recount its day trades (start, reconcile).
+
+        Fills recorded here but not journaled yet are kept; groups whose recount
+        differs from DayTradeRow are rewritten.
+        """
+        today = self.today()
+        window = trading_days_back(today, self.settings.pdt_tracking_days)
+        horizon = min(window[:1] + trading_days_back(today, PDT_SESSIONS)[:1])
+        previous = self._book
+        book = FillBook(horizon)
+        for fill, day in store.load_fills_since(horizon):
+            if fill.execution_id not in book.ids:
+                book.add(fill, day)
+        if previous is not None:  # fills recorded here before the journal had them
+            for day, by_symbol in previous.fills.items():
+                if day >= horizon:
+                    for group in by_symbol.values():
+                        for fill in group:
+                            if fill.execution_id not in book.ids:
+                                book.add(fill, day)
+        book.load_trades(store.load_day_trades(horizon))
         now = self.clock.now()
-        for (symbol, day), fills in group_fills(self._fills(self.window())).items():
-            store.replace_day_trades(symbol, day, day_trades_of_day(symbol, day, fills), now)
+        for day, by_symbol in book.fills.items():
+            for symbol, group in by_symbol.items():
+                trades = day_trades_of_day(symbol, day, group)
+                if trades != book.trades_of(day, symbol):
+                    store.replace_day_trades(symbol, day, trades, now)
+                    book.set_trades(symbol, day, trades)
+        self._book = book
+        self._stale = False
 
     async def record_fill(self, fill: Fill) -> list[DayTrade]:
         """Count ``fill``; returns the day trades it newly made (empty when seen before)."""
+        if fill.execution_id in self._recorded:
+            return []
         day = trade_date(fill.time)
-        self._recent[fill.execution_id] = fill
-        self._prune_recent()
-        fills = self._fills([day], fill.symbol)
-        trades = day_trades_of_day(fill.symbol, day, fills)
-        new = store.replace_day_trades(fill.symbol, day, trades, self.clock.now())
-        self._apply_to_ledger(fill, day)
+        book = self._the_book()
+        now = self.clock.now()
+        db = StateRow._meta.database
+        try:
+            with db.atomic():
+                if not book.holds(day):
+                    new = self._record_old(fill, day)
+                elif fill.execution_id in book.ids:  # journaled and loaded on start: counted
+                    new = []
+                else:
+                    new = self._count(book, fill, day, now)
+                self._apply_to_ledger(fill, day)
+        except Exception:
+            self._stale = True  # the writes rolled back: recount from the book on next use
+            raise
+        self._recorded[fill.execution_id] = day
         if new:
             await self._announce(new)
         return new
 
-    def _prune_recent(self) -> None:
-        oldest = trading_days_back(self.today(), max(self.settings.pdt_tracking_days, PDT_SESSIONS))
-        self._recent = {k: f for k, f in self._recent.items() if trade_date(f.time) >= oldest[0]}
+    @staticmethod
+    def _count(book: FillBook, fill: Fill, day: date, now: datetime) -> list[DayTrade]:
+        """Add ``fill`` to the book, recount its (symbol, date), write what changed."""
+        symbol = fill.symbol
+        group = book.add(fill, day)
+        stored = book.trades_of(day, symbol)
+        if len(group) > 1 and group[-1] is fill:  # the usual case: the latest fill
+            trades = day_trades_after_append(symbol, day, group, stored)
+            if trades is stored:
+                return []
+            book.set_trades(symbol, day, trades)
+            last = trades[-1]
+            if len(trades) == len(stored):  # the last day trade's SELL run grew
+                store.update_day_trade(last)
+                return []
+            store.insert_day_trade(last, now)
+            return [last]
+        trades = day_trades_of_day(symbol, day, group)
+        if trades == stored:
+            return []
+        known = {t.closing_execution_id for t in stored}
+        store.write_day_trades(symbol, day, stored, trades, now)
+        book.set_trades(symbol, day, trades)
+        return [t for t in trades if t.closing_execution_id not in known]
+
+    def _record_old(self, fill: Fill, day: date) -> list[DayTrade]:
+        """A fill dated before the book: recount its (symbol, date) from the journal."""
+        merged = {f.execution_id: f for f in store.load_fills([day], fill.symbol)}
+        merged.setdefault(fill.execution_id, fill)
+        fills = sorted(merged.values(), key=lambda f: f.time)
+        trades = day_trades_of_day(fill.symbol, day, fills)
+        return store.replace_day_trades(fill.symbol, day, trades, self.clock.now())
 
     async def _announce(self, new: list[DayTrade]) -> None:
-        status = self.status()
+        settings = self.settings
+        account = self._account()
+        account_type = self._account_type(account)
+        own = self._own_count()
+        used = account.broker_day_trades if account is not None else None
+        used = used if used is not None else own
+        limit = settings.max_day_trades
         now = self.clock.now()
         for trade in new:
-            self.log.info("day trade %s %s (%d of %d)", trade.symbol, trade.trade_date,
-                          status.used, status.limit)  # fmt: skip
+            self.log.info("day trade %s %s (%d of %d)", trade.symbol, trade.trade_date, used, limit)
             await self.bus.publish(
                 DayTradeRecorded(
                     time=now,
                     symbol=trade.symbol,
                     trade_date=trade.trade_date.isoformat(),
-                    used=status.used,
-                    limit=status.limit,
+                    used=used,
+                    limit=limit,
                 )
             )
-        if status.policy is DayTradePolicy.OFF or status.account_type is AccountType.CASH:
+        if settings.day_trade_policy is DayTradePolicy.OFF or account_type is AccountType.CASH:
             return
-        used, limit = status.used, status.limit
-        window = f"in the last {status.window_days} trading sessions"
+        window = f"in the last {settings.pdt_tracking_days} trading sessions"
         if used >= limit:
             await self.bus.publish(
                 PdtLimitReached(
@@ -179,18 +255,35 @@ class ComplianceService(Service):
 
     # ------------------------------------------------------------------ queries
 
+    def _own_count(self) -> int:
+        days = self._current_days()
+        assert self._book is not None
+        return self._book.count_trades(days.window)
+
     def day_trades(self, window_only: bool = True) -> list[DayTrade]:
         """The "list" operation: day trades in the window (or all), oldest first."""
         if not window_only:
             return store.load_day_trades()
-        window = self.window()
-        days = set(window)
-        return [t for t in store.load_day_trades(window[0]) if t.trade_date in days]
+        days = self._current_days()
+        assert self._book is not None
+        return self._book.trades_on(days.window)
+
+    def _drop_off(self, day: date, window_days: int) -> date:
+        key = (day, window_days)
+        result = self._drop_offs.get(key)
+        if result is None:
+            if len(self._drop_offs) > 512:
+                self._drop_offs.clear()
+            result = self._drop_offs[key] = drop_off_date(day, window_days)
+        return result
 
     def status(self) -> PdtStatus:
         settings = self.settings
-        window = self.window()
-        trades = self.day_trades()
+        days = self._current_days()
+        book = self._book
+        assert book is not None
+        window = list(days.window)
+        trades = book.trades_on(window)
         account = self._account()
         account_type = self._account_type(account)
         own = len(trades)
@@ -198,13 +291,8 @@ class ComplianceService(Service):
         used = broker if broker is not None else own
         limit = settings.max_day_trades
         restricted = is_restricted(settings.day_trade_policy, account, account_type)
-        pdt_days = trading_days_back(self.today(), PDT_SESSIONS)
-        pdt_day_set = set(pdt_days)
-        pdt_trades = sum(
-            1 for t in store.load_day_trades(pdt_days[0]) if t.trade_date in pdt_day_set
-        )
-        extra = [f for f in self._recent.values() if trade_date(f.time) in pdt_day_set]
-        orders = store.count_orders(pdt_days, extra)
+        pdt_trades = book.count_trades(days.pdt_days)
+        orders = book.count_orders(days.pdt_days)
         by_date = {d: 0 for d in window}
         for trade in trades:
             by_date[trade.trade_date] += 1
@@ -216,7 +304,7 @@ class ComplianceService(Service):
             window=window,
             can_day_trade=used < limit if restricted else True,
             by_date=by_date,
-            drop_offs=[(t, drop_off_date(t.trade_date, len(window))) for t in trades],
+            drop_offs=[(t, self._drop_off(t.trade_date, len(window))) for t in trades],
             policy=settings.day_trade_policy,
             account_type=account_type,
             restricted=restricted,
@@ -246,7 +334,10 @@ class ComplianceService(Service):
         try:
             account = self._account()
             if self._account_type(account) is AccountType.CASH:
-                return self._cash_check(request, pending, account, price)
+                ledger = self._ensure_ledger()
+                today = self.today()
+                ledger.roll(today)
+                return check_cash_order(ledger, request, pending, price, today)
             return self._day_trade_check(request, pending, account, bot)
         except Exception as exc:  # fail closed
             self.log.exception("compliance check failed for %s", request)
@@ -258,33 +349,36 @@ class ComplianceService(Service):
         settings = self.settings
         if settings.day_trade_policy is DayTradePolicy.OFF:
             return CheckResult(True)
-        today = self.today()
-        pending_sides: dict[str, list[Side]] = defaultdict(list)
-        for order in sorted(pending, key=lambda o: o.created_at):
-            if order.status.is_open and order.client_order_id:
-                pending_sides[order.symbol].append(order.side)
-        symbols = set(pending_sides) | {request.symbol}
-        today_sides: dict[str, list[Side]] = defaultdict(list)
-        for fill in self._fills([today]):
-            if fill.symbol in symbols:
-                today_sides[fill.symbol].append(fill.side)
+        days = self._current_days()
+        book = self._book
+        assert book is not None
+        today = days.today
+        # Only the last fill today matters: a day trade is a BUY followed by a SELL.
+        pending_sides: dict[str, list[Side]] = {}
+        if pending:
+            for order in sorted(pending, key=lambda o: o.created_at):
+                if order.status.is_open and order.client_order_id:
+                    pending_sides.setdefault(order.symbol, []).append(order.side)
         pending_day_trades = sum(
-            count_direction_changes(today_sides[s] + pending_sides[s])
-            - count_direction_changes(today_sides[s])
-            for s in pending_sides
+            count_direction_changes(sides, book.last_side(today, symbol))
+            for symbol, sides in pending_sides.items()
         )
-        base = today_sides[request.symbol] + pending_sides[request.symbol]
-        new = count_direction_changes([*base, request.side]) - count_direction_changes(base)
-        status = self.status()
+        queued = pending_sides.get(request.symbol)
+        last = queued[-1] if queued else book.last_side(today, request.symbol)
+        new = 1 if last is Side.BUY and request.side is Side.SELL else 0
+        own = book.count_trades(days.window)
+        broker = account.broker_day_trades if account is not None else None
+        used = broker if broker is not None else own
+        restricted = is_restricted(settings.day_trade_policy, account, self._account_type(account))
         return decide_day_trade(
             side=request.side,
             # the broker's count wins for display; the check never counts fewer than ours
-            committed=max(status.used, status.own_count) + pending_day_trades,
+            committed=max(used, own) + pending_day_trades,
             new=new,
             limit=settings.max_day_trades,
-            window_days=status.window_days,
+            window_days=settings.pdt_tracking_days,
             policy=settings.day_trade_policy,
-            restricted=status.restricted,
+            restricted=restricted,
             bot=bot or request.source is OrderSource.BOT,
         )
 
@@ -308,79 +402,11 @@ class ComplianceService(Service):
                 self._ledger.set_cash(account.settled_cash, account.unsettled_cash, self.today())
         return self._ledger
 
-    def _save_ledger(self, ledger: SettlementLedger) -> None:
-        value = json.dumps(ledger.to_json())
-        now = self.clock.now()
-        StateRow.insert(key=LEDGER_KEY, value=value, updated_at=now).on_conflict(
-            conflict_target=[StateRow.key], update={StateRow.value: value, StateRow.updated_at: now}
-        ).execute()
-
     def _apply_to_ledger(self, fill: Fill, day: date) -> None:
         ledger = self._ensure_ledger()
         if ledger.apply(fill, day):
-            self._save_ledger(ledger)
+            store.save_state(LEDGER_KEY, ledger.dumps(), self.clock.now())
 
     def cash_status(self) -> CashStatus:
         """Settled and unsettled cash, what settles when, good-faith violations in 12 months."""
         return self._ensure_ledger().status(self.today())
-
-    def _cash_check(
-        self,
-        request: OrderRequest,
-        pending: Sequence[Order],
-        account: Account | None,
-        price: Decimal | None,
-    ) -> CheckResult:
-        ledger = self._ensure_ledger()
-        today = self.today()
-        ledger.roll(today)
-        if request.side is Side.SELL:
-            quantity = request.quantity
-            if quantity is None:
-                reference = request.limit_price or price
-                if reference is None:
-                    return CheckResult(True, warning="good-faith check skipped: no price")
-                quantity = request.notional / reference if request.notional else ZERO
-            selling = pending_shares(pending, request.symbol, Side.SELL, price or Decimal(1))
-            blocked = ledger.unpaid_until(request.symbol, quantity, today, selling)
-            if blocked is not None:
-                return CheckResult(
-                    False,
-                    f"selling {fmt_qty(quantity)} {request.symbol} now would be a good-faith "
-                    f"violation: it was bought with unsettled funds that settle on "
-                    f"{blocked.isoformat()}",
-                )
-            return CheckResult(True)
-        if not ledger.cash_known:
-            return CheckResult(True, warning="cash not checked: account balances not loaded yet")
-        cost = self._order_cost(request.notional, request.quantity, request.limit_price or price)
-        if cost is None:
-            return CheckResult(True, warning="cash not checked: no price for a market order")
-        reserved = ZERO
-        for order in pending:
-            if order.side is Side.BUY and order.status.is_open:
-                remaining = order.remaining_quantity
-                order_price = order.request.limit_price or price
-                if remaining is None:
-                    reserved += order.request.notional or ZERO
-                elif order_price is not None:
-                    reserved += remaining * order_price
-        available = ledger.settled + ledger.unsettled_total - reserved
-        if cost > available:
-            return CheckResult(
-                False,
-                f"needs {fmt_money(cost)}, only {fmt_money(available)} cash available "
-                f"(settled {fmt_money(ledger.settled)}, unsettled "
-                f"{fmt_money(ledger.unsettled_total)}, open buys {fmt_money(reserved)})",
-            )
-        return CheckResult(True)
-
-    @staticmethod
-    def _order_cost(
-        notional: Decimal | None, quantity: Decimal | None, price: Decimal | None
-    ) -> Decimal | None:
-        if notional is not None:
-            return notional
-        if quantity is None or price is None:
-            return None
-        return quantity * price

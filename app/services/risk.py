@@ -7,7 +7,7 @@ is a denial with a reason, never a crash and never a pass.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -34,6 +34,7 @@ from app.core.models import (
 )
 from app.core.money import ZERO, floor_shares
 from app.risk import limits
+from app.risk.dates import TradeDateCache
 from app.risk.decisions import CheckResult, ExitCheck, Exposure
 from app.risk.exits import PROFIT_TARGET, ExitTriggers, evaluate_exit
 from app.risk.limits import MIN_NOTIONAL, fmt_money
@@ -72,10 +73,16 @@ class RiskService(Service):
         self._subscriptions: list[Subscription] = []
         self._day_marks: dict[str, Decimal] = {}
         self._day_marks_date: date | None = None
+        self._dates = TradeDateCache()
+        self._opened_dates: dict[datetime, date] = {}  # trade dates of positions' opening times
+        # With no open position the daily P&L is today's realized P&L, which only a trade,
+        # a new trade date, a state or a settings change can move: checked once per those.
+        self._flat_checked: date | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
     async def on_start(self) -> None:
+        self._flat_checked = None
         self._stored = load_state()
         if self._stored.state is not TradingState.ACTIVE:
             self.log.warning(
@@ -94,6 +101,10 @@ class RiskService(Service):
 
     def update_settings(self, settings: Settings) -> None:
         self.settings = settings
+        self._flat_checked = None
+
+    def _today(self) -> date:
+        return self._dates.get(self.clock.now())
 
     def config(self) -> dict[str, str]:
         s = self.settings
@@ -124,7 +135,7 @@ class RiskService(Service):
             stored.state is TradingState.REDUCING
             and stored.cause == CAUSE_DAILY_LOSS
             and stored.trade_date is not None
-            and trade_date(self.clock.now()) > stored.trade_date
+            and self._today() > stored.trade_date
         ):
             return TradingState.ACTIVE
         return stored.state
@@ -134,6 +145,7 @@ class RiskService(Service):
         now = self.clock.now()
         day = trade_date(now) if cause == CAUSE_DAILY_LOSS else None
         self._stored = StoredState(state, reason, cause, day)
+        self._flat_checked = None
         save_state(self._stored, now)
         if state is not previous:
             self.log.warning("trading state %s -> %s: %s", previous, state, reason)
@@ -226,14 +238,26 @@ class RiskService(Service):
             return ExitCheck(False, "", None, price, f"exit check failed: {exc}")
 
     async def _on_price(self, event: PriceUpdated) -> None:
-        await self._roll_day()
+        if self._stored.state is TradingState.REDUCING:  # only a REDUCING state can roll over
+            await self._roll_day()
+        positions = self.portfolio.open_positions()
+        if not positions:
+            today = self._today()
+            if self._flat_checked == today:
+                return
+            await self._check_daily_loss({}, positions)
+            if not self.portfolio.open_positions():
+                self._flat_checked = today
+            return
         quote = event.quote
         position = self.portfolio.get_position(quote.symbol)
         if position is not None and position.quantity > 0:
             await self._check_exit_event(position, quote)
-        await self._check_daily_loss({quote.symbol: quote})
+            positions = self.portfolio.open_positions()  # an exit handler may have traded
+        await self._check_daily_loss({quote.symbol: quote}, positions)
 
     async def _on_trade(self, event: TradeCompleted) -> None:
+        self._flat_checked = None
         await self._roll_day()
         await self._check_daily_loss({})
 
@@ -274,36 +298,46 @@ class RiskService(Service):
         utilisation = total / limit * 100 if limit > 0 else ZERO
         return Exposure(total, limit, utilisation, per_position)
 
+    def _opened_date(self, opened: datetime) -> date:
+        day = self._opened_dates.get(opened)
+        if day is None:
+            if len(self._opened_dates) > 256:
+                self._opened_dates.clear()
+            day = self._opened_dates[opened] = trade_date(opened)
+        return day
+
     def _unrealized_today(self, position: Position, mark: Decimal) -> Decimal:
         """Unrealized P&L made today: from the average cost for a position opened today,
         else from the first price seen this trade date (a stand-in for the previous close)."""
-        today = trade_date(self.clock.now())
+        today = self._today()
         if self._day_marks_date != today:
             self._day_marks_date = today
             self._day_marks = {}
         opened = position.opened_at
-        if opened is None or trade_date(opened) >= today:
+        if opened is None or self._opened_date(opened) >= today:
             return position.unrealized_pnl(mark)
         reference = self._day_marks.setdefault(position.symbol, mark)
         return (mark - reference) * position.quantity
 
-    def daily_pnl(self, quotes: dict[str, Quote] | None = None) -> Decimal:
+    def daily_pnl(
+        self, quotes: dict[str, Quote] | None = None, positions: list[Position] | None = None
+    ) -> Decimal:
         """Realized today + unrealized today (at the bid) of the open positions."""
         marks = quotes or {}
-        unrealized = sum(
-            (
-                self._unrealized_today(p, self._mark(p, marks))
-                for p in self.portfolio.open_positions()
-                if p.quantity > 0
-            ),
-            ZERO,
-        )
+        if positions is None:
+            positions = self.portfolio.open_positions()
+        unrealized = ZERO
+        for p in positions:
+            if p.quantity > 0:
+                unrealized += self._unrealized_today(p, self._mark(p, marks))
         return self.portfolio.realized_pnl_today() + unrealized
 
-    async def _check_daily_loss(self, quotes: dict[str, Quote]) -> None:
+    async def _check_daily_loss(
+        self, quotes: dict[str, Quote], positions: list[Position] | None = None
+    ) -> None:
         if self._stored.state is not TradingState.ACTIVE:
             return
-        pnl = self.daily_pnl(quotes)
+        pnl = self.daily_pnl(quotes, positions)
         if pnl > -self.settings.max_daily_loss:
             return
         detail = (
