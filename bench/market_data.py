@@ -6,12 +6,19 @@ Quotes from the simulated market (one a second per symbol, precomputed) go to
 symbol's closed bars. Bar persistence is off (as in replays). Run:
 
     .venv/bin/python -m bench.market_data [--symbols 50] [--minutes 20] [--repeat 3]
+
+With ``--replay N`` it instead times the replay hot path in isolation on N
+random-walk 1-minute bars (best of ``--repeat``): ``MarketDataService.on_bar``
+per bar on a bus with no subscribers, with one no-op subscriber per event it
+publishes, and with the strategy engine (RSI(14)) subscribed; and
+``EventBus.publish`` per call with 0, 1 and 5 sync handlers and 1 async one.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
@@ -20,8 +27,9 @@ from decimal import Decimal
 from app.config import Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
-from app.core.events import BarClosed, SignalGenerated
-from app.core.models import Interval, Quote
+from app.core.events import BarClosed, PriceUpdated, SignalGenerated
+from app.core.models import Bar, Interval, Quote
+from app.execution.manual_feed import ManualFeed
 from app.feeds.simulated import SimulatedFeed
 from app.services.market_data import MarketDataService
 from app.services.strategy import StrategyEngine
@@ -79,12 +87,73 @@ async def run_once(n_symbols: int, minutes: int) -> dict[str, float]:
     }
 
 
+async def on_bar_cost(bars: list[Bar], subscribers: str, repeat: int) -> float:
+    """Best microseconds per ``on_bar`` call; ``subscribers``: none, noop or strategy."""
+    best = float("inf")
+    for _ in range(repeat):
+        clock = SimulatedClock(bars[0].start)
+        bus = EventBus()
+        settings = Settings(bar_interval=Interval.M1)
+        md = MarketDataService(bus, clock, ManualFeed(), settings, bar_store=False)
+        await md.watch(settings.symbol)
+        if subscribers == "noop":
+            bus.subscribe(PriceUpdated, lambda e: None)
+            bus.subscribe(BarClosed, lambda e: None)
+        elif subscribers == "strategy":
+            await StrategyEngine(bus, clock, md, settings).start()
+        on_bar = md.on_bar
+        gc.collect()
+        began = time.perf_counter()
+        for bar in bars:
+            await on_bar(bar)
+        best = min(best, (time.perf_counter() - began) / len(bars) * 1e6)
+    return best
+
+
+async def publish_cost(handlers: int, use_async: bool, calls: int = 200_000) -> float:
+    """Microseconds per ``bus.publish`` of a PriceUpdated with ``handlers`` no-op handlers."""
+
+    async def noop_async(_: PriceUpdated) -> None:
+        return None
+
+    bus = EventBus()
+    for _ in range(handlers):
+        bus.subscribe(PriceUpdated, noop_async if use_async else (lambda e: None))
+    quote = Quote("TQQQ", Decimal(1), Decimal(1), Decimal(1), Decimal(1), Decimal(1), START)
+    event = PriceUpdated(time=START, quote=quote)
+    publish = bus.publish
+    began = time.perf_counter()
+    for _ in range(calls):
+        await publish(event)
+    return (time.perf_counter() - began) / calls * 1e6
+
+
+async def replay_hot_path(n_bars: int, repeat: int) -> list[str]:
+    from bench.pipeline import random_walk_bars
+
+    bars = random_walk_bars(n_bars)
+    lines = []
+    for what in ("none", "noop", "strategy"):
+        cost = await on_bar_cost(bars, what, repeat)
+        lines.append(f"on_bar, subscribers: {what:<9} {cost:6.2f} us/bar")
+    for handlers, use_async in ((0, False), (1, False), (5, False), (1, True)):
+        cost = min([await publish_cost(handlers, use_async) for _ in range(repeat)])
+        kind = "async" if use_async else "sync"
+        lines.append(f"bus.publish, {handlers} {kind} handler(s)  {cost:6.3f} us/call")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--symbols", type=int, default=50)
     parser.add_argument("--minutes", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--replay", type=int, default=0, metavar="N",
+                        help="time on_bar and bus.publish on N bars instead")  # fmt: skip
     args = parser.parse_args()
+    if args.replay:
+        print("\n".join(asyncio.run(replay_hot_path(args.replay, max(args.repeat, 3)))))
+        return
     runs = [asyncio.run(run_once(args.symbols, args.minutes)) for _ in range(args.repeat)]
     best = max(runs, key=lambda r: r["quotes_per_s"])
     median = statistics.median(r["quotes_per_s"] for r in runs)

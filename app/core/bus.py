@@ -6,6 +6,13 @@ handlers one after another. A handler that raises is logged (and reported as
 :class:`~app.core.events.ErrorOccurred`) and does not stop the others.
 ``bus.publish_nowait(event)`` does the same from synchronous code by queuing
 the event on the running loop; queued events keep their order.
+
+A synchronous handler may return an awaitable (e.g. a coroutine it needs only
+now and then); it is awaited before the next handler runs. That lets a hot
+handler stay a plain call on its common path and only pay for a coroutine when
+it has something to publish. Dispatch is one call per handler: the handlers of
+each message class are resolved once (on first publish after a change of
+subscriptions) into a tuple of ``(handler, is_async)`` pairs.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from typing import Any, TypeVar
 from app.core.events import ErrorOccurred, Message
 
 log = logging.getLogger(__name__)
+_isawaitable = inspect.isawaitable
 
 M = TypeVar("M", bound=Message)
 Handler = Callable[[Any], Awaitable[None] | None]
@@ -55,6 +63,7 @@ class EventBus:
         self._entries: list[_Entry] = []
         self._seq = itertools.count()
         self._cache: dict[type[Message], tuple[_Entry, ...]] = {}
+        self._dispatch: dict[type[Message], tuple[tuple[Handler, bool], ...]] = {}
         self._queue: deque[Message] = deque()
         self._drainer: asyncio.Task[None] | None = None
         self.errors = 0
@@ -68,12 +77,14 @@ class EventBus:
         entry = _Entry(next(self._seq), message_type, handler, is_async)
         self._entries.append(entry)
         self._cache.clear()
+        self._dispatch.clear()
         return Subscription(self, entry)
 
     def _remove(self, entry: _Entry) -> None:
         if entry in self._entries:
             self._entries.remove(entry)
             self._cache.clear()
+            self._dispatch.clear()
 
     def handlers_for(self, message_type: type[Message]) -> tuple[_Entry, ...]:
         cached = self._cache.get(message_type)
@@ -82,17 +93,25 @@ class EventBus:
             self._cache[message_type] = cached
         return cached
 
+    def _resolve(self, message_type: type[Message]) -> tuple[tuple[Handler, bool], ...]:
+        pairs = tuple((e.handler, e.is_async) for e in self.handlers_for(message_type))
+        self._dispatch[message_type] = pairs
+        return pairs
+
     async def publish(self, message: Message) -> None:
-        for entry in self.handlers_for(type(message)):
+        pairs = self._dispatch.get(message.__class__)
+        if pairs is None:
+            pairs = self._resolve(message.__class__)
+        for handler, is_async in pairs:
             try:
-                if entry.is_async:
-                    await entry.handler(message)  # type: ignore[misc]
+                if is_async:
+                    await handler(message)  # type: ignore[misc]
                 else:
-                    result = entry.handler(message)
-                    if inspect.isawaitable(result):
+                    result = handler(message)
+                    if result is not None and _isawaitable(result):
                         await result
             except Exception as exc:  # a handler's failure must not stop the others
-                self._report(entry, message, exc)
+                self._report(handler, message, exc)
 
     def publish_nowait(self, message: Message) -> None:
         """Queue ``message`` for delivery on the running loop, in order."""
@@ -112,9 +131,9 @@ class EventBus:
             elif self._queue:
                 await self._drain()
 
-    def _report(self, entry: _Entry, message: Message, exc: Exception) -> None:
+    def _report(self, handler: Handler, message: Message, exc: Exception) -> None:
         self.errors += 1
-        name = getattr(entry.handler, "__qualname__", repr(entry.handler))
+        name = getattr(handler, "__qualname__", repr(handler))
         log.error("handler %s failed on %s", name, type(message).__name__, exc_info=exc)
         if isinstance(message, ErrorOccurred):
             return

@@ -11,16 +11,22 @@ older than ``settings.quote_stale_seconds`` is stale: ``latest_quote`` marks it,
 ``get_quote``/``current_price`` refuse it, ``QuoteStale`` is published once and
 the service is DEGRADED until a fresh quote arrives. The state is updated
 before each event is published.
+
+``on_bar`` (replays) is the per-bar hot path: it builds one synthetic quote and
+two events and does no other allocation when no coarser interval is built from
+the bar: the bar's end comes from ``start + interval`` for aligned UTC starts,
+the coarser builders fed by a bar interval are resolved once per change, and the
+closed-bar history (:class:`~app.market.history.ClosedBars`) appends in O(1)
+amortised. Bars are queued for SQLite only when ``bar_store`` is on.
 """
 
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 import dataclasses
 import math
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from app.config import Settings
@@ -38,17 +44,37 @@ from app.core.models import Bar, HealthState, Interval, Quote, normalize_symbol
 from app.feeds.base import Feed
 from app.market.bars import BarBuilder, bounds_ts
 from app.market.cache import BarCache
+from app.market.history import ClosedBars
 from app.services.base import Service
 
 BAR_UPDATE_MIN_SECONDS = 0.5
-KEEP_BARS = 5000
 SPREAD = Decimal("0.01")
+SYNTHETIC_SIZE = Decimal(100)
 
 _Key = tuple[str, Interval]
+# intraday interval -> (minutes a start must be a multiple of, the bar's length)
+_INTRADAY: dict[Interval, tuple[int, timedelta]] = {
+    i: (i.seconds // 60, timedelta(seconds=i.seconds)) for i in Interval if i is not Interval.D1
+}
 
 
 def _end_ts(bar: Bar) -> float:
     return bounds_ts(bar.interval, bar.start.timestamp())[1]
+
+
+def _bar_end(bar: Bar) -> datetime:
+    """The end of ``bar`` as an aware datetime in the zone of its start."""
+    start = bar.start
+    sizes = _INTRADAY.get(bar.interval)
+    if (
+        sizes is not None
+        and start.tzinfo is UTC
+        and not start.second
+        and not start.microsecond
+        and not start.minute % sizes[0]
+    ):
+        return start + sizes[1]  # an aligned UTC start (H1 divides a UTC hour): plain addition
+    return datetime.fromtimestamp(_end_ts(bar), start.tzinfo)
 
 
 class MarketDataService(Service):
@@ -66,7 +92,8 @@ class MarketDataService(Service):
         self._builders: dict[str, list[BarBuilder]] = {}
         self._tracked: set[_Key] = set()
         self._bar_updated_at: dict[_Key, tuple[float, float]] = {}
-        self._closed: dict[_Key, list[Bar]] = {}
+        self._closed: dict[_Key, ClosedBars] = {}
+        self._coarser: dict[_Key, tuple[BarBuilder, ...]] = {}
         self._watched: set[str] = set()
         self._stale: dict[str, float] = {}
         self._cache = BarCache(persist=bar_store)
@@ -153,7 +180,18 @@ class MarketDataService(Service):
         builder = BarBuilder(symbol, interval)
         builders.append(builder)
         builders.sort(key=lambda b: b.interval.seconds)
+        self._coarser.clear()
         return builder
+
+    def _coarser_builders(self, symbol: str, interval: Interval) -> tuple[BarBuilder, ...]:
+        """The builders of ``symbol`` with intervals longer than ``interval`` (cached)."""
+        key = (symbol, interval)
+        found = self._coarser.get(key)
+        if found is None:
+            seconds = interval.seconds
+            found = tuple(b for b in self._builders.get(symbol, ()) if b.interval.seconds > seconds)
+            self._coarser[key] = found
+        return found
 
     # --- quotes -------------------------------------------------------------------------
 
@@ -226,14 +264,12 @@ class MarketDataService(Service):
     async def on_bar(self, bar: Bar) -> None:
         """A whole closed bar (replay): a synthetic quote at its close, then ``BarClosed``."""
         symbol = bar.symbol
-        end_ts = _end_ts(bar)
-        when = datetime.fromtimestamp(end_ts, bar.start.tzinfo)
-        quote = Quote(
-            symbol, bar.close, bar.close + SPREAD, bar.close, Decimal(100), Decimal(100), when,
-            bar.volume,
-        )  # fmt: skip
+        close = bar.close
+        when = _bar_end(bar)
+        quote = Quote(symbol, close, close + SPREAD, close, SYNTHETIC_SIZE, SYNTHETIC_SIZE, when,
+                      bar.volume)  # fmt: skip
         self._quotes[symbol] = quote
-        if symbol in self._stale:
+        if self._stale and symbol in self._stale:
             del self._stale[symbol]
             await self._update_health()
         self._remember(bar)
@@ -241,32 +277,22 @@ class MarketDataService(Service):
         now = self.clock.now()
         await publish(PriceUpdated(time=now, quote=quote))
         await publish(BarClosed(time=now, bar=bar))
-        builders = self._builders.get(symbol)
-        if builders:
-            for builder in builders:
-                if builder.interval.seconds <= bar.interval.seconds:
-                    continue
-                closed = builder.add_bar(bar)
-                if closed is None:
-                    closed = builder.close_due(end_ts)
-                if closed is not None:
-                    self._remember(closed)
-                    await publish(BarClosed(time=now, bar=closed))
+        for builder in self._coarser_builders(symbol, bar.interval):
+            closed = builder.add_bar(bar)
+            if closed is None:
+                closed = builder.close_due(when.timestamp())
+            if closed is not None:
+                self._remember(closed)
+                await publish(BarClosed(time=now, bar=closed))
 
     def _remember(self, bar: Bar) -> None:
-        store = self._closed.setdefault((bar.symbol, bar.interval), [])
-        if not store or bar.start > store[-1].start:
-            store.append(bar)
-            if len(store) > KEEP_BARS + 500:
-                del store[: len(store) - KEEP_BARS]
-        else:
-            starts = [b.start for b in store]
-            i = bisect.bisect_left(starts, bar.start)
-            if i < len(store) and store[i].start == bar.start:
-                store[i] = bar
-            else:
-                store.insert(i, bar)
-        self._cache.add((bar,))
+        key = (bar.symbol, bar.interval)
+        store = self._closed.get(key)
+        if store is None:
+            store = self._closed[key] = ClosedBars()
+        store.add(bar)
+        if self._cache.persist:
+            self._cache.add((bar,))
 
     # --- the timer: bars close on time, quotes go stale ---------------------------------
 
@@ -333,8 +359,8 @@ class MarketDataService(Service):
 
     def closed_bars(self, symbol: str, interval: Interval, count: int) -> list[Bar]:
         """The newest ``count`` closed bars held in memory (history + live), oldest first."""
-        store = self._closed.get((symbol, interval), [])
-        return store[-count:] if count > 0 else []
+        store = self._closed.get((symbol, interval))
+        return store.newest(count) if store is not None else []
 
     def recent_closes(self, symbol: str, interval: Interval, count: int) -> list[Decimal]:
         cleaned = self.check_symbol(symbol)
@@ -351,13 +377,15 @@ class MarketDataService(Service):
         limit = now if end is None or end > now else end
         end_ts = limit.timestamp()
         key = (cleaned, interval)
-        store = self._closed.get(key, [])
+        held = self._closed.get(key)
+        store = held.all() if held is not None else []
         if not self._cache.is_fresh(cleaned, interval, now.timestamp(), end_ts, count):
             fetched = await self._fetch(cleaned, interval, limit, count)
             merged = {b.start: b for b in fetched}
-            merged.update((b.start, b) for b in self._closed.get(key, []))
+            held = self._closed.get(key)
+            merged.update((b.start, b) for b in (held.all() if held is not None else ()))
             store = [merged[s] for s in sorted(merged)]
-            self._closed[key] = store[-KEEP_BARS:]
+            self._closed.setdefault(key, ClosedBars()).replace(store)
             self._cache.mark_fetched(cleaned, interval, now.timestamp(), end_ts, count)
             await self.bus.publish(
                 HistoricalDataReady(time=now, symbol=cleaned, interval=interval, count=len(store))

@@ -6,6 +6,11 @@ published as ``SignalGenerated`` (never on a stale quote). A newly enabled
 pair is first warmed from historical bars (bars closing meanwhile are queued
 and applied after), so signals can come soon. ``signal_now`` and the raw
 indicator values answer from recent closed bars.
+
+Per closed bar the engine does O(1) work and builds no Signal, list or
+coroutine on the common (HOLD) path: each slot calls :meth:`Strategy.step`,
+which returns only an actionable signal, and the ``BarClosed`` handler is a
+plain function that returns a coroutine only when there is a signal to publish.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -55,16 +61,13 @@ class _Slot:
     warming: bool = True
     pending: list[Bar] = field(default_factory=list)
     last_start: datetime | None = None
-    last_signal: Signal | None = None
 
     def apply(self, bar: Bar) -> Signal | None:
+        """Feed ``bar`` unless it is not newer than the last one; an actionable signal or None."""
         if self.last_start is not None and bar.start <= self.last_start:
             return None
         self.last_start = bar.start
-        signal = self.strategy.update(bar)
-        if signal is not None:
-            self.last_signal = signal
-        return signal
+        return self.strategy.step(bar)
 
 
 class StrategyEngine(Service):
@@ -86,6 +89,7 @@ class StrategyEngine(Service):
         self._check_params(settings)
         self.settings = settings
         self._slots: dict[str, dict[str, _Slot]] = {}
+        self._by_symbol: dict[str, tuple[_Slot, ...]] = {}  # _slots' values, rebuilt on change
         self._subscription: Subscription | None = None
         self._warmers: set[asyncio.Task[None]] = set()
         self._running = False
@@ -123,6 +127,7 @@ class StrategyEngine(Service):
             pairs.discard(old_pair)
             pairs.add(new_pair)
         self._slots.clear()
+        self._by_symbol.clear()
         for symbol, name in sorted(pairs):
             self.enable(symbol, name)
 
@@ -144,6 +149,7 @@ class StrategyEngine(Service):
         if name in slots:
             return
         slots[name] = _Slot(self.registry.create(name, self.settings))
+        self._by_symbol[cleaned] = tuple(slots.values())
         if self._running:
             task = asyncio.get_running_loop().create_task(self._warm(cleaned, name))
             self._warmers.add(task)
@@ -154,8 +160,10 @@ class StrategyEngine(Service):
         name = self.registry.get(strategy).name
         slots = self._slots.get(cleaned, {})
         slots.pop(name, None)
+        self._by_symbol[cleaned] = tuple(slots.values())
         if not slots:
             self._slots.pop(cleaned, None)
+            self._by_symbol.pop(cleaned, None)
 
     def is_enabled(self, symbol: str, strategy: str) -> bool:
         try:
@@ -170,7 +178,7 @@ class StrategyEngine(Service):
 
     def last_signal(self, symbol: str, strategy: str) -> Signal | None:
         slot = self._slots.get(symbol, {}).get(strategy)
-        return slot.last_signal if slot else None
+        return slot.strategy.latest() if slot else None
 
     # --- warming ------------------------------------------------------------------------
 
@@ -207,18 +215,30 @@ class StrategyEngine(Service):
 
     # --- live ---------------------------------------------------------------------------
 
-    async def _on_bar_closed(self, event: BarClosed) -> None:
+    def _on_bar_closed(self, event: BarClosed) -> Awaitable[None] | None:
+        """Feed the bar to every slot of its symbol; a coroutine publishing signals, if any."""
         bar = event.bar
         if bar.interval is not self.settings.bar_interval:
-            return
-        slots = self._slots.get(bar.symbol)
+            return None
+        slots = self._by_symbol.get(bar.symbol)
         if not slots:
-            return
-        for slot in list(slots.values()):
+            return None
+        signals: list[Signal] | None = None
+        for slot in slots:
             if slot.warming:
                 slot.pending.append(bar)
                 continue
-            await self._publish(slot.apply(bar))
+            signal = slot.apply(bar)
+            if signal is not None:
+                if signals is None:
+                    signals = [signal]
+                else:
+                    signals.append(signal)
+        return None if signals is None else self._publish_all(signals)
+
+    async def _publish_all(self, signals: list[Signal]) -> None:
+        for signal in signals:
+            await self._publish(signal)
 
     async def _publish(self, signal: Signal | None) -> None:
         if signal is None or signal.action is SignalAction.HOLD:

@@ -5,6 +5,12 @@ from settings) and a streaming state: :meth:`Strategy.update` takes each
 closed bar and returns a :class:`~app.core.models.Signal` (possibly HOLD), or
 None while its indicator has too little history. Strategies never see a
 forming bar.
+
+The engine's per-bar path uses :meth:`Strategy.step` instead: it returns only
+an actionable (BUY/SELL) signal, so a strategy can skip building a HOLD
+:class:`Signal` on every bar; :meth:`Strategy.latest` builds the verdict on
+the latest bar (possibly HOLD) when someone asks. The defaults derive both
+from :meth:`Strategy.update`; built-in strategies override them.
 """
 
 from __future__ import annotations
@@ -63,6 +69,7 @@ class Strategy(ABC):
 
     def __init__(self, params: Mapping[str, float]) -> None:
         self.params: Params = self.validate(params)
+        self._latest: Signal | None = None
 
     @classmethod
     @abstractmethod
@@ -82,6 +89,18 @@ class Strategy(ABC):
     @abstractmethod
     def update(self, bar: Bar) -> Signal | None:
         """Feed one closed bar; the signal on it, or None while warming up."""
+
+    def step(self, bar: Bar) -> Signal | None:
+        """Feed one closed bar like :meth:`update`; returns the signal only if it is not HOLD."""
+        signal = self.update(bar)
+        if signal is None:
+            return None
+        self._latest = signal
+        return None if signal.action is SignalAction.HOLD else signal
+
+    def latest(self) -> Signal | None:
+        """The verdict (possibly HOLD) on the newest bar that gave one, None before any."""
+        return self._latest
 
     def make_signal(
         self, bar: Bar, action: SignalAction, confidence: float, values: dict[str, float]

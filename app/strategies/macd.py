@@ -24,6 +24,9 @@ from app.strategies.base import Params, Strategy, StrategyError, whole
 
 CONFIDENCE_WINDOW = 50
 TOLERANCE = 1e-9
+_BUY, _SELL, _HOLD = SignalAction.BUY, SignalAction.SELL, SignalAction.HOLD
+_VALUE_NAMES = ("macd", "signal", "histogram", "previous_macd", "previous_signal",
+                "previous_histogram")  # fmt: skip
 
 
 def _side(diff: float, scale: float) -> int:
@@ -44,6 +47,8 @@ class MacdStrategy(Strategy):
         self._macd = StreamingMACD(self.fast, self.slow, self.signal_period)
         self._previous: tuple[float, float, float, int] | None = None
         self._abs_hist: deque[float] = deque(maxlen=CONFIDENCE_WINDOW)
+        self._verdict: tuple[Bar, SignalAction, float, tuple[float, ...]] | None = None
+        self._fresh = False  # whether the last bar fed gave a verdict
 
     @classmethod
     def params_from_settings(cls, settings: Settings) -> Params:
@@ -69,23 +74,38 @@ class MacdStrategy(Strategy):
         )  # first value at slow+signal-2, a cross needs one more
 
     def update(self, bar: Bar) -> Signal | None:
+        signal = self.step(bar)
+        if signal is None and self._fresh:
+            return self.latest()
+        return signal
+
+    def step(self, bar: Bar) -> Signal | None:
         close = float(bar.close)
-        value = self._macd.update(close)
-        macd, signal, hist = float(value.macd), float(value.signal), float(value.histogram)
+        macd, signal, hist = self._macd.update(close)
         if math.isnan(macd) or math.isnan(signal) or math.isnan(hist):
+            self._fresh = False
             return None
+        self._fresh = True
         side = _side(macd - signal, abs(close))
         previous, self._previous = self._previous, (macd, signal, hist, side)
-        values = {"macd": macd, "signal": signal, "histogram": hist}
-        mean_abs = sum(self._abs_hist) / len(self._abs_hist) if self._abs_hist else 0.0
-        self._abs_hist.append(abs(hist))
+        window = self._abs_hist
+        magnitude = abs(hist)
+        action, confidence = _HOLD, 0.5
         if previous is None:
-            return self.make_signal(bar, SignalAction.HOLD, 0.5, values)
-        values.update(previous_macd=previous[0], previous_signal=previous[1])
-        values["previous_histogram"] = previous[2]
-        prev_side = previous[3]
-        if prev_side == side or side == 0:
-            return self.make_signal(bar, SignalAction.HOLD, 0.5, values)
-        confidence = 0.5 if mean_abs <= 0 else min(1.0, 0.5 + 0.5 * abs(hist) / mean_abs)
-        action = SignalAction.BUY if side > 0 else SignalAction.SELL
+            window.append(magnitude)
+            self._verdict = (bar, action, confidence, (macd, signal, hist))
+            return None
+        if previous[3] != side and side != 0:
+            mean_abs = sum(window) / len(window) if window else 0.0  # the previous bars only
+            confidence = 0.5 if mean_abs <= 0 else min(1.0, 0.5 + 0.5 * magnitude / mean_abs)
+            action = _BUY if side > 0 else _SELL
+        window.append(magnitude)
+        self._verdict = (bar, action, confidence, (macd, signal, hist, *previous[:3]))
+        return None if action is _HOLD else self.latest()
+
+    def latest(self) -> Signal | None:
+        if self._verdict is None:
+            return None
+        bar, action, confidence, numbers = self._verdict
+        values = dict(zip(_VALUE_NAMES, numbers, strict=False))
         return self.make_signal(bar, action, confidence, values)

@@ -19,6 +19,7 @@ from app.indicators import StreamingRSI
 from app.strategies.base import Params, Strategy, StrategyError, number, whole
 
 NEUTRAL = 50.0
+_BUY, _SELL, _HOLD = SignalAction.BUY, SignalAction.SELL, SignalAction.HOLD
 
 
 class _AbsMove:
@@ -59,6 +60,8 @@ class RsiStrategy(Strategy):
         self._rsi = StreamingRSI(self.period)
         self._moves = _AbsMove(self.period)
         self._previous: float | None = None
+        self._verdict: tuple[Bar, SignalAction, float, float, float | None] | None = None
+        self._fresh = False  # whether the last bar fed gave a verdict
 
     @classmethod
     def params_from_settings(cls, settings: Settings) -> Params:
@@ -84,22 +87,35 @@ class RsiStrategy(Strategy):
         return self.period + 2  # first RSI at index ``period``, a crossing needs one more
 
     def update(self, bar: Bar) -> Signal | None:
+        signal = self.step(bar)
+        if signal is None and self._fresh:
+            return self.latest()
+        return signal
+
+    def step(self, bar: Bar) -> Signal | None:
         close = float(bar.close)
         raw = self._rsi.update(close)
         moves = self._moves.update(close)
-        if math.isnan(raw) or math.isnan(moves):
+        if raw != raw or moves != moves:  # NaN: still warming up
+            self._fresh = False
             return None
-        flat = moves <= 1e-12 * abs(close)
-        current = NEUTRAL if flat else float(raw)
+        self._fresh = True
+        current = NEUTRAL if moves <= 1e-12 * abs(close) else raw
         previous, self._previous = self._previous, current
+        action, confidence = _HOLD, 0.5
+        if previous is not None:
+            if previous > self.oversold >= current:
+                action, confidence = _BUY, min(1.0, (self.oversold - current) / 30.0 + 0.5)
+            elif previous < self.overbought <= current:
+                action, confidence = _SELL, min(1.0, (current - self.overbought) / 30.0 + 0.5)
+        self._verdict = (bar, action, confidence, current, previous)
+        return None if action is _HOLD else self.latest()
+
+    def latest(self) -> Signal | None:
+        if self._verdict is None:
+            return None
+        bar, action, confidence, current, previous = self._verdict
         values = {"rsi": current}
-        if previous is None:
-            return self.make_signal(bar, SignalAction.HOLD, 0.5, values)
-        values["previous_rsi"] = previous
-        if previous > self.oversold >= current:
-            confidence = min(1.0, (self.oversold - current) / 30.0 + 0.5)
-            return self.make_signal(bar, SignalAction.BUY, confidence, values)
-        if previous < self.overbought <= current:
-            confidence = min(1.0, (current - self.overbought) / 30.0 + 0.5)
-            return self.make_signal(bar, SignalAction.SELL, confidence, values)
-        return self.make_signal(bar, SignalAction.HOLD, 0.5, values)
+        if previous is not None:
+            values["previous_rsi"] = previous
+        return self.make_signal(bar, action, confidence, values)

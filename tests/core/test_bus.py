@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
 from decimal import Decimal
 
 import pytest
@@ -86,3 +88,36 @@ def test_events_are_frozen(clock: SimulatedClock) -> None:
     event = ServiceStarted(time=clock.now(), service="x")
     with pytest.raises(AttributeError):
         event.service = "y"  # type: ignore[misc]
+
+
+async def test_a_sync_handler_may_return_a_coroutine_awaited_before_the_next_handler(
+    bus: EventBus, clock: SimulatedClock
+) -> None:
+    seen: list[str] = []
+
+    async def later(tag: str) -> None:
+        await asyncio.sleep(0)
+        seen.append(tag)
+
+    def sometimes(event: PriceUpdated) -> Awaitable[None] | None:
+        seen.append(f"sync {event.quote.last}")
+        return later(f"awaited {event.quote.last}") if event.quote.last > 1 else None
+
+    bus.subscribe(PriceUpdated, sometimes)
+    bus.subscribe(PriceUpdated, lambda e: seen.append(f"next {e.quote.last}"))
+    await bus.publish(_price(clock, "1"))
+    await bus.publish(_price(clock, "2"))
+    assert seen == ["sync 1", "next 1", "sync 2", "awaited 2", "next 2"]
+
+
+async def test_subscriptions_made_or_cancelled_after_publishing_take_effect(
+    bus: EventBus, clock: SimulatedClock
+) -> None:
+    seen: list[str] = []
+    first = bus.subscribe(PriceUpdated, lambda e: seen.append("first"))
+    await bus.publish(_price(clock))
+    bus.subscribe(Event, lambda e: seen.append("base"))
+    await bus.publish(_price(clock))
+    first.cancel()
+    await bus.publish(_price(clock))
+    assert seen == ["first", "first", "base", "base"]
