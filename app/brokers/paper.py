@@ -9,6 +9,9 @@ paper database (see :mod:`app.brokers.paper_store`) and survives a restart.
 
 ``submit`` returns the acknowledged (ACCEPTED) order; the listener then
 receives every later change (fills, cancel, expiry).
+
+Per quote, with nothing open, the broker only stores the quote and marks the
+equity; the session is looked up only when an order is open.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from app.brokers import paper_store as store
 from app.brokers.base import Broker, BrokerOrder, BrokerPosition, OrderListener
 from app.brokers.paper_pricing import fill_quantity, limit_fill_price, market_fill_price
 from app.brokers.paper_rules import check_session, order_quantity, session_allows
+from app.brokers.paper_store import PaperAccount, PaperOrder, PaperPosition
 from app.calendar import NEW_YORK, Session, settlement_date, trade_date
 from app.config import Settings
 from app.core.bus import EventBus, Subscription
@@ -50,7 +54,6 @@ from app.core.models import (
     TimeInForce,
 )
 from app.core.money import ZERO, round_money
-from app.storage.tables import PaperAccountRow, PaperOrderRow, PaperPositionRow
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +77,14 @@ class PaperBroker(Broker):
         self._listener: OrderListener | None = None
         self._subscription: Subscription | None = None
         self._quotes: dict[str, Quote] = {}
-        self._account_row: PaperAccountRow | None = None
-        self._positions: dict[str, PaperPositionRow] = {}
-        self._open: dict[str, PaperOrderRow] = {}
+        self._account_row: PaperAccount | None = None
+        self._positions: dict[str, PaperPosition] = {}
+        self._open: dict[str, PaperOrder] = {}
         self._live: set[str] = set()  # open orders past their simulated latency
         self._tasks: set[asyncio.Task[None]] = set()
         self._equity_mark: tuple[date, Decimal] | None = None  # (trade date, equity)
+        self._trade_date_cache: tuple[int, date] | None = None  # (UTC hour, trade date)
+        self._flat_equity: tuple[Decimal, Decimal] | None = None  # (cash, rounded cash)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -109,14 +114,14 @@ class PaperBroker(Broker):
         self._load(starting_cash)
         log.info("paper account reset to $%s", starting_cash)
 
-    def _load(self, starting_cash: Decimal | None = None) -> PaperAccountRow:
+    def _load(self, starting_cash: Decimal | None = None) -> PaperAccount:
         if self._account_row is None:
             cash = self._settings.paper_starting_cash if starting_cash is None else starting_cash
             self._account_row = store.load_or_create_account(
                 cash, self._settings.account_type, self._clock.now()
             )
-            self._positions = store.position_rows()
-            self._open = {row.client_order_id: row for row in store.open_order_rows()}
+            self._positions = store.positions()
+            self._open = {order.client_order_id: order for order in store.open_orders()}
             self._live = set(self._open)
         return self._account_row
 
@@ -138,7 +143,7 @@ class PaperBroker(Broker):
 
     async def submit(self, client_order_id: str, request: OrderRequest) -> BrokerOrder:
         self._load()
-        if client_order_id in self._open or store.order_row(client_order_id) is not None:
+        if client_order_id in self._open:
             raise DuplicateOrder(f"an order with client id {client_order_id} already exists")
         now = self._clock.now()
         broker_id = f"paper-{uuid.uuid4()}"
@@ -161,7 +166,7 @@ class PaperBroker(Broker):
     async def cancel(self, client_order_id: str) -> BrokerOrder:
         row = self._open.get(client_order_id)
         if row is None:
-            done = store.order_row(client_order_id)
+            done = store.find_order(client_order_id)
             if done is None:
                 raise OrderNotFound(f"no paper order with client id {client_order_id}")
             raise CancelRejected(f"the order is already {done.status}; it cannot be cancelled")
@@ -169,7 +174,7 @@ class PaperBroker(Broker):
         return store.to_broker_order(row)
 
     async def get_order(self, client_order_id: str) -> BrokerOrder | None:
-        row = self._open.get(client_order_id) or store.order_row(client_order_id)
+        row = self._open.get(client_order_id) or store.find_order(client_order_id)
         return None if row is None else store.to_broker_order(row)
 
     async def open_orders(self) -> list[BrokerOrder]:
@@ -242,11 +247,10 @@ class PaperBroker(Broker):
         account = self._load()
         reserved = ZERO
         for row in self._open.values():
-            if row.side == Side.BUY.value:
-                remaining = row.quantity - row.filled_quantity
+            if row.side is Side.BUY:
                 quote = self._quotes.get(row.symbol)
                 reserved += round_money(
-                    remaining * self._estimate_price(Side.BUY, row.limit_price, quote)
+                    row.remaining * self._estimate_price(Side.BUY, row.limit_price, quote)
                 )
         return max(ZERO, account.cash - reserved)
 
@@ -255,9 +259,9 @@ class PaperBroker(Broker):
         held = position.quantity if position is not None else ZERO
         pending = sum(
             (
-                row.quantity - row.filled_quantity
+                row.remaining
                 for row in self._open.values()
-                if row.symbol == symbol and row.side == Side.SELL.value
+                if row.symbol == symbol and row.side is Side.SELL
             ),
             ZERO,
         )
@@ -293,6 +297,8 @@ class PaperBroker(Broker):
             return
         now = self._clock.now()
         self._mark_equity(now)
+        if not self._open:
+            return
         await self._expire_due()
         if self._fresh_quote(quote.symbol, now) is None:
             return
@@ -301,20 +307,22 @@ class PaperBroker(Broker):
             if row is not None and row.symbol == quote.symbol and client_order_id in self._live:
                 await self._try_fill(row, quote)
 
-    async def _try_fill(self, row: PaperOrderRow, quote: Quote) -> None:
+    async def _try_fill(self, row: PaperOrder, quote: Quote) -> None:
         now = self._clock.now()
-        if not session_allows(bool(row.extended_hours), self._session_at(now)):
+        if not session_allows(row.extended_hours, self._session_at(now)):
             return
-        side = Side(row.side)
+        side = row.side
         bps = self._settings.paper_slippage_bps
-        if row.order_type == OrderType.LIMIT.value:
+        if row.order_type is OrderType.LIMIT:
+            assert row.limit_price is not None  # a limit order always has its price
             price = limit_fill_price(side, quote, row.limit_price, bps)
             if price is None:
                 return
         else:
             price = market_fill_price(side, quote, bps)
-        remaining: Decimal = row.quantity - row.filled_quantity
-        whole = row.quantity == row.quantity.to_integral_value()
+        remaining = row.remaining
+        size = row.quantity or ZERO
+        whole = size == size.to_integral_value()
         quantity = fill_quantity(side, remaining, quote, self._settings.paper_partial_fills, whole)
         if side is Side.SELL:
             position = self._positions.get(row.symbol)
@@ -333,7 +341,7 @@ class PaperBroker(Broker):
         account = self._load()
         settles_on = None
         if side is Side.SELL and account.account_type == AccountType.CASH.value:
-            settles_on = settlement_date(trade_date(now))
+            settles_on = settlement_date(self._trade_date(now))
         position = store.record_fill(
             account, row, self._positions.get(row.symbol), fill, settles_on
         )
@@ -341,20 +349,22 @@ class PaperBroker(Broker):
             self._positions.pop(row.symbol, None)
         else:
             self._positions[row.symbol] = position
-        if OrderStatus(row.status).is_terminal:
+        if row.status.is_terminal:
             self._forget(row.client_order_id)
         log.info("paper fill %s %s %s @ %s", side.value, quantity, row.symbol, price)
         await self._notify(row, (fill,))
 
     async def _expire_due(self) -> None:
         """Expire good-for-day orders whose session is over."""
+        if not self._open:
+            return
         session = self._session_at(self._clock.now())
         for row in list(self._open.values()):
-            is_day_order = row.time_in_force == TimeInForce.GFD.value
-            if is_day_order and not session_allows(bool(row.extended_hours), session):
+            is_day_order = row.time_in_force is TimeInForce.GFD
+            if is_day_order and not session_allows(row.extended_hours, session):
                 await self._finish(row, OrderStatus.EXPIRED, "good for day: the session ended")
 
-    async def _finish(self, row: PaperOrderRow, status: OrderStatus, reason: str) -> None:
+    async def _finish(self, row: PaperOrder, status: OrderStatus, reason: str) -> None:
         self._forget(row.client_order_id)
         store.set_status(row, status, reason, self._clock.now())
         await self._notify(row, ())
@@ -363,7 +373,7 @@ class PaperBroker(Broker):
         self._open.pop(client_order_id, None)
         self._live.discard(client_order_id)
 
-    async def _notify(self, row: PaperOrderRow, fills: tuple[Fill, ...]) -> None:
+    async def _notify(self, row: PaperOrder, fills: tuple[Fill, ...]) -> None:
         if self._listener is None:
             return
         try:
@@ -373,17 +383,31 @@ class PaperBroker(Broker):
 
     # ------------------------------------------------------------------ equity
 
+    def _trade_date(self, now: datetime) -> date:
+        """``trade_date(now)``, cached for the UTC hour (a trade date changes only on the hour)."""
+        hour = int(now.timestamp() // 3600)
+        cached = self._trade_date_cache
+        if cached is None or cached[0] != hour:
+            cached = self._trade_date_cache = (hour, trade_date(now))
+        return cached[1]
+
     def _mark_equity(self, now: datetime) -> Decimal:
         """Current equity; when the trade date changes, store the previous day's close equity."""
-        account = self._load()
-        value = ZERO
-        for position in self._positions.values():
-            quote = self._quotes.get(position.symbol)
-            price = quote.bid if quote is not None else position.average_cost
-            value += position.quantity * price
-        equity = round_money(account.cash + value)
-        day = trade_date(now)
-        if self._equity_mark is not None and self._equity_mark[0] != day:
-            store.save_equity_close(self._equity_mark[0], self._equity_mark[1], now)
+        account = self._account_row or self._load()
+        if self._positions:
+            value = ZERO
+            for position in self._positions.values():
+                quote = self._quotes.get(position.symbol)
+                price = quote.bid if quote is not None else position.average_cost
+                value += position.quantity * price
+            equity = round_money(account.cash + value)
+        else:  # flat: equity is the cash (rounded once per cash change)
+            if self._flat_equity is None or self._flat_equity[0] is not account.cash:
+                self._flat_equity = (account.cash, round_money(account.cash))
+            equity = self._flat_equity[1]
+        day = self._trade_date(now)
+        mark = self._equity_mark
+        if mark is not None and mark[0] != day:
+            store.save_equity_close(mark[0], mark[1], now)
         self._equity_mark = (day, equity)
         return equity

@@ -2,18 +2,35 @@
 
 Everything lives in the Paper* tables of the open (paper) database, so a new
 :class:`~app.brokers.paper.PaperBroker` on the same file after a restart sees
-the same orders, positions and cash. A fill changes the order, the position
-and the cash in one transaction (:func:`record_fill`).
+the same orders, positions and cash. The broker works on in-memory mirrors
+(:class:`PaperAccount`, :class:`PaperOrder`, :class:`PaperPosition`) loaded
+once and written through with precompiled SQL: accepting an order is one
+INSERT, a status change one UPDATE, and a fill changes the fill, order,
+position and cash rows in one transaction (:func:`record_fill`). Nothing is
+read back on those paths. Values are stored exactly as the Peewee fields
+store them, so Peewee reads of the same rows stay correct.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from peewee import IntegrityError
+
 from app.brokers.base import BrokerOrder
-from app.core.models import AccountType, Fill, OrderRequest, OrderStatus, Side
+from app.core.errors import DuplicateOrder
+from app.core.models import (
+    AccountType,
+    Fill,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+)
 from app.core.money import ZERO, round_money
 from app.storage.tables import (
     PaperAccountRow,
@@ -27,15 +44,122 @@ from app.storage.tables import (
 EQUITY_CLOSE_PREFIX = "paper_equity_close:"
 _OPEN_STATUSES = [s.value for s in OrderStatus if s.is_open]
 
+_ORDER_INSERT = (
+    "INSERT INTO paper_order_row (client_order_id, broker_order_id, symbol, side, order_type, "
+    "quantity, notional, limit_price, time_in_force, extended_hours, status, filled_quantity, "
+    "average_fill_price, reason, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '0', NULL, ?, ?, ?)"
+)
+_ORDER_STATUS = (
+    "UPDATE paper_order_row SET status = ?, reason = ?, updated_at = ? WHERE client_order_id = ?"
+)
+_ORDER_PROGRESS = (
+    "UPDATE paper_order_row SET status = ?, filled_quantity = ?, average_fill_price = ?, "
+    "updated_at = ? WHERE client_order_id = ?"
+)
+_FILL_INSERT = (
+    "INSERT INTO paper_fill_row (execution_id, client_order_id, symbol, side, quantity, price, "
+    "time) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_POSITION_UPSERT = (
+    "INSERT INTO paper_position_row (symbol, quantity, average_cost) VALUES (?, ?, ?) "
+    "ON CONFLICT (symbol) DO UPDATE SET quantity = excluded.quantity, "
+    "average_cost = excluded.average_cost"
+)
+_POSITION_UPDATE = "UPDATE paper_position_row SET quantity = ?, average_cost = ? WHERE symbol = ?"
+_POSITION_DELETE = "DELETE FROM paper_position_row WHERE symbol = ?"
+_ACCOUNT_CASH = "UPDATE paper_account_row SET cash = ? WHERE id = ?"
+_CASH_INSERT = "INSERT INTO paper_cash_row (execution_id, amount, settlement_date) VALUES (?, ?, ?)"
+
 
 def _db() -> Any:
     return PaperOrderRow._meta.database
 
 
+def _dec(value: Decimal | None) -> str | None:
+    """What a DecimalText field stores."""
+    return None if value is None else str(value)
+
+
+def _utc(value: datetime) -> str:
+    """What a UtcDateTime field stores (aware datetimes only)."""
+    if value.tzinfo is None:
+        raise ValueError(f"only timezone-aware datetimes are stored, got {value!r}")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(slots=True)
+class PaperAccount:
+    """The paper account row, in memory."""
+
+    id: int
+    account_type: str
+    cash: Decimal
+    starting_cash: Decimal
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class PaperPosition:
+    symbol: str
+    quantity: Decimal
+    average_cost: Decimal
+
+
+@dataclass(slots=True)
+class PaperOrder:
+    """The paper broker's view of one order, with its fills (oldest first)."""
+
+    client_order_id: str
+    broker_order_id: str
+    symbol: str
+    side: Side
+    order_type: OrderType
+    quantity: Decimal | None
+    notional: Decimal | None
+    limit_price: Decimal | None
+    time_in_force: TimeInForce
+    extended_hours: bool
+    status: OrderStatus
+    filled_quantity: Decimal
+    average_fill_price: Decimal | None
+    reason: str
+    created_at: datetime
+    updated_at: datetime
+    fills: list[Fill] = field(default_factory=list)
+
+    @property
+    def remaining(self) -> Decimal:
+        """Shares still to fill (an accepted paper order always knows its size)."""
+        return (self.quantity or ZERO) - self.filled_quantity
+
+
+def _order_from_row(row: PaperOrderRow) -> PaperOrder:
+    return PaperOrder(
+        client_order_id=row.client_order_id,
+        broker_order_id=row.broker_order_id,
+        symbol=row.symbol,
+        side=Side(row.side),
+        order_type=OrderType(row.order_type),
+        quantity=row.quantity,
+        notional=row.notional,
+        limit_price=row.limit_price,
+        time_in_force=TimeInForce(row.time_in_force),
+        extended_hours=bool(row.extended_hours),
+        status=OrderStatus(row.status),
+        filled_quantity=row.filled_quantity,
+        average_fill_price=row.average_fill_price,
+        reason=row.reason,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        fills=list(order_fills(row.client_order_id)),
+    )
+
+
 def load_or_create_account(
     starting_cash: Decimal, account_type: AccountType, now: datetime
-) -> PaperAccountRow:
-    """The one paper account row, created with ``starting_cash`` on first use."""
+) -> PaperAccount:
+    """The one paper account, created with ``starting_cash`` on first use."""
     with _db().atomic():
         row = PaperAccountRow.select().order_by(PaperAccountRow.id).first()
         if row is None:
@@ -45,20 +169,32 @@ def load_or_create_account(
                 starting_cash=starting_cash,
                 created_at=now,
             )
-    return row
+    return PaperAccount(
+        id=row.id,
+        account_type=row.account_type,
+        cash=Decimal(row.cash),
+        starting_cash=Decimal(row.starting_cash),
+        created_at=row.created_at,
+    )
 
 
-def open_order_rows() -> list[PaperOrderRow]:
+def open_orders() -> list[PaperOrder]:
+    """Orders not in a terminal state, oldest first (read on start)."""
     query = PaperOrderRow.select().where(PaperOrderRow.status.in_(_OPEN_STATUSES))
-    return list(query.order_by(PaperOrderRow.id))
+    return [_order_from_row(row) for row in query.order_by(PaperOrderRow.id)]
 
 
-def order_row(client_order_id: str) -> PaperOrderRow | None:
-    return PaperOrderRow.get_or_none(PaperOrderRow.client_order_id == client_order_id)
+def find_order(client_order_id: str) -> PaperOrder | None:
+    """Any order, open or done, read from the database (lookups off the hot path)."""
+    row = PaperOrderRow.get_or_none(PaperOrderRow.client_order_id == client_order_id)
+    return None if row is None else _order_from_row(row)
 
 
-def position_rows() -> dict[str, PaperPositionRow]:
-    return {row.symbol: row for row in PaperPositionRow.select()}
+def positions() -> dict[str, PaperPosition]:
+    return {
+        row.symbol: PaperPosition(row.symbol, row.quantity, row.average_cost)
+        for row in PaperPositionRow.select()
+    }
 
 
 def create_order(
@@ -69,19 +205,36 @@ def create_order(
     status: OrderStatus,
     reason: str,
     now: datetime,
-) -> PaperOrderRow:
-    return PaperOrderRow.create(
+) -> PaperOrder:
+    """Insert the order (one statement, committed).
+
+    The client order id is unique: a second order under it raises DuplicateOrder.
+    """
+    stamp = _utc(now)
+    try:
+        _db().execute_sql(
+            _ORDER_INSERT,
+            (
+                client_order_id, broker_order_id, request.symbol, request.side.value,
+                request.order_type.value, _dec(quantity), _dec(request.notional),
+                _dec(request.limit_price), request.time_in_force.value,
+                1 if request.extended_hours else 0, status.value, reason, stamp, stamp,
+            ),
+        )  # fmt: skip
+    except IntegrityError:
+        raise DuplicateOrder(f"an order with client id {client_order_id} already exists") from None
+    return PaperOrder(
         client_order_id=client_order_id,
         broker_order_id=broker_order_id,
         symbol=request.symbol,
-        side=request.side.value,
-        order_type=request.order_type.value,
+        side=request.side,
+        order_type=request.order_type,
         quantity=quantity,
         notional=request.notional,
         limit_price=request.limit_price,
-        time_in_force=request.time_in_force.value,
+        time_in_force=request.time_in_force,
         extended_hours=request.extended_hours,
-        status=status.value,
+        status=status,
         filled_quantity=ZERO,
         average_fill_price=None,
         reason=reason,
@@ -90,11 +243,12 @@ def create_order(
     )
 
 
-def set_status(row: PaperOrderRow, status: OrderStatus, reason: str, now: datetime) -> None:
-    row.status = status.value
-    row.reason = reason
-    row.updated_at = now
-    row.save()
+def set_status(order: PaperOrder, status: OrderStatus, reason: str, now: datetime) -> None:
+    """One UPDATE, then the mirror."""
+    _db().execute_sql(_ORDER_STATUS, (status.value, reason, _utc(now), order.client_order_id))
+    order.status = status
+    order.reason = reason
+    order.updated_at = now
 
 
 def _to_fill(row: PaperFillRow) -> Fill:
@@ -119,89 +273,97 @@ def fills_since(since: datetime) -> list[Fill]:
     return [_to_fill(r) for r in query.order_by(PaperFillRow.time, PaperFillRow.id)]
 
 
-def to_broker_order(row: PaperOrderRow) -> BrokerOrder:
+def to_broker_order(order: PaperOrder) -> BrokerOrder:
     return BrokerOrder(
-        client_order_id=row.client_order_id,
-        broker_order_id=row.broker_order_id,
-        symbol=row.symbol,
-        side=Side(row.side),
-        status=OrderStatus(row.status),
-        quantity=row.quantity,
-        filled_quantity=row.filled_quantity,
-        average_fill_price=row.average_fill_price,
-        reason=row.reason,
-        updated_at=row.updated_at,
-        fills=order_fills(row.client_order_id),
+        client_order_id=order.client_order_id,
+        broker_order_id=order.broker_order_id,
+        symbol=order.symbol,
+        side=order.side,
+        status=order.status,
+        quantity=order.quantity,
+        filled_quantity=order.filled_quantity,
+        average_fill_price=order.average_fill_price,
+        reason=order.reason,
+        updated_at=order.updated_at,
+        fills=tuple(order.fills),
     )
 
 
 def record_fill(
-    account: PaperAccountRow,
-    order: PaperOrderRow,
-    position: PaperPositionRow | None,
+    account: PaperAccount,
+    order: PaperOrder,
+    position: PaperPosition | None,
     fill: Fill,
     settles_on: date | None,
-) -> PaperPositionRow | None:
+) -> PaperPosition | None:
     """Book ``fill`` atomically: fill row, order progress, position, cash (and unsettled cash).
 
     Returns the position after the fill (None when it closed). ``settles_on`` is
     given for sales in a cash account: their proceeds stay unsettled until then.
+    The mirrors change only once the transaction has committed.
     """
     amount = round_money(fill.quantity * fill.price + fill.fee * fill.side.sign)
-    with _db().atomic():
-        PaperFillRow.create(
-            execution_id=fill.execution_id,
-            client_order_id=fill.client_order_id,
-            symbol=fill.symbol,
-            side=fill.side.value,
-            quantity=fill.quantity,
-            price=fill.price,
-            time=fill.time,
+    filled = order.filled_quantity + fill.quantity
+    previous_value = (order.average_fill_price or ZERO) * order.filled_quantity
+    average = (previous_value + fill.value) / filled
+    done = order.quantity is not None and filled >= order.quantity
+    status = OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED
+    after = _moved_position(position, fill)
+    cash = account.cash - amount if fill.side is Side.BUY else account.cash + amount
+    db = _db()
+    with db.atomic():
+        db.execute_sql(
+            _FILL_INSERT,
+            (
+                fill.execution_id, fill.client_order_id, fill.symbol, fill.side.value,
+                str(fill.quantity), str(fill.price), _utc(fill.time),
+            ),
+        )  # fmt: skip
+        db.execute_sql(
+            _ORDER_PROGRESS,
+            (status.value, str(filled), str(average), _utc(fill.time), order.client_order_id),
         )
-        filled = order.filled_quantity + fill.quantity
-        previous_value = (order.average_fill_price or ZERO) * order.filled_quantity
-        order.average_fill_price = (previous_value + fill.value) / filled
-        order.filled_quantity = filled
-        done = order.quantity is not None and filled >= order.quantity
-        order.status = (OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED).value
-        order.updated_at = fill.time
-        order.save()
-        position = _move_position(position, fill)
-        if fill.side is Side.BUY:
-            account.cash = account.cash - amount
-        else:
-            account.cash = account.cash + amount
-            if settles_on is not None:
-                PaperCashRow.create(
-                    execution_id=fill.execution_id,
-                    amount=amount,
-                    settlement_date=settles_on.isoformat(),
-                )
-        account.save()
-    return position
+        _write_position(db, fill.symbol, position, after)
+        db.execute_sql(_ACCOUNT_CASH, (str(cash), account.id))
+        if fill.side is Side.SELL and settles_on is not None:
+            db.execute_sql(_CASH_INSERT, (fill.execution_id, str(amount), settles_on.isoformat()))
+    order.filled_quantity = filled
+    order.average_fill_price = average
+    order.status = status
+    order.updated_at = fill.time
+    order.fills.append(fill)
+    account.cash = cash
+    return after
 
 
-def _move_position(position: PaperPositionRow | None, fill: Fill) -> PaperPositionRow | None:
+def _write_position(
+    db: Any, symbol: str, before: PaperPosition | None, after: PaperPosition | None
+) -> None:
+    """One statement: delete a closed position, update a held one, insert a new one."""
+    if after is None:
+        db.execute_sql(_POSITION_DELETE, (symbol,))
+        return
+    quantity, average_cost = str(after.quantity), str(after.average_cost)
+    updated = (
+        before is not None
+        and db.execute_sql(_POSITION_UPDATE, (quantity, average_cost, symbol)).rowcount
+    )
+    if not updated:
+        db.execute_sql(_POSITION_UPSERT, (symbol, quantity, average_cost))
+
+
+def _moved_position(position: PaperPosition | None, fill: Fill) -> PaperPosition | None:
+    """The position after ``fill`` (a new object; None when it closed)."""
     held = position.quantity if position is not None else ZERO
     if fill.side is Side.BUY:
         quantity = held + fill.quantity
         cost = (position.average_cost * held if position is not None else ZERO) + fill.value
-        if position is None:
-            return PaperPositionRow.create(
-                symbol=fill.symbol, quantity=quantity, average_cost=cost / quantity
-            )
-        position.quantity = quantity
-        position.average_cost = cost / quantity
-        position.save()
-        return position
+        return PaperPosition(fill.symbol, quantity, cost / quantity)
     if position is None or fill.quantity > held:
         raise ValueError(f"paper sell of {fill.quantity} {fill.symbol} exceeds holding {held}")
     if fill.quantity == held:
-        position.delete_instance()
         return None
-    position.quantity = held - fill.quantity
-    position.save()
-    return position
+    return PaperPosition(fill.symbol, held - fill.quantity, position.average_cost)
 
 
 def unsettled_cash(today: date) -> Decimal:

@@ -4,17 +4,24 @@ Every order is committed with its client order id before the broker sees it;
 every fill is inserted (unique ``execution_id``) together with its order's new
 state in one transaction. Rows convert to and from domain objects here and
 nowhere else.
+
+The hot path (:meth:`Journal.write_order`, :meth:`Journal.record_fill`) runs
+precompiled SQL through ``db.execute_sql``: one upsert statement per order
+change (SQLite commits it on its own), and one transaction of two statements
+per fill; nothing is read back. Values are converted exactly as the
+:class:`~app.storage.fields.DecimalText` / ``UtcDateTime`` fields convert
+them, so Peewee reads of the same rows stay correct.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from peewee import IntegrityError
 
-from app import calendar
 from app.core.models import (
     TERMINAL_STATUSES,
     Fill,
@@ -27,29 +34,83 @@ from app.core.models import (
     TimeInForce,
 )
 from app.core.money import ZERO
+from app.execution import dates
 from app.storage.tables import FillRow, OrderRow
 
+_ORDER_COLUMNS = (
+    "client_order_id", "broker_order_id", "symbol", "side", "order_type", "quantity", "notional",
+    "limit_price", "time_in_force", "extended_hours", "source", "status", "filled_quantity",
+    "average_fill_price", "reason", "created_at", "updated_at",
+)  # fmt: skip
+_ORDER_UPSERT = (
+    f"INSERT INTO order_row ({', '.join(_ORDER_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _ORDER_COLUMNS)}) "
+    "ON CONFLICT (client_order_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS[1:])
+)
+# What can change on a journaled order (the request itself never changes).
+_ORDER_PROGRESS = (
+    "UPDATE order_row SET broker_order_id = ?, quantity = ?, status = ?, filled_quantity = ?, "
+    "average_fill_price = ?, reason = ?, updated_at = ? WHERE client_order_id = ?"
+)
+_FILL_INSERT = (
+    "INSERT INTO fill_row (execution_id, client_order_id, symbol, side, quantity, price, fee, "
+    "time, trade_date, settlement_date, applied) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
+)
 
-def _order_values(order: Order) -> dict[str, object]:
+
+def decimal_text(value: Any) -> str | None:
+    """What :class:`~app.storage.fields.DecimalText` stores for ``value``."""
+    if value is None:
+        return None
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    return str(value)
+
+
+def utc_text(value: datetime | None) -> str | None:
+    """What :class:`~app.storage.fields.UtcDateTime` stores for ``value`` (aware only)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"only timezone-aware datetimes are stored, got {value!r}")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _order_params(order: Order) -> tuple[Any, ...]:
     request = order.request
-    return {
-        "broker_order_id": order.broker_order_id,
-        "symbol": request.symbol,
-        "side": request.side.value,
-        "order_type": request.order_type.value,
-        "quantity": order.quantity,
-        "notional": request.notional,
-        "limit_price": request.limit_price,
-        "time_in_force": request.time_in_force.value,
-        "extended_hours": request.extended_hours,
-        "source": request.source.value,
-        "status": order.status.value,
-        "filled_quantity": order.filled_quantity,
-        "average_fill_price": order.average_fill_price,
-        "reason": order.reason,
-        "created_at": order.created_at,
-        "updated_at": order.updated_at,
-    }
+    return (
+        order.client_order_id,
+        order.broker_order_id,
+        request.symbol,
+        request.side.value,
+        request.order_type.value,
+        decimal_text(order.quantity),
+        decimal_text(request.notional),
+        decimal_text(request.limit_price),
+        request.time_in_force.value,
+        1 if request.extended_hours else 0,
+        request.source.value,
+        order.status.value,
+        decimal_text(order.filled_quantity),
+        decimal_text(order.average_fill_price),
+        order.reason,
+        utc_text(order.created_at),
+        utc_text(order.updated_at),
+    )
+
+
+def _progress_params(order: Order) -> tuple[Any, ...]:
+    return (
+        order.broker_order_id,
+        decimal_text(order.quantity),
+        order.status.value,
+        decimal_text(order.filled_quantity),
+        decimal_text(order.average_fill_price),
+        order.reason,
+        utc_text(order.updated_at),
+        order.client_order_id,
+    )
 
 
 def row_to_order(row: OrderRow, fill_ids: Iterable[str] = ()) -> Order:
@@ -104,12 +165,16 @@ class Journal:
 
     # --- orders ------------------------------------------------------------------------------
 
-    def write_order(self, order: Order) -> None:
-        """Insert or update the order's row, committed when this returns."""
-        values = _order_values(order)
-        OrderRow.insert(client_order_id=order.client_order_id, **values).on_conflict(
-            conflict_target=[OrderRow.client_order_id], update=values
-        ).execute()
+    def write_order(self, order: Order, journaled: bool = False) -> None:
+        """Insert or update the order's row (one statement), committed when this returns.
+
+        ``journaled`` says the row exists already: a plain UPDATE then does (an
+        upsert follows only if it found no row).
+        """
+        db = self.db
+        if journaled and db.execute_sql(_ORDER_PROGRESS, _progress_params(order)).rowcount:
+            return
+        db.execute_sql(_ORDER_UPSERT, _order_params(order))
 
     def load_order(self, client_order_id: str) -> Order | None:
         row = OrderRow.get_or_none(OrderRow.client_order_id == client_order_id)
@@ -159,28 +224,28 @@ class Journal:
 
         Returns False (writing nothing) when the execution id is already journaled.
         """
-        day = calendar.trade_date(fill.time)
-        with self.db.atomic() as transaction:
+        day = dates.trade_date(fill.time)
+        fill_params = (
+            fill.execution_id,
+            fill.client_order_id,
+            fill.symbol,
+            fill.side.value,
+            decimal_text(fill.quantity),
+            decimal_text(fill.price),
+            decimal_text(fill.fee),
+            utc_text(fill.time),
+            day.isoformat(),
+            dates.settlement_date(day).isoformat(),
+        )
+        order_params = _progress_params(order)
+        db = self.db
+        with db.atomic() as transaction:
             try:
-                FillRow.insert(
-                    execution_id=fill.execution_id,
-                    client_order_id=fill.client_order_id,
-                    symbol=fill.symbol,
-                    side=fill.side.value,
-                    quantity=fill.quantity,
-                    price=fill.price,
-                    fee=fill.fee,
-                    time=fill.time,
-                    trade_date=day.isoformat(),
-                    settlement_date=calendar.settlement_date(day).isoformat(),
-                    applied=False,
-                ).execute()
+                db.execute_sql(_FILL_INSERT, fill_params)
             except IntegrityError:  # the execution id is journaled already
                 transaction.rollback()
                 return False
-            OrderRow.update(**_order_values(order)).where(
-                OrderRow.client_order_id == order.client_order_id
-            ).execute()
+            db.execute_sql(_ORDER_PROGRESS, order_params)
         return True
 
     def unapplied_fills(self) -> list[Fill]:

@@ -1,16 +1,18 @@
 """The in-memory order cache over the journal: the one place order state lives at run time.
 
-Open orders stay in memory; terminal ones are dropped from the cache after a
-while and read back from the journal when asked for. Every change goes to the
-journal first (``save``) and the cache is updated in the same synchronous
-step, so an event handler never sees an order the journal does not know.
+Open orders stay in memory, indexed by client order id and by symbol, so
+:meth:`OrderStore.open_orders` costs O(open orders) however long the history;
+terminal ones are dropped from the cache after a while and read back from the
+journal when asked for. Every change goes to the journal first (``save``) and
+the cache and the open-order index are updated in the same synchronous step,
+so an event handler never sees an order the journal does not know.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from app.core.models import Fill, Order
+from app.core.models import TERMINAL_STATUSES, Fill, Order
 from app.execution.journal import Journal
 
 _KEEP_TERMINAL = 500
@@ -22,12 +24,16 @@ class OrderStore:
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
         self._orders: OrderedDict[str, Order] = OrderedDict()
+        # Open orders, least recently saved first (the cache's order), and the same per symbol.
+        self._open: dict[str, Order] = {}
+        self._open_by_symbol: dict[str, dict[str, Order]] = {}
 
     def load_open(self) -> list[Order]:
         """Load every non-terminal journal order into the cache (on start)."""
         orders = self.journal.open_orders()
         for order in orders:
             self._orders[order.client_order_id] = order
+            self._index(order)
         return orders
 
     def get(self, client_order_id: str) -> Order | None:
@@ -36,11 +42,12 @@ class OrderStore:
             order = self.journal.load_order(client_order_id)
             if order is not None:
                 self._orders[client_order_id] = order
+                self._index(order)
         return order
 
     def save(self, order: Order) -> None:
         """Journal the order (committed) and cache it."""
-        self.journal.write_order(order)
+        self.journal.write_order(order, journaled=order.client_order_id in self._orders)
         self._remember(order)
 
     def save_fill(self, fill: Fill, order: Order) -> bool:
@@ -50,20 +57,52 @@ class OrderStore:
         return written
 
     def _remember(self, order: Order) -> None:
-        self._orders[order.client_order_id] = order
-        self._orders.move_to_end(order.client_order_id)
-        if len(self._orders) > _KEEP_TERMINAL * 2:
-            for key in [k for k, o in self._orders.items() if o.status.is_terminal][
+        coid = order.client_order_id
+        orders = self._orders
+        orders[coid] = order
+        orders.move_to_end(coid)
+        self._index(order, refresh=True)
+        if len(orders) > _KEEP_TERMINAL * 2:
+            for key in [k for k, o in orders.items() if o.status in TERMINAL_STATUSES][
                 :_KEEP_TERMINAL
             ]:
-                del self._orders[key]
+                del orders[key]
+
+    def _index(self, order: Order, refresh: bool = False) -> None:
+        """Keep ``order`` in the open-order index exactly while it is open."""
+        coid = order.client_order_id
+        symbol = order.request.symbol
+        if order.status in TERMINAL_STATUSES:
+            if self._open.pop(coid, None) is not None:
+                self._drop_from_symbol(symbol, coid)
+            return
+        by_symbol = self._open_by_symbol.get(symbol)
+        if by_symbol is None:
+            by_symbol = self._open_by_symbol[symbol] = {}
+        if refresh:  # most recently saved last, like the cache
+            self._open.pop(coid, None)
+            by_symbol.pop(coid, None)
+        self._open[coid] = order
+        by_symbol[coid] = order
+
+    def _drop_from_symbol(self, symbol: str, coid: str) -> None:
+        by_symbol = self._open_by_symbol.get(symbol)
+        if by_symbol is not None:
+            by_symbol.pop(coid, None)
+            if not by_symbol:
+                del self._open_by_symbol[symbol]
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
-        return [
-            o
-            for o in self._orders.values()
-            if o.status.is_open and (symbol is None or o.symbol == symbol)
-        ]
+        """Non-terminal orders (of ``symbol``), least recently saved first; O(open orders)."""
+        bucket = self._open if symbol is None else self._open_by_symbol.get(symbol)
+        if not bucket:
+            return []
+        result = [o for o in bucket.values() if o.status not in TERMINAL_STATUSES]
+        if len(result) != len(bucket):  # an order went terminal without a save: unindex it
+            for order in [o for o in bucket.values() if o.status in TERMINAL_STATUSES]:
+                self._open.pop(order.client_order_id, None)
+                self._drop_from_symbol(order.request.symbol, order.client_order_id)
+        return result
 
     def recent(self, limit: int = 200) -> list[Order]:
         """Newest first, from the journal, with cached (live) objects where we have them."""

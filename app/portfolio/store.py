@@ -1,14 +1,18 @@
 """The portfolio's persistence: PositionRow, TransactionRow, FillRow.applied, EquitySnapshotRow.
 
 :func:`book` writes one fill's transaction and position change, and marks the
-journaled fill applied, in one database transaction.
+journaled fill applied, in one database transaction of three precompiled
+statements (nothing is read back); values are stored exactly as the Peewee
+fields store them, so Peewee reads of the same rows stay correct.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+
+from peewee import IntegrityError
 
 from app.calendar import AFTER_HOURS_CLOSE, NEW_YORK, previous_trading_day, trade_date
 from app.core.models import Fill, Position, Side
@@ -17,9 +21,38 @@ from app.portfolio.ledger import LedgerEntry
 from app.portfolio.views import TransactionView
 from app.storage.tables import EquitySnapshotRow, FillRow, PositionRow, TransactionRow
 
+_TRANSACTION_INSERT = (
+    "INSERT INTO transaction_row (execution_id, client_order_id, time, symbol, side, quantity, "
+    "price, amount, realized_pnl, realized_pnl_pct) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_POSITION_REPLACE = (
+    "INSERT OR REPLACE INTO position_row (symbol, quantity, average_cost, realized_pnl, "
+    "opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+)
+_POSITION_UPDATE = (
+    "UPDATE position_row SET quantity = ?, average_cost = ?, realized_pnl = ?, opened_at = ?, "
+    "updated_at = ? WHERE symbol = ?"
+)
+_POSITION_DELETE = "DELETE FROM position_row WHERE symbol = ?"
+_MARK_APPLIED = "UPDATE fill_row SET applied = 1 WHERE execution_id = ?"
+
 
 def _db() -> Any:
     return TransactionRow._meta.database
+
+
+def _dec(value: Decimal | None) -> str | None:
+    """What a DecimalText field stores."""
+    return None if value is None else str(value)
+
+
+def _utc(value: datetime | None) -> str | None:
+    """What a UtcDateTime field stores (aware datetimes only)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"only timezone-aware datetimes are stored, got {value!r}")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def load_positions() -> dict[str, Position]:
@@ -40,37 +73,40 @@ def is_booked(execution_id: str) -> bool:
 
 
 def mark_applied(execution_id: str) -> None:
-    FillRow.update(applied=True).where(FillRow.execution_id == execution_id).execute()
+    _db().execute_sql(_MARK_APPLIED, (execution_id,))
 
 
-def book(fill: Fill, entry: LedgerEntry, now: datetime) -> None:
-    """Insert the transaction, update or delete the position, mark the fill applied: atomically."""
-    with _db().atomic():
-        TransactionRow.create(
-            execution_id=fill.execution_id,
-            client_order_id=fill.client_order_id,
-            time=fill.time,
-            symbol=fill.symbol,
-            side=fill.side.value,
-            quantity=fill.quantity,
-            price=fill.price,
-            amount=entry.amount,
-            realized_pnl=entry.realized_pnl,
-            realized_pnl_pct=entry.realized_pnl_pct,
-        )
-        after = entry.after
+def book(fill: Fill, entry: LedgerEntry, now: datetime) -> bool:
+    """Insert the transaction, update or delete the position, mark the fill applied: atomically.
+
+    Returns False, writing nothing, when the fill's transaction is booked already.
+    """
+    after = entry.after
+    db = _db()
+    with db.atomic() as transaction:
+        try:
+            db.execute_sql(
+                _TRANSACTION_INSERT,
+                (
+                    fill.execution_id, fill.client_order_id, _utc(fill.time), fill.symbol,
+                    fill.side.value, str(fill.quantity), str(fill.price), str(entry.amount),
+                    _dec(entry.realized_pnl), _dec(entry.realized_pnl_pct),
+                ),
+            )  # fmt: skip
+        except IntegrityError:  # execution_id is unique: booked before
+            transaction.rollback()
+            return False
         if after is None:
-            PositionRow.delete().where(PositionRow.symbol == fill.symbol).execute()
+            db.execute_sql(_POSITION_DELETE, (fill.symbol,))
         else:
-            PositionRow.insert(
-                symbol=after.symbol,
-                quantity=after.quantity,
-                average_cost=after.average_cost,
-                realized_pnl=after.realized_pnl,
-                opened_at=after.opened_at,
-                updated_at=now,
-            ).on_conflict_replace().execute()
-        mark_applied(fill.execution_id)
+            values = (
+                str(after.quantity), str(after.average_cost), str(after.realized_pnl),
+                _utc(after.opened_at), _utc(now), after.symbol,
+            )  # fmt: skip
+            if entry.before is None or not db.execute_sql(_POSITION_UPDATE, values).rowcount:
+                db.execute_sql(_POSITION_REPLACE, (values[-1], *values[:-1]))
+        db.execute_sql(_MARK_APPLIED, (fill.execution_id,))
+    return True
 
 
 def unapplied_fills() -> list[Fill]:

@@ -20,6 +20,7 @@ submit call is still in flight are held back and applied after
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
@@ -271,7 +272,8 @@ class ExecutionService(Service):
                 self.store.save(order)  # SUBMITTED, outcome unknown: reconciliation decides
             else:
                 changes = self.updates.absorb(order, ack)
-            self.log.info("submitted %s (%s)", describe(order), coid)
+            if self.log.isEnabledFor(logging.INFO):
+                self.log.info("submitted %s (%s)", describe(order), coid)
             await self.bus.publish(OrderSubmitted(time=self.clock.now(), order=order.snapshot()))
             if ack is None:
                 await self._error(f"{describe(order)}: {order.reason}")

@@ -2,7 +2,8 @@
 
 The ExecutionService journals each fill (FillRow) and calls :meth:`apply_fill`;
 a fill is applied exactly once (TransactionRow.execution_id is unique), in one
-database transaction with its position change. Positions are mirrored in
+database transaction with its position change; the unique key, not a read,
+detects a fill applied before. Positions are mirrored in
 memory so :meth:`get_position` is cheap; views and P&L are computed from the
 latest quote at call time, so they are always fresh.
 """
@@ -12,12 +13,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from app.calendar import trade_date
 from app.core.bus import EventBus
 from app.core.clock import Clock
 from app.core.events import PositionChanged, PositionClosed, PositionOpened, TradeCompleted
 from app.core.models import Account, Fill, Position
 from app.core.money import ZERO
+from app.execution.dates import trade_date
 from app.portfolio import ledger, store
 from app.portfolio.views import (
     PnL,
@@ -81,11 +82,15 @@ class PortfolioService(Service):
         Raises ValueError if the fill sells more than is held.
         """
         self._ensure_loaded()
-        if store.is_booked(fill.execution_id):
+        try:
+            entry = ledger.apply(self._positions.get(fill.symbol), fill)
+        except ValueError:
+            if not store.is_booked(fill.execution_id):
+                raise
+            entry = None  # a sell applied before: the position it sold is gone
+        if entry is None or not store.book(fill, entry, self.clock.now()):
             store.mark_applied(fill.execution_id)
             return False
-        entry = ledger.apply(self._positions.get(fill.symbol), fill)
-        store.book(fill, entry, self.clock.now())
         if entry.after is None:
             self._positions.pop(fill.symbol, None)
         else:

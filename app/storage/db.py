@@ -13,6 +13,7 @@ from pathlib import Path
 
 from peewee import SqliteDatabase
 
+from app.storage.checkpoint import BackgroundCheckpointer
 from app.storage.tables import ALL_TABLES, SchemaVersion
 
 log = logging.getLogger(__name__)
@@ -65,12 +66,40 @@ def migrate(db: SqliteDatabase) -> int:
     return SCHEMA_VERSION
 
 
-def open_database(path: Path | str) -> SqliteDatabase:
-    """Open (creating if needed) the SQLite file, bind the tables and migrate."""
-    if str(path) != ":memory:":
+class SherwoodDatabase(SqliteDatabase):
+    """The app's SQLite connection; closing it also stops the background checkpointer."""
+
+    checkpointer: BackgroundCheckpointer | None = None
+
+    def close(self) -> bool:
+        result = bool(super().close())
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
+            self.checkpointer = None
+        return result
+
+
+def open_database(path: Path | str, *, background_checkpoint: bool = True) -> SherwoodDatabase:
+    """Open (creating if needed) the SQLite file, bind the tables and migrate.
+
+    With ``background_checkpoint`` (the default for files), WAL checkpoints run
+    in a background thread instead of inside whichever commit crosses the
+    threshold (see :mod:`app.storage.checkpoint`).
+    """
+    in_memory = str(path) == ":memory:"
+    if not in_memory:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    db = SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
+    db = SherwoodDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
     db.bind(ALL_TABLES, bind_refs=False, bind_backrefs=False)
     db.connect(reuse_if_open=True)
     migrate(db)
+    if background_checkpoint and not in_memory:
+        checkpointer = BackgroundCheckpointer(str(path))
+        try:
+            checkpointer.start()
+        except RuntimeError as exc:
+            log.warning("background checkpoints unavailable (%s); SQLite checkpoints inline", exc)
+        else:
+            db.execute_sql("PRAGMA wal_autocheckpoint=0")
+            db.checkpointer = checkpointer
     return db

@@ -62,6 +62,7 @@ async def test_rsi_buy_then_stop_loss_and_the_audit_trail_tells_why(tmp_path) ->
         assert TransactionRow.select().count() == 2
         order = entry
 
+        ctx.audit.flush()  # the trail is written in batches; flush before reading the table
         trail = [(r.kind, r.outcome) for r in AuditRow.select().order_by(AuditRow.id)
                  if r.kind in ("signal", "decision", "order", "fill")]  # fmt: skip
         kinds = [k for k, _ in trail]

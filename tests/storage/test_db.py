@@ -91,3 +91,23 @@ def test_saved_settings_refuse_credentials(db: peewee.SqliteDatabase) -> None:
     assert load_saved_settings() == {"RSI_PERIOD": "21"}
     with pytest.raises(ValueError, match="credentials"):
         save_settings({"ROBINHOOD_PASSWORD": "x"})
+
+
+def test_checkpoints_run_in_the_background_and_the_wal_is_emptied_at_close(
+    db_path: Path,
+) -> None:
+    database = open_database(db_path)
+    assert database.execute_sql("pragma wal_autocheckpoint").fetchone()[0] == 0
+    checkpointer = database.checkpointer
+    assert checkpointer is not None and checkpointer.running
+    for i in range(200):
+        OrderRow.create(**_order(f"wal-{i}"))
+    wal = db_path.with_name(db_path.name + "-wal")
+    assert wal.exists() and wal.stat().st_size > 0
+    database.close()
+    assert not checkpointer.running
+    assert checkpointer.checkpoints >= 1  # the final truncating checkpoint
+    assert not wal.exists() or wal.stat().st_size == 0
+    reopened = open_database(db_path, background_checkpoint=False)
+    assert OrderRow.select().count() == 200
+    reopened.close()
