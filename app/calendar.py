@@ -26,8 +26,9 @@ Robinhood's 24 Hour Market (Sunday 20:00 to Friday 20:00) is not a
 the next trading day, see :func:`trade_date`.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo
 
@@ -166,6 +167,7 @@ def is_settlement_day(d: date) -> bool:
     return is_trading_day(d) and d not in year_calendar(d.year).fed_holidays
 
 
+@lru_cache(maxsize=4096)
 def settlement_date(trade_date: date) -> date:
     """The settlement date of a trade dated ``trade_date``.
 
@@ -251,7 +253,22 @@ def trade_date(when: datetime) -> date:
     The New York date of the fill, except that a fill from 20:00 to midnight
     New York time (Robinhood's 24 Hour Market), or at any time on a weekend or
     holiday, belongs to the next trading day. Never the UTC date.
+
+    Called on every price and every order, so it is cached by UTC hour: the
+    answer only changes at New York midnight or 20:00, and both fall on a whole
+    UTC hour (New York is a whole number of hours from UTC; DST moves at 02:00).
     """
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"expected a timezone-aware datetime, got naive {when!r}")
+    return _trade_date_of_hour(int(when.timestamp() // 3600))
+
+
+@lru_cache(maxsize=8192)
+def _trade_date_of_hour(hour: int) -> date:
+    return _trade_date_exact(datetime.fromtimestamp(hour * 3600, UTC))
+
+
+def _trade_date_exact(when: datetime) -> date:
     ny = _to_new_york(when)
     d = ny.date()
     if ny.time() >= AFTER_HOURS_CLOSE or not is_trading_day(d):

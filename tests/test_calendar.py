@@ -443,3 +443,16 @@ def test_import_is_light_and_lazy() -> None:
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
+
+
+def test_the_hourly_trade_date_cache_agrees_with_the_exact_rule() -> None:
+    """trade_date is cached by UTC hour; walk a DST change, evenings and Thanksgiving."""
+    from app.calendar import _trade_date_exact
+
+    for start in (datetime(2026, 3, 6, 12, tzinfo=UTC), datetime(2026, 10, 30, tzinfo=UTC)):
+        when = start
+        while when < start + timedelta(days=31):
+            assert trade_date(when) == _trade_date_exact(when), when
+            when += timedelta(minutes=7, seconds=13)
+    evening = datetime(2026, 11, 25, 1, 30, tzinfo=UTC)  # 20:30 New York on the 24th
+    assert trade_date(evening) == date(2026, 11, 25)

@@ -22,6 +22,7 @@ from typing import Any
 
 from peewee import IntegrityError
 
+from app.calendar import settlement_date, trade_date
 from app.core.models import (
     TERMINAL_STATUSES,
     Fill,
@@ -34,7 +35,6 @@ from app.core.models import (
     TimeInForce,
 )
 from app.core.money import ZERO
-from app.execution import dates
 from app.storage.tables import FillRow, OrderRow
 
 _ORDER_COLUMNS = (
@@ -224,7 +224,7 @@ class Journal:
 
         Returns False (writing nothing) when the execution id is already journaled.
         """
-        day = dates.trade_date(fill.time)
+        day = trade_date(fill.time)
         fill_params = (
             fill.execution_id,
             fill.client_order_id,
@@ -235,7 +235,7 @@ class Journal:
             decimal_text(fill.fee),
             utc_text(fill.time),
             day.isoformat(),
-            dates.settlement_date(day).isoformat(),
+            settlement_date(day).isoformat(),
         )
         order_params = _progress_params(order)
         db = self.db

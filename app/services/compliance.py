@@ -40,7 +40,6 @@ from app.core.bus import EventBus
 from app.core.clock import Clock
 from app.core.events import DayTradeRecorded, PdtLimitReached, PdtWarning
 from app.core.models import Account, AccountType, Fill, Order, OrderRequest, OrderSource, Side
-from app.risk.dates import TradeDateCache
 from app.risk.decisions import CheckResult
 from app.services.base import Service
 from app.services.ports import AccountSource
@@ -68,7 +67,6 @@ class ComplianceService(Service):
         super().__init__(bus, clock)
         self.settings = settings
         self.accounts = accounts
-        self._dates = TradeDateCache()
         self._days: _Days | None = None
         self._book: FillBook | None = None
         self._stale = False  # a failed write: rebuild the book before using it
@@ -89,7 +87,7 @@ class ComplianceService(Service):
 
     def today(self) -> date:
         """The NYSE trade date now (an evening or weekend belongs to the next session)."""
-        return self._dates.get(self.clock.now())
+        return trade_date(self.clock.now())
 
     def _current_days(self) -> _Days:
         today = self.today()

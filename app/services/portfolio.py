@@ -13,12 +13,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from app.calendar import trade_date
 from app.core.bus import EventBus
 from app.core.clock import Clock
 from app.core.events import PositionChanged, PositionClosed, PositionOpened, TradeCompleted
 from app.core.models import Account, Fill, Position
 from app.core.money import ZERO
-from app.execution.dates import trade_date
 from app.portfolio import ledger, store
 from app.portfolio.views import (
     PnL,

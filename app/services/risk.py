@@ -34,7 +34,6 @@ from app.core.models import (
 )
 from app.core.money import ZERO, floor_shares
 from app.risk import limits
-from app.risk.dates import TradeDateCache
 from app.risk.decisions import CheckResult, ExitCheck, Exposure
 from app.risk.exits import PROFIT_TARGET, ExitTriggers, evaluate_exit
 from app.risk.limits import MIN_NOTIONAL, fmt_money
@@ -73,7 +72,6 @@ class RiskService(Service):
         self._subscriptions: list[Subscription] = []
         self._day_marks: dict[str, Decimal] = {}
         self._day_marks_date: date | None = None
-        self._dates = TradeDateCache()
         self._opened_dates: dict[datetime, date] = {}  # trade dates of positions' opening times
         # With no open position the daily P&L is today's realized P&L, which only a trade,
         # a new trade date, a state or a settings change can move: checked once per those.
@@ -104,7 +102,7 @@ class RiskService(Service):
         self._flat_checked = None
 
     def _today(self) -> date:
-        return self._dates.get(self.clock.now())
+        return trade_date(self.clock.now())
 
     def config(self) -> dict[str, str]:
         s = self.settings

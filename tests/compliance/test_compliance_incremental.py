@@ -22,7 +22,6 @@ from app.config import Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.models import Account, AccountType, Fill, OrderRequest, Side
-from app.risk.dates import TradeDateCache
 from app.services.compliance import ComplianceService
 from app.storage.db import open_database
 from app.storage.tables import FillRow
@@ -84,15 +83,6 @@ def test_ledger_text_is_json_of_the_ledger_and_reads_back() -> None:
     again = SettlementLedger.from_json(json.loads(ledger.dumps()))
     assert again == ledger and again.dumps() == ledger.dumps()
     assert len(ledger.applied) < 600  # older than 30 days: pruned
-
-
-def test_trade_date_cache_matches_the_calendar() -> None:
-    cache = TradeDateCache()
-    # a DST weekend, an evening session boundary, Thanksgiving, minute by minute-ish
-    for start in (datetime(2026, 3, 6, 12, tzinfo=UTC), datetime(2026, 11, 24, 12, tzinfo=UTC)):
-        for step in range(0, 5 * 24 * 60, 7):
-            when = start + timedelta(minutes=step)
-            assert cache.get(when) == trade_date(when), when
 
 
 async def test_stored_day_trades_follow_every_fill_and_checks_read_no_sql(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -149,18 +148,3 @@ async def test_a_closing_sell_applied_twice_is_ignored_without_a_read_first(trad
     assert await trading.portfolio.apply_fill(again) is False
     assert trading.portfolio.get_position(SYMBOL) is None
     assert len(trading.portfolio.transactions()) == 2
-
-
-def test_cached_trade_dates_agree_with_the_calendar_across_evenings_dst_and_holidays() -> None:
-    from app import calendar
-    from app.execution import dates
-
-    when = datetime(2026, 10, 30, 0, 0, tzinfo=UTC)  # through the DST change of 2026-11-01
-    end = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # and Thanksgiving
-    while when < end:
-        day = calendar.trade_date(when)
-        assert dates.trade_date(when) == day, when
-        assert dates.settlement_date(day) == calendar.settlement_date(day)
-        when += timedelta(minutes=7, seconds=13)
-    evening = datetime(2026, 11, 25, 1, 30, tzinfo=UTC)  # 20:30 New York on the 24th
-    assert dates.trade_date(evening).isoformat() == "2026-11-25"
