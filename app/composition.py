@@ -162,15 +162,20 @@ def build_app(
     bus: EventBus | None = None,
     feed: Feed | None = None,
     bar_store: bool = True,
+    database: str | Path | None = None,
 ) -> AppContext:
-    """Wire the whole app (nothing runs until ``start``); raises LiveModeUnavailable for live."""
+    """Wire the whole app (nothing runs until ``start``); raises LiveModeUnavailable for live.
+
+    ``database`` overrides the mode's database file; a backtest or replay passes
+    ``":memory:"`` so that its simulated orders never mix with the paper account.
+    """
     if settings.mode is Mode.LIVE:
         raise LiveModeUnavailable(
             "live trading with Robinhood is not available in this build yet; "
             "run in paper mode (--mode paper)"
         )
     folder = paths.data_dir(data_dir)
-    db = open_database(database_path(folder, settings.mode.value))
+    db = open_database(database or database_path(folder, settings.mode.value))
     clock = clock or default_clock(settings)
     bus = bus or EventBus()
     feed = feed or build_feed(settings, clock)

@@ -83,7 +83,8 @@ class PaperBroker(Broker):
         self._live: set[str] = set()  # open orders past their simulated latency
         self._tasks: set[asyncio.Task[None]] = set()
         self._equity_mark: tuple[date, Decimal] | None = None  # (trade date, equity)
-        self._trade_date_cache: tuple[int, date] | None = None  # (UTC hour, trade date)
+        # (today's trade date, the latest close equity before it): read once a day
+        self._previous_close: tuple[date, Decimal | None] | None = None
         self._flat_equity: tuple[Decimal, Decimal] | None = None  # (cash, rounded cash)
 
     # ------------------------------------------------------------------ lifecycle
@@ -111,6 +112,7 @@ class PaperBroker(Broker):
         store.wipe()
         self._account_row = None
         self._equity_mark = None
+        self._previous_close = None
         self._load(starting_cash)
         log.info("paper account reset to $%s", starting_cash)
 
@@ -200,7 +202,7 @@ class PaperBroker(Broker):
         if account_type is AccountType.CASH:
             unsettled = store.unsettled_cash(now.astimezone(NEW_YORK).date())
         equity = self._mark_equity(now)
-        previous = store.previous_equity_close(trade_date(now))
+        previous = self._previous_equity_close(trade_date(now))
         return Account(
             account_type=account_type,
             cash=cash,
@@ -341,7 +343,7 @@ class PaperBroker(Broker):
         account = self._load()
         settles_on = None
         if side is Side.SELL and account.account_type == AccountType.CASH.value:
-            settles_on = settlement_date(self._trade_date(now))
+            settles_on = settlement_date(trade_date(now))
         position = store.record_fill(
             account, row, self._positions.get(row.symbol), fill, settles_on
         )
@@ -383,12 +385,10 @@ class PaperBroker(Broker):
 
     # ------------------------------------------------------------------ equity
 
-    def _trade_date(self, now: datetime) -> date:
-        """``trade_date(now)``, cached for the UTC hour (a trade date changes only on the hour)."""
-        hour = int(now.timestamp() // 3600)
-        cached = self._trade_date_cache
-        if cached is None or cached[0] != hour:
-            cached = self._trade_date_cache = (hour, trade_date(now))
+    def _previous_equity_close(self, today: date) -> Decimal | None:
+        cached = self._previous_close
+        if cached is None or cached[0] != today:
+            cached = self._previous_close = (today, store.previous_equity_close(today))
         return cached[1]
 
     def _mark_equity(self, now: datetime) -> Decimal:
@@ -405,9 +405,10 @@ class PaperBroker(Broker):
             if self._flat_equity is None or self._flat_equity[0] is not account.cash:
                 self._flat_equity = (account.cash, round_money(account.cash))
             equity = self._flat_equity[1]
-        day = self._trade_date(now)
+        day = trade_date(now)
         mark = self._equity_mark
         if mark is not None and mark[0] != day:
             store.save_equity_close(mark[0], mark[1], now)
+            self._previous_close = (day, mark[1]) if mark[0] < day else None
         self._equity_mark = (day, equity)
         return equity

@@ -135,6 +135,12 @@ def transactions_on(day: date) -> list[TransactionView]:
     return [view for view in map(_view, query) if view.trade_date == day]
 
 
+def latest_transaction_time() -> datetime | None:
+    """Time of the newest transaction, or None when there is none."""
+    row = TransactionRow.select(TransactionRow.time).order_by(TransactionRow.time.desc()).first()
+    return row.time if row is not None else None
+
+
 def realized_total() -> tuple[Decimal, int]:
     """Lifetime realized P&L and the number of transactions (summed exactly, in Python)."""
     total = ZERO

@@ -59,6 +59,7 @@ class PortfolioService(Service):
         self._realized_total = ZERO
         self._transaction_count = 0
         self._day: _Day | None = None
+        self._last_trade_day: date | None = None  # trade date of the newest transaction
         self._loaded = False
 
     async def on_start(self) -> None:
@@ -67,6 +68,8 @@ class PortfolioService(Service):
     def _load(self) -> None:
         self._positions = store.load_positions()
         self._realized_total, self._transaction_count = store.realized_total()
+        latest = store.latest_transaction_time()
+        self._last_trade_day = trade_date(latest) if latest is not None else None
         self._day = None
         self._loaded = True
 
@@ -96,9 +99,12 @@ class PortfolioService(Service):
         else:
             self._positions[fill.symbol] = entry.after
         self._transaction_count += 1
+        fill_day = trade_date(fill.time)
+        if self._last_trade_day is None or fill_day > self._last_trade_day:
+            self._last_trade_day = fill_day
         if entry.realized_pnl is not None:
             self._realized_total += entry.realized_pnl
-        if self._day is not None and self._day.day == trade_date(fill.time):
+        if self._day is not None and self._day.day == fill_day:
             self._day.trades += 1
             self._day.add(fill.symbol, entry.realized_pnl)
         await self._publish(fill, entry)
@@ -169,7 +175,11 @@ class PortfolioService(Service):
     def _today(self) -> _Day:
         day = trade_date(self.clock.now())
         if self._day is None or self._day.day != day:
-            self._day = _Day(day, store.transactions_on(day))
+            self._ensure_loaded()
+            if self._last_trade_day is None or self._last_trade_day < day:
+                self._day = _Day(day, [])  # nothing traded yet today: no need to ask SQLite
+            else:
+                self._day = _Day(day, store.transactions_on(day))
         return self._day
 
     def realized_pnl_today(self) -> Decimal:
