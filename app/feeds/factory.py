@@ -7,6 +7,17 @@ from app.core.clock import Clock
 from app.feeds.base import Feed
 from app.feeds.simulated import SimulatedFeed
 
+MAX_QUOTES_PER_WALL_SECOND = 100.0
+
+
+def simulated_quote_interval(speed: float) -> float:
+    """Simulated seconds between quotes: 1 s, stretched at high speed so that no more than
+    :data:`MAX_QUOTES_PER_WALL_SECOND` quotes arrive per wall second (at 600x, one quote
+    every 6 simulated seconds). The path's volatility and volume scale with the step, so
+    bars keep their character; a loop that cannot keep up would otherwise drop late quotes.
+    """
+    return max(1.0, speed / MAX_QUOTES_PER_WALL_SECOND)
+
 
 def build_feed(settings: Settings, clock: Clock) -> Feed:
     """The simulated market in paper mode; the live Robinhood feed is not written yet."""
@@ -17,4 +28,5 @@ def build_feed(settings: Settings, clock: Clock) -> Feed:
         seed=settings.sim_seed,
         start_price=settings.sim_start_price,
         follow_nyse_sessions=settings.sim_follow_nyse_sessions,
+        quote_interval=simulated_quote_interval(settings.sim_speed),
     )

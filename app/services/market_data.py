@@ -296,25 +296,38 @@ class MarketDataService(Service):
 
     # --- the timer: bars close on time, quotes go stale ---------------------------------
 
+    def close_grace(self) -> float:
+        """Clock seconds a quiet bar stays open past its end before the timer closes it.
+
+        Quotes arrive a little after their time (in wall time on a live feed; in
+        simulated time, that lag is multiplied by the clock's speed). A quote
+        arriving after its bar was closed is late and dropped, so the timer
+        waits: 2 s, or half a wall second of a fast simulated clock.
+        """
+        speed = getattr(self.clock, "speed", None) or 1.0
+        return max(2.0, 0.5 * float(speed))
+
     async def _timer(self) -> None:
         check = min(5.0, self.settings.quote_stale_seconds / 4)
         while True:
             await self.sweep()
+            grace = self.close_grace()
             now_ts = self.clock.now().timestamp()
             wake = now_ts + check
             for builders in self._builders.values():
                 for builder in builders:
-                    if builder.active and builder.end_ts < wake:
-                        wake = builder.end_ts
+                    if builder.active and builder.end_ts + grace < wake:
+                        wake = builder.end_ts + grace
             await self.clock.sleep(max(wake - now_ts, 1e-6))
 
     async def sweep(self) -> None:
         """Close bars whose end has passed, flag stale quotes, write queued bars."""
         now = self.clock.now()
         now_ts = now.timestamp()
+        due_ts = now_ts - self.close_grace()
         for builders in list(self._builders.values()):
             for builder in builders:
-                closed = builder.close_due(now_ts)
+                closed = builder.close_due(due_ts)
                 if closed is not None:
                     self._remember(closed)
                     await self.bus.publish(BarClosed(time=now, bar=closed))

@@ -71,9 +71,13 @@ class PdtMeter(QWidget):
         window = f"in the last {status.window_days} sessions"
         self.remaining.setText(f"{status.remaining} remaining {window}")
         if status.drop_offs:
+            groups: dict[str, int] = {}  # same symbol, day and drop-off date: one line
+            for trade, when in status.drop_offs:
+                key = f"{trade.symbol} ({_trade_date(trade)}) {{}} out {when:%a %b %d}"
+                groups[key] = groups.get(key, 0) + 1
             lines = [
-                f"{trade.symbol} ({_trade_date(trade)}) drops out {when:%a %b %d}"
-                for trade, when in status.drop_offs
+                f"{n} x {key.format('drop')}" if n > 1 else key.format("drops")
+                for key, n in groups.items()
             ]
             self.drop_offs.setText("\n".join(lines))
         else:

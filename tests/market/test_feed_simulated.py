@@ -139,3 +139,15 @@ def test_build_feed_simulated_in_paper_and_not_yet_live() -> None:
     assert isinstance(feed, SimulatedFeed) and feed.simulated and feed.seed == 3
     with pytest.raises(NotImplementedError, match="gateway"):
         build_feed(Settings(mode=Mode.LIVE), clock)
+
+
+def test_fast_simulations_stretch_the_quote_step_so_the_loop_keeps_up() -> None:
+    from app.config import Settings
+    from app.core.clock import SimulatedClock
+    from app.feeds.factory import build_feed, simulated_quote_interval
+
+    assert simulated_quote_interval(1.0) == 1.0
+    assert simulated_quote_interval(600.0) == 6.0
+    clock = SimulatedClock(datetime(2026, 11, 24, 15, 0, tzinfo=UTC), speed=600.0)
+    feed = build_feed(Settings().replace(sim_speed=600.0), clock)
+    assert getattr(feed, "quote_interval", None) == 6.0

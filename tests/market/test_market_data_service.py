@@ -87,16 +87,21 @@ async def test_quotes_become_price_updates_and_exact_closed_bars(
 
 
 async def test_timer_closes_bars_on_time_in_a_quiet_market(quiet, bus: EventBus) -> None:
+    """A quiet bar closes by the timer 2 s after its end (the grace for late quotes)."""
     md, clock = quiet
     rec = Recorder(bus)
     await md.start()
     t0 = clock.now()
+    assert md.close_grace() == 2.0
     await md.on_quote(quote(t0 + timedelta(seconds=1), "50.00"))
-    await clock.run_until(t0 + timedelta(seconds=59))
-    assert rec.of(BarClosed) == []
     await clock.run_until(t0 + timedelta(seconds=60))
+    await md.on_quote(quote(t0 + timedelta(seconds=59.5), "50.20"))  # late, within the grace
+    await clock.run_until(t0 + timedelta(seconds=61.9))
+    assert rec.of(BarClosed) == []
+    await clock.run_until(t0 + timedelta(seconds=62))
     assert [e.bar.start for e in rec.of(BarClosed)] == [t0]
-    assert rec.of(BarClosed)[0].time == t0 + timedelta(seconds=60)
+    assert rec.of(BarClosed)[0].bar.close == D("50.20")
+    assert rec.of(BarClosed)[0].time == t0 + timedelta(seconds=62)
     await md.stop()
 
 

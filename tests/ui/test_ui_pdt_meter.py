@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 
 import pytest
@@ -37,13 +36,6 @@ def test_pdt_meter_changes_after_a_day_trade(terminal: MainWindow, run, qtbot, u
         qtbot.mouseClick(ticket.buy_button, Qt.MouseButton.LeftButton)
         await until(lambda: len(terminal.fills.rows) == 1)
         qtbot.mouseClick(ticket.sell_button, Qt.MouseButton.LeftButton)
-        await asyncio.sleep(1.5)
-        print(
-            "DBG",
-            ticket.result_label.text(),
-            {k: ticket.error_text(k) for k in ticket.errors},
-            terminal.ctx.compliance.status(),
-        )
         await until(lambda: len(terminal.fills.rows) == 2)
         await until(lambda: meter.headline.text() == "Day trades: 1 of 2")
 
