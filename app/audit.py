@@ -21,7 +21,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from app.core.bus import EventBus, Subscription
@@ -42,6 +42,7 @@ from app.core.events import (
 )
 from app.core.models import Order, describe
 from app.services.base import Service
+from app.storage.fields import utc_text
 from app.storage.tables import AuditRow
 
 
@@ -145,11 +146,6 @@ _INSERT = (
 log = logging.getLogger("sherwood.audit")
 
 
-def _utc(value: datetime) -> str:
-    """What a UtcDateTime field stores (aware datetimes only)."""
-    if value.tzinfo is None:
-        raise ValueError(f"only timezone-aware datetimes are stored, got {value!r}")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _row(event: Event) -> tuple[Any, ...] | None:
@@ -158,7 +154,7 @@ def _row(event: Event) -> tuple[Any, ...] | None:
     if values is None:
         return None
     return (
-        _utc(event.time), values["kind"], values.get("symbol"), values.get("client_order_id"),
+        utc_text(event.time), values["kind"], values.get("symbol"), values.get("client_order_id"),
         values.get("outcome", ""), values.get("reason", ""),
         json.dumps(values.get("detail", {}), default=str),
     )  # fmt: skip

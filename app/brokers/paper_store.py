@@ -14,7 +14,7 @@ store them, so Peewee reads of the same rows stay correct.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +32,8 @@ from app.core.models import (
     TimeInForce,
 )
 from app.core.money import ZERO, round_money
+from app.storage.fields import decimal_text, utc_text
+from app.storage.rows import fill_from_row
 from app.storage.tables import (
     PaperAccountRow,
     PaperCashRow,
@@ -76,16 +78,8 @@ def _db() -> Any:
     return PaperOrderRow._meta.database
 
 
-def _dec(value: Decimal | None) -> str | None:
-    """What a DecimalText field stores."""
-    return None if value is None else str(value)
 
 
-def _utc(value: datetime) -> str:
-    """What a UtcDateTime field stores (aware datetimes only)."""
-    if value.tzinfo is None:
-        raise ValueError(f"only timezone-aware datetimes are stored, got {value!r}")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(slots=True)
@@ -210,14 +204,14 @@ def create_order(
 
     The client order id is unique: a second order under it raises DuplicateOrder.
     """
-    stamp = _utc(now)
+    stamp = utc_text(now)
     try:
         _db().execute_sql(
             _ORDER_INSERT,
             (
                 client_order_id, broker_order_id, request.symbol, request.side.value,
-                request.order_type.value, _dec(quantity), _dec(request.notional),
-                _dec(request.limit_price), request.time_in_force.value,
+                request.order_type.value, decimal_text(quantity), decimal_text(request.notional),
+                decimal_text(request.limit_price), request.time_in_force.value,
                 1 if request.extended_hours else 0, status.value, reason, stamp, stamp,
             ),
         )  # fmt: skip
@@ -245,32 +239,22 @@ def create_order(
 
 def set_status(order: PaperOrder, status: OrderStatus, reason: str, now: datetime) -> None:
     """One UPDATE, then the mirror."""
-    _db().execute_sql(_ORDER_STATUS, (status.value, reason, _utc(now), order.client_order_id))
+    _db().execute_sql(_ORDER_STATUS, (status.value, reason, utc_text(now), order.client_order_id))
     order.status = status
     order.reason = reason
     order.updated_at = now
 
 
-def _to_fill(row: PaperFillRow) -> Fill:
-    return Fill(
-        execution_id=row.execution_id,
-        client_order_id=row.client_order_id,
-        symbol=row.symbol,
-        side=Side(row.side),
-        quantity=row.quantity,
-        price=row.price,
-        time=row.time,
-    )
 
 
 def order_fills(client_order_id: str) -> tuple[Fill, ...]:
     query = PaperFillRow.select().where(PaperFillRow.client_order_id == client_order_id)
-    return tuple(_to_fill(r) for r in query.order_by(PaperFillRow.time, PaperFillRow.id))
+    return tuple(fill_from_row(r) for r in query.order_by(PaperFillRow.time, PaperFillRow.id))
 
 
 def fills_since(since: datetime) -> list[Fill]:
     query = PaperFillRow.select().where(PaperFillRow.time >= since)
-    return [_to_fill(r) for r in query.order_by(PaperFillRow.time, PaperFillRow.id)]
+    return [fill_from_row(r) for r in query.order_by(PaperFillRow.time, PaperFillRow.id)]
 
 
 def to_broker_order(order: PaperOrder) -> BrokerOrder:
@@ -316,12 +300,12 @@ def record_fill(
             _FILL_INSERT,
             (
                 fill.execution_id, fill.client_order_id, fill.symbol, fill.side.value,
-                str(fill.quantity), str(fill.price), _utc(fill.time),
+                str(fill.quantity), str(fill.price), utc_text(fill.time),
             ),
         )  # fmt: skip
         db.execute_sql(
             _ORDER_PROGRESS,
-            (status.value, str(filled), str(average), _utc(fill.time), order.client_order_id),
+            (status.value, str(filled), str(average), utc_text(fill.time), order.client_order_id),
         )
         _write_position(db, fill.symbol, position, after)
         db.execute_sql(_ACCOUNT_CASH, (str(cash), account.id))

@@ -9,26 +9,15 @@ tables read back through Peewee unchanged.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 from app.compliance.day_trades import DayTrade
-from app.core.models import Fill, Side
+from app.core.models import Fill
+from app.storage.fields import utc_text
+from app.storage.rows import fill_from_row
 from app.storage.tables import DayTradeRow, FillRow, StateRow
-
-
-def _fill(row: FillRow) -> Fill:
-    return Fill(
-        execution_id=row.execution_id,
-        client_order_id=row.client_order_id,
-        symbol=row.symbol,
-        side=Side(row.side),
-        quantity=row.quantity,
-        price=row.price,
-        time=row.time,
-        fee=row.fee,
-    )
 
 
 def load_fills(days: Iterable[date], symbol: str | None = None) -> list[Fill]:
@@ -39,14 +28,14 @@ def load_fills(days: Iterable[date], symbol: str | None = None) -> list[Fill]:
     query = FillRow.select().where(FillRow.trade_date.in_(isos))
     if symbol is not None:
         query = query.where(FillRow.symbol == symbol)
-    return [_fill(row) for row in query.order_by(FillRow.time, FillRow.id)]
+    return [fill_from_row(row) for row in query.order_by(FillRow.time, FillRow.id)]
 
 
 def load_fills_since(day: date) -> list[tuple[Fill, date]]:
     """Journaled fills of trade date ``day`` or later with their trade dates, by time then id."""
     query = FillRow.select().where(FillRow.trade_date >= day.isoformat())
     return [
-        (_fill(row), date.fromisoformat(row.trade_date))
+        (fill_from_row(row), date.fromisoformat(row.trade_date))
         for row in query.order_by(FillRow.time, FillRow.id)
     ]
 
@@ -125,9 +114,6 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def utc_text(when: datetime) -> str:
-    """What ``UtcDateTime`` stores for ``when``."""
-    return when.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 @cache

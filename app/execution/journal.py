@@ -16,7 +16,7 @@ them, so Peewee reads of the same rows stay correct.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,8 @@ from app.core.models import (
     TimeInForce,
 )
 from app.core.money import ZERO
+from app.storage.fields import decimal_text, utc_text
+from app.storage.rows import fill_from_row
 from app.storage.tables import FillRow, OrderRow
 
 _ORDER_COLUMNS = (
@@ -59,22 +61,8 @@ _FILL_INSERT = (
 )
 
 
-def decimal_text(value: Any) -> str | None:
-    """What :class:`~app.storage.fields.DecimalText` stores for ``value``."""
-    if value is None:
-        return None
-    if not isinstance(value, Decimal):
-        value = Decimal(str(value))
-    return str(value)
 
 
-def utc_text(value: datetime | None) -> str | None:
-    """What :class:`~app.storage.fields.UtcDateTime` stores for ``value`` (aware only)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError(f"only timezone-aware datetimes are stored, got {value!r}")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _order_params(order: Order) -> tuple[Any, ...]:
@@ -143,17 +131,6 @@ def row_to_order(row: OrderRow, fill_ids: Iterable[str] = ()) -> Order:
     )
 
 
-def row_to_fill(row: FillRow) -> Fill:
-    return Fill(
-        execution_id=row.execution_id,
-        client_order_id=row.client_order_id,
-        symbol=row.symbol,
-        side=Side(row.side),
-        quantity=row.quantity,
-        price=row.price,
-        time=row.time,
-        fee=row.fee or ZERO,
-    )
 
 
 class Journal:
@@ -250,11 +227,11 @@ class Journal:
 
     def unapplied_fills(self) -> list[Fill]:
         rows = FillRow.select().where(FillRow.applied == False).order_by(FillRow.id)  # noqa: E712
-        return [row_to_fill(r) for r in rows]
+        return [fill_from_row(r) for r in rows]
 
     def recent_fills(self, limit: int = 200) -> list[Fill]:
         rows = FillRow.select().order_by(FillRow.id.desc()).limit(limit)
-        return [row_to_fill(r) for r in rows]
+        return [fill_from_row(r) for r in rows]
 
     def fill_count(self) -> int:
         return int(FillRow.select().count())

@@ -8,7 +8,7 @@ fields store them, so Peewee reads of the same rows stay correct.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,7 @@ from app.core.models import Fill, Position, Side
 from app.core.money import ZERO
 from app.portfolio.ledger import LedgerEntry
 from app.portfolio.views import TransactionView
+from app.storage.fields import decimal_text, utc_text
 from app.storage.tables import EquitySnapshotRow, FillRow, PositionRow, TransactionRow
 
 _TRANSACTION_INSERT = (
@@ -41,18 +42,8 @@ def _db() -> Any:
     return TransactionRow._meta.database
 
 
-def _dec(value: Decimal | None) -> str | None:
-    """What a DecimalText field stores."""
-    return None if value is None else str(value)
 
 
-def _utc(value: datetime | None) -> str | None:
-    """What a UtcDateTime field stores (aware datetimes only)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError(f"only timezone-aware datetimes are stored, got {value!r}")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def load_positions() -> dict[str, Position]:
@@ -88,9 +79,9 @@ def book(fill: Fill, entry: LedgerEntry, now: datetime) -> bool:
             db.execute_sql(
                 _TRANSACTION_INSERT,
                 (
-                    fill.execution_id, fill.client_order_id, _utc(fill.time), fill.symbol,
+                    fill.execution_id, fill.client_order_id, utc_text(fill.time), fill.symbol,
                     fill.side.value, str(fill.quantity), str(fill.price), str(entry.amount),
-                    _dec(entry.realized_pnl), _dec(entry.realized_pnl_pct),
+                    decimal_text(entry.realized_pnl), decimal_text(entry.realized_pnl_pct),
                 ),
             )  # fmt: skip
         except IntegrityError:  # execution_id is unique: booked before
@@ -101,7 +92,7 @@ def book(fill: Fill, entry: LedgerEntry, now: datetime) -> bool:
         else:
             values = (
                 str(after.quantity), str(after.average_cost), str(after.realized_pnl),
-                _utc(after.opened_at), _utc(now), after.symbol,
+                utc_text(after.opened_at), utc_text(now), after.symbol,
             )  # fmt: skip
             if entry.before is None or not db.execute_sql(_POSITION_UPDATE, values).rowcount:
                 db.execute_sql(_POSITION_REPLACE, (values[-1], *values[:-1]))
