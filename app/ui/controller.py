@@ -2,6 +2,9 @@
 
 Every service call goes through :func:`app.ui.bridge.schedule` so nothing
 blocks the GUI thread; results come back as bus events the bridge re-emits.
+The window must be attached (its panes built). The chart may come later: the
+controller binds it when the window installs it (``chartInstalled``) and loads
+its bars once the controller has started.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ class Controller:
         self.ctx = ctx
         self.bridge = Bridge(ctx.bus, window)
         self.account: Account | None = None
+        self.started = False
+        self._bound_chart: Any = None
         w = window
         b = self.bridge
         b.quotes.connect(self._on_quotes)
@@ -59,10 +64,7 @@ class Controller:
         w.actions_["settings"].triggered.connect(self.open_settings)
         w.actions_["theme_dark"].triggered.connect(lambda: self.set_theme("dark"))
         w.actions_["theme_light"].triggered.connect(lambda: self.set_theme("light"))
-        chart = w.chart
-        if hasattr(chart, "symbolRequested"):
-            chart.symbolRequested.connect(self.load_chart)
-            chart.intervalRequested.connect(self._on_interval)
+        w.chartInstalled.connect(self.bind_chart)
 
     # --- start-up ---
     def start(self) -> None:
@@ -84,6 +86,20 @@ class Controller:
             if health is not None:
                 self.window.status.set_health(service.name, health.state, health.reason)
         schedule(lambda: self.ctx.broker.account(), self._on_account, lambda exc: None)
+        self.started = True
+        self.window.ticket.set_symbol(self.ctx.settings.symbol)
+        if self.window.chart_installed:
+            self.bind_chart()
+
+    def bind_chart(self) -> None:
+        """Connect the installed chart and load its bars (once the controller has started)."""
+        chart = self.window.chart
+        if chart is self._bound_chart or not self.started:
+            return
+        self._bound_chart = chart
+        if hasattr(chart, "symbolRequested"):
+            chart.symbolRequested.connect(self.load_chart)
+            chart.intervalRequested.connect(self._on_interval)
         self.load_chart(self.ctx.settings.symbol)
 
     def stop(self) -> None:

@@ -1,8 +1,14 @@
 """The main window: chart in the centre, ticket / PDT meter / bot panel docked on the right,
 positions / orders / fills / signals / log docked below; menus, hotkeys, status bar.
 
-The window only builds widgets and menus; :mod:`app.ui.controller` wires them to
-the bus and the services. Layout and geometry persist in QSettings.
+The window builds in three steps so the terminal paints its first frame before the
+heavy parts load: the *shell* (``MainWindow(None, settings=...)``: menus, empty docks,
+a themed "Loading chart…" placeholder, the saved dock layout restored) needs only
+settings; :meth:`MainWindow.attach` fills the docks once the app context exists;
+:meth:`MainWindow.install_chart` swaps the placeholder for the chart (importing
+pyqtgraph). ``MainWindow(ctx)`` does all three at once. The window only builds
+widgets and menus; :mod:`app.ui.controller` wires them to the bus and the services.
+Layout and geometry persist in QSettings.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -21,35 +27,36 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import calendar
-from app.calendar import Session
-from app.config import Mode
-from app.ui.bot_panel import BotPanel
-from app.ui.layout import LayoutKeeper
+from app.ui import theme
+from app.ui.layout import LAYOUT_VERSION, LayoutKeeper
 from app.ui.notifications import Notifier
-from app.ui.order_ticket import Confirm, OrderTicket
-from app.ui.pdt_meter import PdtMeter
-from app.ui.status_bar import StatusBar
-from app.ui.tables.models import (
-    QtLogHandler,
-    fills_model,
-    log_model,
-    orders_model,
-    positions_model,
-    signals_model,
-)
-from app.ui.tables.views import LogPane, OrdersView, PositionsView, make_table
 
 log = logging.getLogger("sherwood.ui.window")
 
 BUY_KEY = "Ctrl+Shift+B"
 SELL_KEY = "Ctrl+Shift+S"
 KILL_KEY = "Ctrl+Shift+K"
+LOADING_TEXT = "Loading chart…"
 
 AskClose = Callable[[str], bool]
+Confirm = Callable[[str], bool]
+
+# (name, title, area): the docks, in the order they are built.
+RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
+BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+DOCKS = (
+    ("ticket", "Order ticket", RIGHT),
+    ("pdt", "Day trades (PDT)", RIGHT),
+    ("bot", "Bot", RIGHT),
+    ("positions", "Positions", BOTTOM),
+    ("orders", "Orders", BOTTOM),
+    ("fills", "Fills", BOTTOM),
+    ("signals", "Signals", BOTTOM),
+    ("log", "Log", BOTTOM),
+)
 
 
-def make_chart(ctx: Any) -> QWidget:
+def make_chart(settings: Any) -> QWidget:
     """The chart widget, or a placeholder when the chart package cannot load."""
     try:
         from app.ui.chart.widget import ChartWidget
@@ -58,7 +65,7 @@ def make_chart(ctx: Any) -> QWidget:
         placeholder = QLabel("Chart unavailable")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         return placeholder
-    s = ctx.settings
+    s = getattr(settings, "settings", settings)  # an app context also works
     return ChartWidget(
         rsi_levels=(s.rsi_oversold, s.rsi_overbought),
         macd_params=(s.macd_fast, s.macd_slow, s.macd_signal),
@@ -66,13 +73,27 @@ def make_chart(ctx: Any) -> QWidget:
     )
 
 
+def loading_placeholder() -> QLabel:
+    """The themed label the centre shows until the chart is installed."""
+    c = theme.colors()
+    label = QLabel(LOADING_TEXT)
+    label.setObjectName("chartPlaceholder")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setStyleSheet(f"QLabel#chartPlaceholder {{ background: {c.base}; color: {c.muted};"
+                        " font-size: 15px; }")  # fmt: skip
+    return label
+
+
 class MainWindow(QMainWindow):
     closing = Signal()  # the user confirmed closing: stop the services
+    attached = Signal()  # the panes are built (the app context exists)
+    chartInstalled = Signal()  # the chart replaced the placeholder
 
     def __init__(
         self,
-        ctx: Any,
+        ctx: Any = None,
         *,
+        settings: Any = None,
         qsettings: QSettings | None = None,
         confirm_order: Confirm | None = None,
         ask_close: AskClose | None = None,
@@ -80,10 +101,13 @@ class MainWindow(QMainWindow):
         icon: QIcon | None = None,
     ) -> None:
         super().__init__()
-        self.ctx = ctx
+        self.ctx: Any = None
+        self._settings: Any = settings if settings is not None else ctx.settings
         self.qsettings = qsettings or QSettings()
         self.ask_close = ask_close or self._ask_close_dialog
-        mode = str(getattr(ctx.settings.mode, "value", ctx.settings.mode))
+        self.confirm_order = confirm_order
+        mode = str(getattr(self.settings.mode, "value", self.settings.mode))
+        self.mode = mode
         self.setWindowTitle(f"Sherwood — {mode.upper()}")
         self.setObjectName("SherwoodMain")
         self.setDockNestingEnabled(True)
@@ -91,10 +115,59 @@ class MainWindow(QMainWindow):
         if icon is not None:
             self.setWindowIcon(icon)
 
-        self.chart: Any = make_chart(ctx)
+        self.chart: Any = loading_placeholder()
+        self.chart_installed = False
         self.setCentralWidget(self.chart)
+        self.docks: dict[str, QDockWidget] = {}
+        for name, title, area in DOCKS:
+            self._dock(name, title, QWidget(), area)
+        self.splitDockWidget(self.docks["positions"], self.docks["orders"],
+                             Qt.Orientation.Horizontal)  # fmt: skip
+        self.splitDockWidget(self.docks["orders"], self.docks["signals"],
+                             Qt.Orientation.Horizontal)  # fmt: skip
+        self.tabifyDockWidget(self.docks["orders"], self.docks["fills"])
+        self.tabifyDockWidget(self.docks["signals"], self.docks["log"])
+        self.docks["orders"].raise_()
+        self.docks["signals"].raise_()
+        self.resizeDocks([self.docks["ticket"]], [330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["positions"]], [250], Qt.Orientation.Vertical)
+
+        self.statusBar().showMessage("Starting…")
+        self.mode_badge = QLabel(mode.upper())
+        self.mode_badge.setObjectName("modeBadge")
+        self.mode_badge.setProperty("mode", mode)
+        self.actions_: dict[str, QAction] = {}
+        self._menus()
+        self.menuBar().setCornerWidget(self.mode_badge, Qt.Corner.TopRightCorner)
+        self.notifier = Notifier(self, icon, use_tray=use_tray)
+
+        self.layout_keeper = LayoutKeeper(self, self.qsettings)
+        self.layout_keeper.capture_default()
+        self.layout_keeper.restore()
+        if ctx is not None:
+            self.attach(ctx)
+            self.install_chart()
+
+    # --- building ---
+    def attach(self, ctx: Any) -> None:
+        """Build the panes that need the app context and put them in the docks."""
+        from app.ui.bot_panel import BotPanel
+        from app.ui.order_ticket import OrderTicket
+        from app.ui.pdt_meter import PdtMeter
+        from app.ui.status_bar import StatusBar
+        from app.ui.tables.models import (
+            QtLogHandler,
+            fills_model,
+            log_model,
+            orders_model,
+            positions_model,
+            signals_model,
+        )
+        from app.ui.tables.views import LogPane, OrdersView, PositionsView, make_table
+
+        self.ctx = ctx
         self.ticket = OrderTicket(ctx, session_regular=self.is_regular_session,
-                                  confirm=confirm_order)  # fmt: skip
+                                  confirm=self.confirm_order)  # fmt: skip
         self.ticket.set_hotkeys(BUY_KEY, SELL_KEY)
         self.pdt = PdtMeter(ctx.compliance)
         self.bot = BotPanel(ctx.settings)
@@ -111,44 +184,47 @@ class MainWindow(QMainWindow):
         self.fills_view = make_table(self.fills)
         self.signals_view = make_table(self.signals)
         self.log_pane = LogPane(self.logs, self.log_handler)
-
-        self.docks: dict[str, QDockWidget] = {}
-        right = Qt.DockWidgetArea.RightDockWidgetArea
-        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        self._dock("ticket", "Order ticket", self.ticket, right)
-        self._dock("pdt", "Day trades (PDT)", self.pdt, right)
-        self._dock("bot", "Bot", self.bot, right)
-        self._dock("positions", "Positions", self.positions_view, bottom)
-        self._dock("orders", "Orders", self.orders_view, bottom)
-        self._dock("fills", "Fills", self.fills_view, bottom)
-        self._dock("signals", "Signals", self.signals_view, bottom)
-        self._dock("log", "Log", self.log_pane, bottom)
-        self.splitDockWidget(self.docks["positions"], self.docks["orders"],
-                             Qt.Orientation.Horizontal)  # fmt: skip
-        self.splitDockWidget(self.docks["orders"], self.docks["signals"],
-                             Qt.Orientation.Horizontal)  # fmt: skip
-        self.tabifyDockWidget(self.docks["orders"], self.docks["fills"])
-        self.tabifyDockWidget(self.docks["signals"], self.docks["log"])
-        self.docks["orders"].raise_()
-        self.docks["signals"].raise_()
-        self.resizeDocks([self.docks["ticket"]], [330], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["positions"]], [250], Qt.Orientation.Vertical)
-
-        self.status = StatusBar(ctx.clock, around_the_clock=self.around_the_clock, mode=mode)
+        panes: dict[str, QWidget] = {
+            "ticket": self.ticket, "pdt": self.pdt, "bot": self.bot,
+            "positions": self.positions_view, "orders": self.orders_view,
+            "fills": self.fills_view, "signals": self.signals_view, "log": self.log_pane,
+        }  # fmt: skip
+        for name, widget in panes.items():
+            old = self.docks[name].widget()
+            self.docks[name].setWidget(widget)
+            if old is not None:
+                old.deleteLater()
+        self.status = StatusBar(ctx.clock, around_the_clock=self.around_the_clock,
+                                mode=self.mode)  # fmt: skip
         self.setStatusBar(self.status)
-        self.mode_badge = QLabel(mode.upper())
-        self.mode_badge.setObjectName("modeBadge")
-        self.mode_badge.setProperty("mode", mode)
-        self.actions_: dict[str, QAction] = {}
-        self._menus()
-        self.menuBar().setCornerWidget(self.mode_badge, Qt.Corner.TopRightCorner)
-        self.notifier = Notifier(self, icon, use_tray=use_tray)
+        self.attached.emit()
 
-        self.layout_keeper = LayoutKeeper(self, self.qsettings)
-        self.layout_keeper.capture_default()
-        self.layout_keeper.restore()
+    def install_chart(self) -> None:
+        """Replace the "Loading chart…" placeholder with the chart (imports pyqtgraph)."""
+        if self.chart_installed:
+            return
+        state = self.saveState(LAYOUT_VERSION)
+        self.chart = make_chart(self.settings)
+        self.setUpdatesEnabled(False)  # no frame with the docks re-split
+        self.setCentralWidget(self.chart)  # the placeholder is deleted
+        # a new centre re-splits the space once laid out: put the docks back as they were
+        QTimer.singleShot(0, self, lambda: self._after_chart_swap(state))
+        self.chart_installed = True
+        self.chartInstalled.emit()
 
-    # --- building ---
+    def _after_chart_swap(self, state: QByteArray) -> None:
+        self.restoreState(state, LAYOUT_VERSION)
+        self.setUpdatesEnabled(True)
+
+    @property
+    def is_attached(self) -> bool:
+        return self.ctx is not None
+
+    @property
+    def settings(self) -> Any:
+        """The app context's settings once attached (they change at run time), else the shell's."""
+        return self.ctx.settings if self.ctx is not None else self._settings
+
     def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{name}")
@@ -193,17 +269,25 @@ class MainWindow(QMainWindow):
         trading.addAction(self._action("bot", "Start / stop &bot"))
         trading.addAction(self._action("kill", "&Kill switch (halt, cancel orders)", KILL_KEY))
         trading.addAction(self._action("resume", "&Resume trading"))
-        self.actions_["buy"].triggered.connect(lambda: self.ticket.buy_button.click())
-        self.actions_["sell"].triggered.connect(lambda: self.ticket.sell_button.click())
-        self.actions_["kill"].triggered.connect(self.bot.killSwitch.emit)
-        self.actions_["resume"].triggered.connect(self.bot.resumeRequested.emit)
-        self.actions_["bot"].triggered.connect(
-            lambda: self.bot.botToggled.emit(not self.bot.bot_running)
-        )
+        # the panes exist once attached: until then these commands do nothing
+        self.actions_["buy"].triggered.connect(lambda: self._when_attached(
+            lambda: self.ticket.buy_button.click()))  # fmt: skip
+        self.actions_["sell"].triggered.connect(lambda: self._when_attached(
+            lambda: self.ticket.sell_button.click()))  # fmt: skip
+        self.actions_["kill"].triggered.connect(lambda: self._when_attached(
+            self.bot.killSwitch.emit))  # fmt: skip
+        self.actions_["resume"].triggered.connect(lambda: self._when_attached(
+            self.bot.resumeRequested.emit))  # fmt: skip
+        self.actions_["bot"].triggered.connect(lambda: self._when_attached(
+            lambda: self.bot.botToggled.emit(not self.bot.bot_running)))  # fmt: skip
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("about", "&About Sherwood"))
         self.actions_["about"].triggered.connect(self._about)
+
+    def _when_attached(self, command: Callable[[], Any]) -> None:
+        if self.is_attached:
+            command()
 
     def layout_keeper_reset(self) -> None:
         self.layout_keeper.reset()
@@ -221,9 +305,12 @@ class MainWindow(QMainWindow):
     def around_the_clock(self) -> bool:
         feed = getattr(self.ctx, "feed", None)
         simulated = bool(getattr(feed, "simulated", False))
-        return simulated and not self.ctx.settings.sim_follow_nyse_sessions
+        return simulated and not self.settings.sim_follow_nyse_sessions
 
     def is_regular_session(self) -> bool:
+        from app import calendar
+        from app.calendar import Session
+
         now = self.ctx.clock.now()
         feed = getattr(self.ctx, "feed", None)
         if feed is not None and hasattr(feed, "session_at"):
@@ -237,6 +324,8 @@ class MainWindow(QMainWindow):
 
     def close_question(self) -> str:
         reasons = []
+        if self.ctx is None:  # still starting: nothing runs yet
+            return ""
         execution = self.ctx.execution
         if getattr(execution, "bot_enabled", False):
             reasons.append("the bot is running")
@@ -254,9 +343,11 @@ class MainWindow(QMainWindow):
             return
         self.layout_keeper.save()
         self.notifier.hide()
-        logging.getLogger().removeHandler(self.log_handler)
+        handler = getattr(self, "log_handler", None)
+        if handler is not None:
+            logging.getLogger().removeHandler(handler)
         event.accept()
         self.closing.emit()
 
     def is_live(self) -> bool:
-        return bool(self.ctx.settings.mode == Mode.LIVE)
+        return self.mode == "live"
