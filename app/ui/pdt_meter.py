@@ -89,7 +89,7 @@ class PdtMeter(QWidget):
             f"{restricted}{pdt}"
         )
         if status.remaining <= 0:
-            self._warn(f"Day-trade limit reached: no more day trades until {_next_drop(status)}")
+            self._warn(f"Limit reached: no day trades until {_next_drop(status)}")
         elif status.next_day_trade_reaches_limit:
             self._warn("Careful: the next day trade reaches the limit")
         else:
