@@ -12,12 +12,31 @@ receives every later change (fills, cancel, expiry).
 
 Per quote, with nothing open, the broker only stores the quote and marks the
 equity; the session is looked up only when an order is open.
+
+Write-behind of accepted orders. A remote broker acknowledges an order and
+persists it on its own side; the client never waits for the broker's disk.
+The paper broker is that remote side run in process, so ``submit`` answers
+from memory and its accept INSERT runs on the next turn of the event loop
+(``loop.call_soon``), off the client's tick -> ``OrderSubmitted`` path;
+the same callback starts the order's simulated-latency task (one loop turn
+later than before: nothing observable, the latency runs on the clock).
+Invariants kept: the order's first status change or fill inserts a still
+pending row in the same transaction (a fill is never stored without its
+order); ``get_order`` / ``open_orders`` answer from memory, so a pending
+order is visible at once; duplicate client ids are refused from an in-memory
+set of every id the broker knows (read once on start, no read per order);
+``close`` writes whatever is pending. A crash before the flush looks like
+"the broker never received the order": reconciliation (see
+:mod:`app.execution.reconcile`) resends a young order under the same client
+id and rejects an older one, so the order is neither lost nor duplicated.
+Orders refused at submit are still written at once (off the fast path).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import uuid
 from collections.abc import Callable, Coroutine
@@ -82,6 +101,11 @@ class PaperBroker(Broker):
         self._open: dict[str, PaperOrder] = {}
         self._live: set[str] = set()  # open orders past their simulated latency
         self._tasks: set[asyncio.Task[None]] = set()
+        self._id_prefix = uuid.uuid4().hex[:12]  # broker order ids: unique per broker instance
+        self._id_seq = itertools.count(1)
+        self._known: set[str] = set()  # every client order id this broker has (incl. pending)
+        self._accepted: list[PaperOrder] = []  # accepted since the last loop turn
+        self._flush_handle: asyncio.Handle | None = None
         self._equity_mark: tuple[date, Decimal] | None = None  # (trade date, equity)
         # (today's trade date, the latest close equity before it): read once a day
         self._previous_close: tuple[date, Decimal | None] | None = None
@@ -103,12 +127,15 @@ class PaperBroker(Broker):
             self._subscription.cancel()
             self._subscription = None
         await self._cancel_tasks()
+        self.flush()
+        self._drop_pending()
         if self._equity_mark is not None:
             store.save_equity_close(*self._equity_mark, self._clock.now())
 
     async def reset(self, starting_cash: Decimal) -> None:
         """Wipe every order, fill, position and cash entry; start again with ``starting_cash``."""
         await self._cancel_tasks()
+        self._drop_pending()
         store.wipe()
         self._account_row = None
         self._equity_mark = None
@@ -125,6 +152,7 @@ class PaperBroker(Broker):
             self._positions = store.positions()
             self._open = {order.client_order_id: order for order in store.open_orders()}
             self._live = set(self._open)
+            self._known = store.client_order_ids()
         return self._account_row
 
     async def _cancel_tasks(self) -> None:
@@ -136,6 +164,29 @@ class PaperBroker(Broker):
                 await task
         self._tasks.clear()
 
+    def flush(self) -> None:
+        """Write every accepted order whose INSERT is still pending (write-behind)."""
+        for row in self._accepted:
+            try:
+                store.store_order(row)  # nothing when a fill or status change stored it
+            except Exception:  # e.g. the database was closed under us: a crash, to reconcile
+                log.exception("paper order %s could not be stored", row.client_order_id)
+
+    def _after_accept(self) -> None:
+        """Next loop turn after accepts: store them, then start their latency timers."""
+        self.flush()
+        self._flush_handle = None
+        accepted, self._accepted = self._accepted, []
+        for row in accepted:
+            if row.client_order_id in self._open:
+                self._spawn(self._activate(row.client_order_id))
+
+    def _drop_pending(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        self._accepted.clear()
+
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
@@ -145,10 +196,10 @@ class PaperBroker(Broker):
 
     async def submit(self, client_order_id: str, request: OrderRequest) -> BrokerOrder:
         self._load()
-        if client_order_id in self._open:
+        if client_order_id in self._known:
             raise DuplicateOrder(f"an order with client id {client_order_id} already exists")
         now = self._clock.now()
-        broker_id = f"paper-{uuid.uuid4()}"
+        broker_id = f"paper-{self._id_prefix}-{next(self._id_seq)}"
         try:
             quantity = self._validate(request, now)
         except OrderRejected as exc:
@@ -156,13 +207,18 @@ class PaperBroker(Broker):
                 client_order_id, broker_id, request, request.quantity,
                 OrderStatus.REJECTED, exc.reason, now,
             )  # fmt: skip
+            self._known.add(client_order_id)
             log.info("paper order %s rejected: %s", client_order_id, exc.reason)
             raise
         row = store.create_order(
-            client_order_id, broker_id, request, quantity, OrderStatus.ACCEPTED, "", now
-        )
+            client_order_id, broker_id, request, quantity, OrderStatus.ACCEPTED, "", now,
+            write=False,
+        )  # fmt: skip
+        self._known.add(client_order_id)
         self._open[client_order_id] = row
-        self._spawn(self._activate(client_order_id))
+        self._accepted.append(row)
+        if self._flush_handle is None:
+            self._flush_handle = asyncio.get_running_loop().call_soon(self._after_accept)
         return store.to_broker_order(row)
 
     async def cancel(self, client_order_id: str) -> BrokerOrder:

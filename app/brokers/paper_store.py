@@ -9,6 +9,12 @@ INSERT, a status change one UPDATE, and a fill changes the fill, order,
 position and cash rows in one transaction (:func:`record_fill`). Nothing is
 read back on those paths. Values are stored exactly as the Peewee fields
 store them, so Peewee reads of the same rows stay correct.
+
+Accepted orders may be written behind (``create_order(..., write=False)``):
+the mirror is marked ``stored=False`` and :func:`store_order` inserts it
+later. Every other write of that order (:func:`set_status`,
+:func:`record_fill`) first inserts a pending row in the same transaction, so
+a fill or a status is never on disk without its order row.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ _ORDER_INSERT = (
     "average_fill_price, reason, created_at, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '0', NULL, ?, ?, ?)"
 )
+_ORDER_IDS = "SELECT client_order_id FROM paper_order_row"
 _ORDER_STATUS = (
     "UPDATE paper_order_row SET status = ?, reason = ?, updated_at = ? WHERE client_order_id = ?"
 )
@@ -76,10 +83,6 @@ _CASH_INSERT = "INSERT INTO paper_cash_row (execution_id, amount, settlement_dat
 
 def _db() -> Any:
     return PaperOrderRow._meta.database
-
-
-
-
 
 
 @dataclass(slots=True)
@@ -121,6 +124,7 @@ class PaperOrder:
     created_at: datetime
     updated_at: datetime
     fills: list[Fill] = field(default_factory=list)
+    stored: bool = True  # False while the accept INSERT is still pending (write-behind)
 
     @property
     def remaining(self) -> Decimal:
@@ -191,6 +195,11 @@ def positions() -> dict[str, PaperPosition]:
     }
 
 
+def client_order_ids() -> set[str]:
+    """Every client order id the paper broker has stored (read once on start)."""
+    return {row[0] for row in _db().execute_sql(_ORDER_IDS).fetchall()}
+
+
 def create_order(
     client_order_id: str,
     broker_order_id: str,
@@ -199,25 +208,16 @@ def create_order(
     status: OrderStatus,
     reason: str,
     now: datetime,
+    *,
+    write: bool = True,
 ) -> PaperOrder:
-    """Insert the order (one statement, committed).
+    """The order's mirror; inserted now (one statement, committed) unless ``write`` is False.
 
-    The client order id is unique: a second order under it raises DuplicateOrder.
+    With ``write=False`` the caller must :func:`store_order` it later (any status
+    change or fill of the order does it first, in its own transaction). The
+    client order id is unique: a second insert under it raises DuplicateOrder.
     """
-    stamp = utc_text(now)
-    try:
-        _db().execute_sql(
-            _ORDER_INSERT,
-            (
-                client_order_id, broker_order_id, request.symbol, request.side.value,
-                request.order_type.value, decimal_text(quantity), decimal_text(request.notional),
-                decimal_text(request.limit_price), request.time_in_force.value,
-                1 if request.extended_hours else 0, status.value, reason, stamp, stamp,
-            ),
-        )  # fmt: skip
-    except IntegrityError:
-        raise DuplicateOrder(f"an order with client id {client_order_id} already exists") from None
-    return PaperOrder(
+    order = PaperOrder(
         client_order_id=client_order_id,
         broker_order_id=broker_order_id,
         symbol=request.symbol,
@@ -234,17 +234,53 @@ def create_order(
         reason=reason,
         created_at=now,
         updated_at=now,
+        stored=False,
     )
+    if write:
+        store_order(order)
+    return order
+
+
+def store_order(order: PaperOrder) -> None:
+    """Insert a pending (write-behind) order row as accepted; nothing when already stored."""
+    if not order.stored:
+        _insert_order(_db(), order)
+
+
+def _insert_order(db: Any, order: PaperOrder) -> None:
+    """Insert the order row as the mirror has it (callers update it only after their writes)."""
+    try:
+        db.execute_sql(
+            _ORDER_INSERT,
+            (
+                order.client_order_id, order.broker_order_id, order.symbol, order.side.value,
+                order.order_type.value, decimal_text(order.quantity),
+                decimal_text(order.notional), decimal_text(order.limit_price),
+                order.time_in_force.value, 1 if order.extended_hours else 0,
+                order.status.value, order.reason, utc_text(order.created_at),
+                utc_text(order.updated_at),
+            ),
+        )  # fmt: skip
+    except IntegrityError:
+        raise DuplicateOrder(
+            f"an order with client id {order.client_order_id} already exists"
+        ) from None
+    order.stored = True
 
 
 def set_status(order: PaperOrder, status: OrderStatus, reason: str, now: datetime) -> None:
-    """One UPDATE, then the mirror."""
-    _db().execute_sql(_ORDER_STATUS, (status.value, reason, utc_text(now), order.client_order_id))
+    """One UPDATE (after the pending insert, in one transaction), then the mirror."""
+    db = _db()
+    params = (status.value, reason, utc_text(now), order.client_order_id)
+    if order.stored:
+        db.execute_sql(_ORDER_STATUS, params)
+    else:
+        with db.atomic():
+            _insert_order(db, order)
+            db.execute_sql(_ORDER_STATUS, params)
     order.status = status
     order.reason = reason
     order.updated_at = now
-
-
 
 
 def order_fills(client_order_id: str) -> tuple[Fill, ...]:
@@ -296,6 +332,8 @@ def record_fill(
     cash = account.cash - amount if fill.side is Side.BUY else account.cash + amount
     db = _db()
     with db.atomic():
+        if not order.stored:  # its accept was written behind: the order row goes first
+            _insert_order(db, order)
         db.execute_sql(
             _FILL_INSERT,
             (

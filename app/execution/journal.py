@@ -61,12 +61,11 @@ _FILL_INSERT = (
 )
 
 
-
-
-
-
 def _order_params(order: Order) -> tuple[Any, ...]:
     request = order.request
+    created = utc_text(order.created_at)
+    # a NEW order's two times are one object: format it once (~4 us of the write-ahead path)
+    updated = created if order.updated_at is order.created_at else utc_text(order.updated_at)
     return (
         order.client_order_id,
         order.broker_order_id,
@@ -83,8 +82,8 @@ def _order_params(order: Order) -> tuple[Any, ...]:
         decimal_text(order.filled_quantity),
         decimal_text(order.average_fill_price),
         order.reason,
-        utc_text(order.created_at),
-        utc_text(order.updated_at),
+        created,
+        updated,
     )
 
 
@@ -129,8 +128,6 @@ def row_to_order(row: OrderRow, fill_ids: Iterable[str] = ()) -> Order:
         reason=row.reason or "",
         fill_ids=list(fill_ids),
     )
-
-
 
 
 class Journal:

@@ -7,8 +7,15 @@
      fresh quote, since none exists yet at start; older than that it is
      marked REJECTED "not sent before restart" -- a stale market order sent
      hours later is more dangerous than a missed one.
-   * Unknown to the broker, journaled SUBMITTED: the broker never got it;
-     REJECTED the same way.
+   * Unknown to the broker, journaled SUBMITTED or ACCEPTED without fills:
+     the broker never got it or lost it (the paper broker writes its accept
+     behind the acknowledgement, see :mod:`app.brokers.paper`; the journal
+     may also still say NEW because the ACCEPTED update is written just after
+     ``OrderSubmitted``). Handled exactly like NEW: resent under the SAME
+     client id when under a minute old, else REJECTED -- never lost, never
+     duplicated (the broker refuses a second order under one client id).
+   * Older than that: REJECTED "the broker never received it (not sent
+     before restart)"; an order with journaled fills is never resent.
    * Known: the broker's state is adopted and missing fills are applied
      through the normal fill path.
 2. ``broker.fills_since(last journaled fill)`` catches fills made while down.
@@ -36,6 +43,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("sherwood.reconcile")
 
 RESUBMIT_WINDOW = timedelta(minutes=1)
+# Journal states of an order the broker may never have received (resent when young).
+_RESENDABLE = frozenset({OrderStatus.NEW, OrderStatus.SUBMITTED, OrderStatus.ACCEPTED})
 
 
 @dataclass
@@ -92,7 +101,8 @@ class Reconciler:
             self.report.fills_recovered += len(order.fill_ids) - before
             return
         age = service.clock.now() - order.created_at
-        if order.status is OrderStatus.NEW and age <= RESUBMIT_WINDOW:
+        unfilled = not order.fill_ids and not order.filled_quantity
+        if order.status in _RESENDABLE and unfilled and age <= RESUBMIT_WINDOW:
             log.info("will resubmit %s under the same client id", describe(order))
             self.report.resubmitted += 1
             service.resend_when_priced(order)

@@ -10,6 +10,14 @@ between, the in-memory order changes and the journal rows are committed (a
 new fill and its order state in one transaction); (2) the portfolio and
 compliance fold in the new fills; (3) events are published. So the cache and
 the database are current before anyone hears about it.
+
+One exception, the submit acknowledgement (``absorb(..., write=False)``): the
+order's NEW row with its client id is committed before the broker call, so
+its status change to ACCEPTED (and the broker's order id) is written right
+after ``OrderSubmitted`` is published rather than before (``Changes.unsaved``;
+the caller saves). The in-memory order is current before the event either
+way; a crash in between leaves a NEW row that reconciliation resolves by
+client id. Fills and terminal statuses are never deferred.
 """
 
 from __future__ import annotations
@@ -62,6 +70,7 @@ class Changes:
 
     fills: list[Fill] = field(default_factory=list)
     status: OrderStatus | None = None
+    unsaved: bool = False  # the order changed but is not journaled yet (``absorb(write=False)``)
 
     @property
     def empty(self) -> bool:
@@ -104,7 +113,14 @@ class UpdateApplier:
 
     # --- step 1: state and journal (synchronous) ---------------------------------------------
 
-    def absorb(self, order: Order, update: BrokerOrder, fills: tuple[Fill, ...] = ()) -> Changes:
+    def absorb(
+        self, order: Order, update: BrokerOrder, fills: tuple[Fill, ...] = (), write: bool = True
+    ) -> Changes:
+        """Fold ``update`` into ``order`` and journal it.
+
+        With ``write=False`` a change that is neither a fill nor a terminal status
+        is left for the caller to save (``changes.unsaved``).
+        """
         changes = Changes()
         now = self.clock.now()
         dirty = False
@@ -136,7 +152,10 @@ class UpdateApplier:
             changes.status = order.status
             dirty = True
         if dirty:
-            self.store.save(order)
+            if write or order.status.is_terminal:
+                self.store.save(order)
+            else:
+                changes.unsaved = True
         return changes
 
     def _adopt_status(self, order: Order, update: BrokerOrder, now: Any) -> bool:

@@ -3,11 +3,13 @@ the fewest statements per order and per fill, and idempotent fills without reads
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+from app.core.events import OrderSubmitted
 from app.core.models import Fill, OrderSource, OrderStatus, OrderType, Side
 from app.execution.journal import Journal
 from app.execution.orders import OrderStore
@@ -66,26 +68,37 @@ async def test_open_orders_are_indexed_by_symbol_and_leave_the_index_when_done(t
     assert ids(store.open_orders("SQQQ")) == [other.client_order_id]
 
 
-async def test_a_manual_order_costs_three_writes_and_no_read_up_to_submitted(trading) -> None:
+async def test_a_manual_order_writes_only_its_journal_row_up_to_submitted(trading) -> None:
     db = OrderRow._meta.database
     real_submit = trading.broker.submit
     order_of_calls: list[str] = []
 
     async def spy(client_order_id: str, request: Any) -> Any:
-        order_of_calls.append("broker")
+        order_of_calls.append(f"broker after {len(seen)} statements")
         return await real_submit(client_order_id, request)
 
     trading.broker.submit = spy
+    at_submitted: list[list[str]] = []
     with statements(db) as seen:
+        trading.bus.subscribe(OrderSubmitted, lambda e: at_submitted.append(first_words(seen)))
         order = await trading.execution.buy(SYMBOL, quantity=Decimal("1"))
-        journal_then_broker = first_words(seen)
+        after_buy = first_words(seen)
+        await asyncio.sleep(0)  # one turn of the loop: the paper broker's write-behind
+        after_turn = first_words(seen)
     assert order.status is OrderStatus.ACCEPTED
-    ours = [s for s in journal_then_broker if "ORDER_ROW" in s or "PAPER_ORDER_ROW" in s]
-    # journal INSERT (committed before the broker call), paper accept INSERT, ack UPDATE
-    assert ours == ["INSERT INTO ORDER_ROW", "INSERT INTO PAPER_ORDER_ROW", "UPDATE ORDER_ROW SET"]
-    assert not [s for s in journal_then_broker if s.startswith("SELECT")
-                and ("ORDER_ROW" in s or "FILL_ROW" in s or "POSITION_ROW" in s)]  # fmt: skip
-    assert order_of_calls == ["broker"]
+    rows = lambda words: [w for w in words if "ORDER_ROW" in w]  # noqa: E731
+    # up to OrderSubmitted: only the journal INSERT, committed before the broker call
+    assert [rows(w) for w in at_submitted] == [["INSERT INTO ORDER_ROW"]]
+    assert order_of_calls == [f"broker after {len(at_submitted[0])} statements"]
+    # then the ack's state, then (next loop turn) the paper broker's own accept row
+    assert rows(after_buy) == ["INSERT INTO ORDER_ROW", "UPDATE ORDER_ROW SET"]
+    assert rows(after_turn) == [*rows(after_buy), "INSERT INTO PAPER_ORDER_ROW"]
+    assert not [w for w in after_turn if w.startswith("SELECT")
+                and ("ORDER_ROW" in w or "FILL_ROW" in w or "POSITION_ROW" in w)]  # fmt: skip
+    row = OrderRow.get(OrderRow.client_order_id == order.client_order_id)
+    assert row.status == "accepted" and row.broker_order_id == order.broker_order_id
+    paper = PaperOrderRow.get(PaperOrderRow.client_order_id == order.client_order_id)
+    assert paper.status == "accepted" and paper.quantity == Decimal("1")
 
 
 async def test_a_fill_writes_each_row_once_and_reads_nothing(trading) -> None:
