@@ -1,9 +1,11 @@
 """The order journal: OrderRow / FillRow persistence, written ahead of the broker.
 
-Every order is committed with its client order id before the broker sees it;
-every fill is inserted (unique ``execution_id``) together with its order's new
-state in one transaction. Rows convert to and from domain objects here and
-nowhere else.
+Every new order is recorded with its client order id before the broker sees
+it: in the append-only intent log (:meth:`Journal.write_ahead`, see
+:mod:`app.execution.intent_log`), then as its SQLite row right after the
+broker's answer; on start the log is replayed into SQLite. Every fill is
+inserted (unique ``execution_id``) together with its order's new state in one
+transaction. Rows convert to and from domain objects here and nowhere else.
 
 The hot path (:meth:`Journal.write_order`, :meth:`Journal.record_fill`) runs
 precompiled SQL through ``db.execute_sql``: one upsert statement per order
@@ -15,6 +17,7 @@ them, so Peewee reads of the same rows stay correct.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -35,9 +38,12 @@ from app.core.models import (
     TimeInForce,
 )
 from app.core.money import ZERO
+from app.execution.intent_log import IntentLog, intent_log_path
 from app.storage.fields import decimal_text, utc_text
 from app.storage.rows import fill_from_row
 from app.storage.tables import FillRow, OrderRow
+
+log = logging.getLogger(__name__)
 
 _ORDER_COLUMNS = (
     "client_order_id", "broker_order_id", "symbol", "side", "order_type", "quantity", "notional",
@@ -130,14 +136,54 @@ def row_to_order(row: OrderRow, fill_ids: Iterable[str] = ()) -> Order:
     )
 
 
+_ORDER_INSERT_NEW = (
+    f"INSERT INTO order_row ({', '.join(_ORDER_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _ORDER_COLUMNS)}) ON CONFLICT (client_order_id) DO NOTHING"
+)
+
+
 class Journal:
-    """Reads and writes the order journal in the bound database."""
+    """Reads and writes the order journal in the bound database (and its intent log)."""
+
+    def __init__(self) -> None:
+        self.intents = IntentLog(None)
+
+    def open_intents(self) -> int:
+        """Open the database's intent log, replay what it holds into SQLite, empty it.
+
+        Returns how many orders were recovered (written ahead, but with no row:
+        the app stopped between the two writes). They are journaled as they were
+        written, NEW, and reconciliation asks the broker about them.
+        """
+        self.intents.close()
+        self.intents = IntentLog(intent_log_path(str(self.db.database)))
+        records = self.intents.records()
+        recovered = 0
+        if records:
+            db = self.db
+            with db.atomic():
+                for record in records:
+                    if len(record) != len(_ORDER_COLUMNS):
+                        log.warning("intent log record of %d values skipped", len(record))
+                        continue
+                    recovered += db.execute_sql(_ORDER_INSERT_NEW, tuple(record)).rowcount
+            if recovered:
+                log.warning("recovered %d order(s) written ahead but not journaled", recovered)
+        self.intents.clear()
+        return recovered
+
+    def close(self) -> None:
+        self.intents.close()
 
     @property
     def db(self):  # type: ignore[no-untyped-def]  # peewee's Database is untyped
         return OrderRow._meta.database
 
     # --- orders ------------------------------------------------------------------------------
+
+    def write_ahead(self, order: Order) -> None:
+        """Record a NEW order in the intent log (see :mod:`app.execution.intent_log`)."""
+        self.intents.append(_order_params(order))
 
     def write_order(self, order: Order, journaled: bool = False) -> None:
         """Insert or update the order's row (one statement), committed when this returns.
@@ -193,10 +239,12 @@ class Journal:
     def has_fill(self, execution_id: str) -> bool:
         return FillRow.select().where(FillRow.execution_id == execution_id).exists()
 
-    def record_fill(self, fill: Fill, order: Order) -> bool:
+    def record_fill(self, fill: Fill, order: Order, journaled: bool = True) -> bool:
         """Insert the fill and the order's new state in one transaction.
 
-        Returns False (writing nothing) when the execution id is already journaled.
+        ``journaled=False`` (the order is only in the intent log so far) writes the
+        order's whole row instead of its progress. Returns False (writing nothing)
+        when the execution id is already journaled.
         """
         day = trade_date(fill.time)
         fill_params = (
@@ -211,7 +259,8 @@ class Journal:
             day.isoformat(),
             settlement_date(day).isoformat(),
         )
-        order_params = _progress_params(order)
+        order_sql = _ORDER_PROGRESS if journaled else _ORDER_UPSERT
+        order_params = _progress_params(order) if journaled else _order_params(order)
         db = self.db
         with db.atomic() as transaction:
             try:
@@ -219,7 +268,7 @@ class Journal:
             except IntegrityError:  # the execution id is journaled already
                 transaction.rollback()
                 return False
-            db.execute_sql(_ORDER_PROGRESS, order_params)
+            db.execute_sql(order_sql, order_params)
         return True
 
     def unapplied_fills(self) -> list[Fill]:

@@ -6,6 +6,11 @@ terminal ones are dropped from the cache after a while and read back from the
 journal when asked for. Every change goes to the journal first (``save``) and
 the cache and the open-order index are updated in the same synchronous step,
 so an event handler never sees an order the journal does not know.
+
+A new order is written ahead to the journal's intent log (``save_ahead``, a
+few microseconds); its SQLite row is written by the next ``save`` or
+``save_fill`` of that order (``write_behind`` right after the broker's answer).
+Until then it is listed from memory by :meth:`OrderStore.recent`.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from app.core.models import TERMINAL_STATUSES, Fill, Order
+from app.execution.intent_log import COMPACT_BYTES
 from app.execution.journal import Journal
 
 _KEEP_TERMINAL = 500
@@ -27,9 +33,12 @@ class OrderStore:
         # Open orders, least recently saved first (the cache's order), and the same per symbol.
         self._open: dict[str, Order] = {}
         self._open_by_symbol: dict[str, dict[str, Order]] = {}
+        # Written ahead to the intent log, SQLite row not yet written.
+        self._unwritten: dict[str, Order] = {}
 
     def load_open(self) -> list[Order]:
-        """Load every non-terminal journal order into the cache (on start)."""
+        """Replay the intent log, then load every non-terminal journal order (on start)."""
+        self.journal.open_intents()
         orders = self.journal.open_orders()
         for order in orders:
             self._orders[order.client_order_id] = order
@@ -45,16 +54,42 @@ class OrderStore:
                 self._index(order)
         return order
 
+    def save_ahead(self, order: Order) -> None:
+        """Write a NEW order ahead (intent log) and cache it; its row follows later."""
+        self.journal.write_ahead(order)
+        self._unwritten[order.client_order_id] = order
+        self._remember(order)
+
+    def write_behind(self, order: Order) -> None:
+        """Write the row of an order that so far is only in the intent log."""
+        if order.client_order_id in self._unwritten:
+            self.save(order)
+
     def save(self, order: Order) -> None:
         """Journal the order (committed) and cache it."""
-        self.journal.write_order(order, journaled=order.client_order_id in self._orders)
+        coid = order.client_order_id
+        if self._unwritten.pop(coid, None) is not None:
+            self.journal.write_order(order)
+            self._written_behind()
+        else:
+            self.journal.write_order(order, journaled=coid in self._orders)
         self._remember(order)
 
     def save_fill(self, fill: Fill, order: Order) -> bool:
         """Journal a new fill and the order's state in one transaction."""
-        written = self.journal.record_fill(fill, order)
+        journaled = self._unwritten.pop(order.client_order_id, None) is None
+        written = self.journal.record_fill(fill, order, journaled=journaled)
+        if not journaled:
+            if not written:  # the fill was known, the order row still has to be written
+                self.journal.write_order(order)
+            self._written_behind()
         self._remember(order)
         return written
+
+    def _written_behind(self) -> None:
+        intents = self.journal.intents
+        if not self._unwritten and intents.size > COMPACT_BYTES:
+            intents.clear()  # every order in it has its row
 
     def _remember(self, order: Order) -> None:
         coid = order.client_order_id
@@ -106,7 +141,7 @@ class OrderStore:
 
     def recent(self, limit: int = 200) -> list[Order]:
         """Newest first, from the journal, with cached (live) objects where we have them."""
-        result = []
-        for order in self.journal.recent_orders(limit):
+        result = list(reversed(self._unwritten.values()))[:limit]
+        for order in self.journal.recent_orders(limit - len(result)):
             result.append(self._orders.get(order.client_order_id, order))
         return result

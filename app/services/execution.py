@@ -18,13 +18,12 @@ submit call is still in flight are held back and applied after
 ``OrderSubmitted`` is published, so subscribers always see submit -> fill.
 
 Latency of tick -> ``OrderSubmitted``: on that path the only write is the
-journal's NEW row (the write-ahead rule). The acknowledgement's state change
-(ACCEPTED, broker order id) is applied in memory before the event and
-journaled right after it (see :mod:`app.execution.updates`); a crash in
-between leaves the NEW row, which reconciliation resolves by client id. The
-hot-path statements go through ``db.execute_sql``: the raw ``sqlite3``
-connection saves ~3 us of a ~60 us autocommit INSERT here, too little to
-justify a second code path (and the statement spies in tests and the bench).
+order's record in the journal's intent log (the write-ahead rule; one
+``os.write``, see :mod:`app.execution.intent_log`). The acknowledgement's
+state change (ACCEPTED, broker order id) is applied in memory before the event
+and the order's SQLite row is written right after it; a crash in between
+leaves the intent record, which the next start journals as NEW and
+reconciliation resolves by client id.
 """
 
 from __future__ import annotations
@@ -150,6 +149,7 @@ class ExecutionService(Service):
         for subscription in self._subscriptions:
             subscription.cancel()
         self._subscriptions.clear()
+        self.store.journal.close()
 
     def update_settings(self, settings: Settings) -> None:
         self.settings = settings
@@ -246,7 +246,7 @@ class ExecutionService(Service):
             )  # fmt: skip
             await self._decide(order, "denied", f"{verdict.source}: {verdict.reason}", signal)
             return order
-        self.store.save(order)  # write ahead: committed before the broker sees it
+        self.store.save_ahead(order)  # write ahead: in the intent log before the broker sees it
         why = request.reason or request.source.value
         if verdict.warnings:
             why = f"{why} (warning: {'; '.join(verdict.warnings)})"
@@ -287,9 +287,11 @@ class ExecutionService(Service):
                 await self.bus.publish(
                     OrderSubmitted(time=self.clock.now(), order=order.snapshot())
                 )
-            finally:
-                if ack is not None and changes.unsaved:  # the ack's state, after the event
+            finally:  # the row (or the ack's state change), after the event
+                if ack is not None and changes.unsaved:
                     self.store.save(order)
+                else:
+                    self.store.write_behind(order)
             if ack is None:
                 await self._error(f"{describe(order)}: {order.reason}")
             else:

@@ -68,13 +68,15 @@ async def test_open_orders_are_indexed_by_symbol_and_leave_the_index_when_done(t
     assert ids(store.open_orders("SQQQ")) == [other.client_order_id]
 
 
-async def test_a_manual_order_writes_only_its_journal_row_up_to_submitted(trading) -> None:
+async def test_a_manual_order_is_written_ahead_to_the_intent_log_then_journaled(trading) -> None:
     db = OrderRow._meta.database
+    intents = trading.execution.store.journal.intents
+    assert intents.durable and intents.path.name.endswith("-intents")
     real_submit = trading.broker.submit
-    order_of_calls: list[str] = []
+    at_broker: list[tuple[int, list[list[Any]]]] = []
 
     async def spy(client_order_id: str, request: Any) -> Any:
-        order_of_calls.append(f"broker after {len(seen)} statements")
+        at_broker.append((len(seen), intents.records()))
         return await real_submit(client_order_id, request)
 
     trading.broker.submit = spy
@@ -87,11 +89,16 @@ async def test_a_manual_order_writes_only_its_journal_row_up_to_submitted(tradin
         after_turn = first_words(seen)
     assert order.status is OrderStatus.ACCEPTED
     rows = lambda words: [w for w in words if "ORDER_ROW" in w]  # noqa: E731
-    # up to OrderSubmitted: only the journal INSERT, committed before the broker call
-    assert [rows(w) for w in at_submitted] == [["INSERT INTO ORDER_ROW"]]
-    assert order_of_calls == [f"broker after {len(at_submitted[0])} statements"]
-    # then the ack's state, then (next loop turn) the paper broker's own accept row
-    assert rows(after_buy) == ["INSERT INTO ORDER_ROW", "UPDATE ORDER_ROW SET"]
+    # before the broker call: the order is in the intent log, with its client id and request
+    ((statements_before, records),) = at_broker
+    assert statements_before == 0
+    assert [(r[0], r[2], r[3], r[5], r[11]) for r in records] == [
+        (order.client_order_id, SYMBOL, "buy", "1", "new")
+    ]
+    # up to OrderSubmitted: no SQL statement at all
+    assert at_submitted == [[]]
+    # then the journal row with the ack's state, then (next loop turn) the paper broker's row
+    assert rows(after_buy) == ["INSERT INTO ORDER_ROW"]
     assert rows(after_turn) == [*rows(after_buy), "INSERT INTO PAPER_ORDER_ROW"]
     assert not [w for w in after_turn if w.startswith("SELECT")
                 and ("ORDER_ROW" in w or "FILL_ROW" in w or "POSITION_ROW" in w)]  # fmt: skip

@@ -60,13 +60,15 @@ async def test_order_is_journaled_new_before_the_broker_sees_it(trading) -> None
     real_submit = trading.broker.submit
 
     async def spy(client_order_id, request):
-        row = OrderRow.get(OrderRow.client_order_id == client_order_id)
-        seen.append(row.status)
+        # written ahead: in the intent log on disk (the SQLite row follows the broker's answer)
+        records = trading.execution.store.journal.intents.records()
+        seen.extend(r[11] for r in records if r[0] == client_order_id)
         return await real_submit(client_order_id, request)
 
     trading.broker.submit = spy
-    await trading.execution.buy(SYMBOL, quantity=Decimal("1"))
+    order = await trading.execution.buy(SYMBOL, quantity=Decimal("1"))
     assert seen == ["new"]
+    assert OrderRow.get(OrderRow.client_order_id == order.client_order_id).status == "accepted"
 
 
 async def test_limit_order_rests_and_cancel_is_confirmed_by_the_broker(trading) -> None:

@@ -12,6 +12,8 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from app.core.events import ErrorOccurred
 from app.core.models import Order, OrderRequest, OrderStatus, Side, new_client_order_id
 from app.storage.db import open_database
@@ -31,10 +33,21 @@ async def restart(trading, db_path: Path, make_trading):  # type: ignore[no-unty
     return again
 
 
-def journal_new_order(trading, age: timedelta = timedelta(0)) -> Order:
+@pytest.fixture(params=["intent log", "journal row"])
+def written_ahead(request: pytest.FixtureRequest) -> str:
+    """Where the crash left the new order: only in the intent log (the app stopped before
+    writing its SQLite row, as on the real path), or as a NEW row (older files)."""
+    return str(request.param)
+
+
+def journal_new_order(trading, where: str, age: timedelta = timedelta(0)) -> Order:
     request = OrderRequest(symbol=SYMBOL, side=Side.BUY, quantity=Decimal("1"))
     order = Order(new_client_order_id(), request, trading.clock.now() - age)
-    trading.execution.store.save(order)  # journaled NEW; the broker never saw it
+    if where == "intent log":
+        trading.execution.store.save_ahead(order)  # the broker never saw it
+        assert count(OrderRow, lambda: OrderRow.client_order_id == order.client_order_id) == 0
+    else:
+        trading.execution.store.save(order)  # journaled NEW; the broker never saw it
     return order
 
 
@@ -43,9 +56,9 @@ def count(table, where: Callable[[], object]) -> int:  # type: ignore[no-untyped
 
 
 async def test_crash_after_journal_before_submit_resends_once(
-    trading, db_path, make_trading
+    trading, db_path, make_trading, written_ahead
 ) -> None:
-    order = journal_new_order(trading)
+    order = journal_new_order(trading, written_ahead)
     coid = order.client_order_id
     trading = await restart(trading, db_path, make_trading)
     assert trading.execution.last_reconcile.resubmitted == 1
@@ -61,8 +74,10 @@ async def test_crash_after_journal_before_submit_resends_once(
     await trading.stop()
 
 
-async def test_stale_unsent_order_is_not_sent_hours_later(trading, db_path, make_trading) -> None:
-    order = journal_new_order(trading, age=timedelta(hours=3))
+async def test_stale_unsent_order_is_not_sent_hours_later(
+    trading, db_path, make_trading, written_ahead
+) -> None:
+    order = journal_new_order(trading, written_ahead, age=timedelta(hours=3))
     trading = await restart(trading, db_path, make_trading)
     row = OrderRow.get(OrderRow.client_order_id == order.client_order_id)
     assert row.status == "rejected" and row.reason == "not sent before restart"
@@ -71,9 +86,9 @@ async def test_stale_unsent_order_is_not_sent_hours_later(trading, db_path, make
 
 
 async def test_crash_after_broker_accepted_before_ack_adopts_the_order(
-    trading, db_path, make_trading
+    trading, db_path, make_trading, written_ahead
 ) -> None:
-    order = journal_new_order(trading)
+    order = journal_new_order(trading, written_ahead)
     await trading.broker.submit(order.client_order_id, order.request)  # ack lost in the crash
     trading = await restart(trading, db_path, make_trading)
     assert trading.execution.last_reconcile.resubmitted == 0
