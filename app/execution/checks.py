@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.core.models import Order, OrderRequest, OrderSource
+from app.risk.decisions import CheckResult
 
 log = logging.getLogger("sherwood.execution")
 
@@ -27,6 +28,8 @@ class Verdict:
 
 async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     result = fn(*args, **kwargs)
+    if type(result) is CheckResult:  # the services' synchronous answer: no awaitable probe
+        return result
     if inspect.isawaitable(result):
         result = await result
     return result

@@ -93,6 +93,52 @@ def _order_params(order: Order) -> tuple[Any, ...]:
     )
 
 
+# An intent record: what a NEW order's row holds beyond the defaults, in this order, as
+# text joined by the unit separator (no field can contain it or a newline: symbols are
+# normalized, ids are UUIDs, numbers are decimal text; "" is None).
+INTENT_FIELDS = (
+    "client_order_id", "symbol", "side", "order_type", "quantity", "notional", "limit_price",
+    "time_in_force", "extended_hours", "source", "created_at",
+)  # fmt: skip
+_SEP = "\x1f"
+
+
+def _intent_record(order: Order) -> str:
+    """A NEW order's intent record (enum members are str: they format as their value)."""
+    request = order.request
+    quantity = order.quantity
+    notional = request.notional
+    limit = request.limit_price
+    return (
+        f"{order.client_order_id}\x1f{request.symbol}\x1f{request.side}\x1f"
+        f"{request.order_type}\x1f{'' if quantity is None else quantity}\x1f"
+        f"{'' if notional is None else notional}\x1f{'' if limit is None else limit}\x1f"
+        f"{request.time_in_force}\x1f{1 if request.extended_hours else 0}\x1f"
+        f"{request.source}\x1f{utc_text(order.created_at)}"
+    )
+
+
+def intent_fields(record: str) -> dict[str, str | None] | None:
+    """An intent record's fields by name (None if it is malformed, e.g. torn by a crash)."""
+    values = record.split(_SEP)
+    if len(values) != len(INTENT_FIELDS) or not values[-1].endswith("+00:00"):
+        return None
+    return {name: value or None for name, value in zip(INTENT_FIELDS, values, strict=True)}
+
+
+def _row_from_intent(record: str) -> tuple[Any, ...] | None:
+    """The journal row params of a NEW order from its intent record (None if malformed)."""
+    fields = intent_fields(record)
+    if fields is None:
+        return None
+    f = fields
+    return (
+        f["client_order_id"], None, f["symbol"], f["side"], f["order_type"], f["quantity"],
+        f["notional"], f["limit_price"], f["time_in_force"], int(f["extended_hours"] or 0),
+        f["source"], OrderStatus.NEW.value, "0", None, "", f["created_at"], f["created_at"],
+    )  # fmt: skip
+
+
 def _progress_params(order: Order) -> tuple[Any, ...]:
     return (
         order.broker_order_id,
@@ -163,10 +209,11 @@ class Journal:
             db = self.db
             with db.atomic():
                 for record in records:
-                    if len(record) != len(_ORDER_COLUMNS):
-                        log.warning("intent log record of %d values skipped", len(record))
+                    params = _row_from_intent(record)
+                    if params is None:
+                        log.warning("intent log: a torn record skipped: %r", record[:80])
                         continue
-                    recovered += db.execute_sql(_ORDER_INSERT_NEW, tuple(record)).rowcount
+                    recovered += db.execute_sql(_ORDER_INSERT_NEW, params).rowcount
             if recovered:
                 log.warning("recovered %d order(s) written ahead but not journaled", recovered)
         self.intents.clear()
@@ -183,7 +230,7 @@ class Journal:
 
     def write_ahead(self, order: Order) -> None:
         """Record a NEW order in the intent log (see :mod:`app.execution.intent_log`)."""
-        self.intents.append(_order_params(order))
+        self.intents.append(_intent_record(order))
 
     def write_order(self, order: Order, journaled: bool = False) -> None:
         """Insert or update the order's row (one statement), committed when this returns.

@@ -11,8 +11,9 @@ from typing import Any
 
 from app.core.events import OrderSubmitted
 from app.core.models import Fill, OrderSource, OrderStatus, OrderType, Side
-from app.execution.journal import Journal
+from app.execution.journal import Journal, intent_fields
 from app.execution.orders import OrderStore
+from app.storage.fields import utc_text
 from app.storage.tables import FillRow, OrderRow, PaperOrderRow, PositionRow
 
 SYMBOL = "TQQQ"
@@ -73,7 +74,7 @@ async def test_a_manual_order_is_written_ahead_to_the_intent_log_then_journaled(
     intents = trading.execution.store.journal.intents
     assert intents.durable and intents.path.name.endswith("-intents")
     real_submit = trading.broker.submit
-    at_broker: list[tuple[int, list[list[Any]]]] = []
+    at_broker: list[tuple[int, list[str]]] = []
 
     async def spy(client_order_id: str, request: Any) -> Any:
         at_broker.append((len(seen), intents.records()))
@@ -92,9 +93,12 @@ async def test_a_manual_order_is_written_ahead_to_the_intent_log_then_journaled(
     # before the broker call: the order is in the intent log, with its client id and request
     ((statements_before, records),) = at_broker
     assert statements_before == 0
-    assert [(r[0], r[2], r[3], r[5], r[11]) for r in records] == [
-        (order.client_order_id, SYMBOL, "buy", "1", "new")
-    ]
+    assert [intent_fields(r) for r in records] == [
+        {"client_order_id": order.client_order_id, "symbol": SYMBOL, "side": "buy",
+         "order_type": "market", "quantity": "1", "notional": None, "limit_price": None,
+         "time_in_force": "gfd", "extended_hours": "0", "source": "manual",
+         "created_at": utc_text(order.created_at)}
+    ]  # fmt: skip
     # up to OrderSubmitted: no SQL statement at all
     assert at_submitted == [[]]
     # then the journal row with the ack's state, then (next loop turn) the paper broker's row

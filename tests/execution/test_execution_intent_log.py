@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from app.core.models import Order, OrderRequest, OrderStatus, Side, new_client_order_id
-from app.execution.intent_log import COMPACT_BYTES, IntentLog, intent_log_path
+from app.execution.intent_log import CAPACITY, COMPACT_BYTES, IntentLog, intent_log_path
 from app.execution.journal import Journal
 from app.execution.orders import OrderStore
 from app.storage.tables import OrderRow
@@ -21,24 +21,36 @@ def new_order(clock, quantity: str = "1") -> Order:  # type: ignore[no-untyped-d
 def test_records_survive_a_reopen_and_a_torn_line_is_skipped(tmp_path: Path) -> None:
     path = tmp_path / "paper.sqlite3-intents"
     log = IntentLog(path)
-    log.append(["a", None, "1.5", 0])
-    log.append(["b", "x", "2", 1])
+    log.append("a\x1f1.5")
+    log.append("b\x1f2")
+    end = log.size
     log.close()
-    with path.open("ab") as raw:
-        raw.write(b'["c", "tor')  # the app died in the middle of a write
+    with path.open("r+b") as raw:  # the app died in the middle of a third record
+        raw.seek(end)
+        raw.write(b"c\x1ftor")
     again = IntentLog(path)
-    assert again.records() == [["a", None, "1.5", 0], ["b", "x", "2", 1]]
+    assert again.records() == ["a\x1f1.5", "b\x1f2", "c\x1ftor"]  # the journal checks
     again.clear()
-    assert again.records() == [] and path.stat().st_size == 0
-    again.append(["d"])  # appends after a clear start at the beginning again
-    assert again.records() == [["d"]]
+    assert again.records() == [] and path.read_bytes().strip(b"\x00") == b""
+    again.append("d")  # appends after a clear start at the beginning again
     again.close()
+    assert IntentLog(path).records() == ["d"]
+
+
+def test_the_log_grows_when_more_orders_are_in_flight_than_it_holds(tmp_path: Path) -> None:
+    log = IntentLog(tmp_path / "x-intents")
+    record = "0" * 100
+    count = CAPACITY // 100 + 10
+    for _ in range(count):
+        log.append(record)
+    log.close()
+    assert len(IntentLog(tmp_path / "x-intents").records()) == count
 
 
 def test_an_in_memory_database_has_no_intent_file() -> None:
     assert intent_log_path(":memory:") is None
     log = IntentLog(None)
-    log.append(["a"])
+    log.append("a")
     assert not log.durable and log.records() == []
     assert intent_log_path("/data/paper.sqlite3") == Path("/data/paper.sqlite3-intents")
 
@@ -54,6 +66,12 @@ def test_replay_journals_unwritten_orders_once_and_keeps_written_rows(db, clock)
     kept.transition(OrderStatus.ACCEPTED, clock.now())
     store.write_behind(kept)
     assert OrderRow.select().count() == 1
+    intents = store.journal.intents
+    torn = new_order(clock)
+    store.save_ahead(torn)  # then the app dies in the middle of writing it: cut it short
+    assert intents.path is not None and intents._map is not None
+    cut = intents.size - 20
+    intents._map[cut : intents.size] = bytes(20)
     store.journal.close()
 
     fresh = OrderStore(Journal())
@@ -61,7 +79,7 @@ def test_replay_journals_unwritten_orders_once_and_keeps_written_rows(db, clock)
     assert opened == {
         lost.client_order_id: OrderStatus.NEW,
         kept.client_order_id: OrderStatus.ACCEPTED,
-    }
+    }  # the torn one never reached the broker: nothing to recover
     assert OrderRow.get(OrderRow.client_order_id == lost.client_order_id).quantity == Decimal("1")
     assert fresh.journal.intents.records() == []
     fresh.journal.close()
