@@ -7,9 +7,9 @@ only changes through :meth:`Order.transition` and :meth:`Order.apply_fill`.
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -34,9 +34,18 @@ def normalize_symbol(symbol: str) -> str:
     return cleaned
 
 
+_VARIANT = "89ab"
+
+
 def new_client_order_id() -> str:
-    """A fresh client order id; it is also the broker's idempotency key (ref_id)."""
-    return str(uuid.uuid4())
+    """A fresh client order id; it is also the broker's idempotency key (ref_id).
+
+    A random version-4 UUID string, as ``str(uuid.uuid4())`` gives, from the same
+    source (``os.urandom``) without building a ``uuid.UUID`` object.
+    """
+    h = os.urandom(16).hex()
+    variant = _VARIANT[int(h[16], 16) & 3]  # 10xx: the RFC 4122 variant
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
 
 
 class Side(StrEnum):
@@ -337,8 +346,23 @@ class Order:
         return True
 
     def snapshot(self) -> Order:
-        """A detached copy for publishing in events."""
-        return replace(self, fill_ids=list(self.fill_ids))
+        """A detached copy for publishing in events (field by field: no ``replace``)."""
+        copy: Order = _new_order(Order)
+        copy.client_order_id = self.client_order_id
+        copy.request = self.request
+        copy.created_at = self.created_at
+        copy.status = self.status
+        copy.updated_at = self.updated_at
+        copy.broker_order_id = self.broker_order_id
+        copy.quantity = self.quantity
+        copy.filled_quantity = self.filled_quantity
+        copy.average_fill_price = self.average_fill_price
+        copy.reason = self.reason
+        copy.fill_ids = list(self.fill_ids)
+        return copy
+
+
+_new_order = object.__new__
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,7 @@ class PortfolioService(Service):
         self._day: _Day | None = None
         self._last_trade_day: date | None = None  # trade date of the newest transaction
         self._loaded = False
+        self.version = 0  # bumped on every change of positions or realized P&L
 
     async def on_start(self) -> None:
         self._load()
@@ -72,6 +73,7 @@ class PortfolioService(Service):
         self._last_trade_day = trade_date(latest) if latest is not None else None
         self._day = None
         self._loaded = True
+        self.version += 1
 
     def _ensure_loaded(self) -> None:
         if not self._loaded:
@@ -99,6 +101,7 @@ class PortfolioService(Service):
         else:
             self._positions[fill.symbol] = entry.after
         self._transaction_count += 1
+        self.version += 1
         fill_day = trade_date(fill.time)
         if self._last_trade_day is None or fill_day > self._last_trade_day:
             self._last_trade_day = fill_day

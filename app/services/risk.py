@@ -34,9 +34,11 @@ from app.core.models import (
 )
 from app.core.money import ZERO, floor_shares
 from app.risk import limits
+from app.risk.band import CachedBand
 from app.risk.decisions import CheckResult, ExitCheck, Exposure
 from app.risk.exits import PROFIT_TARGET, ExitTriggers, evaluate_exit
 from app.risk.limits import MIN_NOTIONAL, fmt_money
+from app.risk.quiet import QuietBands
 from app.risk.state import CAUSE_DAILY_LOSS, CAUSE_USER, StoredState, load_state, save_state
 from app.services.base import Service
 from app.services.ports import QuoteSource
@@ -52,7 +54,7 @@ class PortfolioView(Protocol):
     def realized_pnl_today(self) -> Decimal: ...
 
 
-class RiskService(Service):
+class RiskService(QuietBands, Service):
     name = "risk"
 
     def __init__(
@@ -76,11 +78,13 @@ class RiskService(Service):
         # With no open position the daily P&L is today's realized P&L, which only a trade,
         # a new trade date, a state or a settings change can move: checked once per those.
         self._flat_checked: date | None = None
+        self._bands: dict[str, CachedBand] = {}  # quiet bands of _on_price, see quiet_band
 
     # ------------------------------------------------------------------ lifecycle
 
     async def on_start(self) -> None:
         self._flat_checked = None
+        self._bands.clear()
         self._stored = load_state()
         if self._stored.state is not TradingState.ACTIVE:
             self.log.warning(
@@ -100,6 +104,7 @@ class RiskService(Service):
     def update_settings(self, settings: Settings) -> None:
         self.settings = settings
         self._flat_checked = None
+        self._bands.clear()
 
     def _today(self) -> date:
         return trade_date(self.clock.now())
@@ -144,6 +149,7 @@ class RiskService(Service):
         day = trade_date(now) if cause == CAUSE_DAILY_LOSS else None
         self._stored = StoredState(state, reason, cause, day)
         self._flat_checked = None
+        self._bands.clear()
         save_state(self._stored, now)
         if state is not previous:
             self.log.warning("trading state %s -> %s: %s", previous, state, reason)
@@ -236,6 +242,20 @@ class RiskService(Service):
             return ExitCheck(False, "", None, price, f"exit check failed: {exc}")
 
     async def _on_price(self, event: PriceUpdated) -> None:
+        quote = event.quote
+        symbol = quote.symbol
+        now = self.clock.now()
+        cached = self._bands.get(symbol)
+        if cached is not None and self._band_valid(cached, now):
+            if cached.low < quote.bid < cached.high:
+                return  # inside the quiet band: no rule can fire at this bid
+        else:
+            cached = None
+        await self._on_price_exact(quote)
+        if cached is None or self._bands.get(symbol) is not cached:
+            self._cache_band(symbol, self.clock.now())
+
+    async def _on_price_exact(self, quote: Quote) -> None:
         if self._stored.state is TradingState.REDUCING:  # only a REDUCING state can roll over
             await self._roll_day()
         positions = self.portfolio.open_positions()
@@ -247,7 +267,6 @@ class RiskService(Service):
             if not self.portfolio.open_positions():
                 self._flat_checked = today
             return
-        quote = event.quote
         position = self.portfolio.get_position(quote.symbol)
         if position is not None and position.quantity > 0:
             await self._check_exit_event(position, quote)
@@ -256,6 +275,7 @@ class RiskService(Service):
 
     async def _on_trade(self, event: TradeCompleted) -> None:
         self._flat_checked = None
+        self._bands.clear()
         await self._roll_day()
         await self._check_daily_loss({})
 
