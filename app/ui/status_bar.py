@@ -1,7 +1,8 @@
 """The status bar: mode badge, market session and time to its next change, New York clock,
 the health of each service, account equity and buying power.
 
-Refreshed once a second by a timer (time only from the injected clock).
+Refreshed by a timer once a simulated second, at most ten times a wall second
+(time only from the injected clock).
 """
 
 from __future__ import annotations
@@ -44,6 +45,14 @@ def session_text(now: datetime, around_the_clock: bool) -> str:
     return f"{name} · {next_name} in {format_duration(when - now)}"
 
 
+def refresh_interval_ms(speed: float | None) -> int:
+    """How often the clock label refreshes: once a simulated second, at most ten times a
+    wall second (at 1800x the label then trails the chart by at most 3 simulated minutes)."""
+    if not speed or speed <= 1:
+        return 1000
+    return max(100, min(1000, round(1000 / speed)))
+
+
 class StatusBar(QStatusBar):
     def __init__(
         self,
@@ -70,7 +79,7 @@ class StatusBar(QStatusBar):
         self.addPermanentWidget(self.health)
         self.addPermanentWidget(self.account)
         self.timer = QTimer(self)
-        self.timer.setInterval(1000)
+        self.timer.setInterval(refresh_interval_ms(getattr(clock, "speed", None)))
         self.timer.timeout.connect(self.tick)
         self.timer.start()
         self.tick()
