@@ -3,7 +3,8 @@
 Settings precedence: defaults < saved in the database < environment <
 command-line flags. ``--mode live`` is refused with a clear message (exit
 code 2) until the Robinhood gateway exists; so is the window when the UI
-package is missing.
+package is missing. ``--backtest FILE.csv`` runs the bot over a bar file and
+prints a summary (see :mod:`app.backtest.cli`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Trading terminal and RSI/MACD bot for Robinhood (paper trading by default).",
     )
     parser.add_argument("--headless", action="store_true", help="run the bot without a window")
+    parser.add_argument(
+        "--backtest", metavar="FILE.csv",
+        help="run the bot over the bars of a replay CSV file, print a summary and exit",
+    )  # fmt: skip
     parser.add_argument("--mode", choices=[m.value for m in Mode], help="paper (default) or live")
     parser.add_argument(
         "--strategy", choices=[s.value for s in StrategyName], help="strategy the bot runs"
@@ -83,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "use --mode paper (the default)\n"
         )
         return EXIT_USAGE
+    if args.backtest:
+        from app.backtest.cli import run_backtest_cli
+
+        return run_backtest_cli(args, settings)
     if args.headless:
         from app.headless import run_headless
 
