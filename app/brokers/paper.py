@@ -10,8 +10,10 @@ paper database (see :mod:`app.brokers.paper_store`) and survives a restart.
 ``submit`` returns the acknowledged (ACCEPTED) order; the listener then
 receives every later change (fills, cancel, expiry).
 
-Per quote, with nothing open, the broker only stores the quote and marks the
-equity; the session is looked up only when an order is open.
+Per quote, with nothing open, the broker only stores the quote and notes that
+the equity mark is out of date (computed when needed, see
+:mod:`app.brokers.paper_equity`); the session is looked up only when an order
+is open.
 
 Write-behind of accepted orders. A remote broker acknowledges an order and
 persists it on its own side; the client never waits for the broker's disk.
@@ -40,12 +42,13 @@ import itertools
 import logging
 import uuid
 from collections.abc import Callable, Coroutine
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from app.brokers import paper_store as store
 from app.brokers.base import Broker, BrokerOrder, BrokerPosition, OrderListener
+from app.brokers.paper_equity import EquityMarks
 from app.brokers.paper_pricing import fill_quantity, limit_fill_price, market_fill_price
 from app.brokers.paper_rules import check_session, order_quantity, session_allows
 from app.brokers.paper_store import PaperAccount, PaperOrder, PaperPosition
@@ -106,9 +109,7 @@ class PaperBroker(Broker):
         self._known: set[str] = set()  # every client order id this broker has (incl. pending)
         self._accepted: list[PaperOrder] = []  # accepted since the last loop turn
         self._flush_handle: asyncio.Handle | None = None
-        self._equity_mark: tuple[date, Decimal] | None = None  # (trade date, equity)
-        # (today's trade date, the latest close equity before it): read once a day
-        self._previous_close: tuple[date, Decimal | None] | None = None
+        self._equity = EquityMarks(self._equity_now)
         self._flat_equity: tuple[Decimal, Decimal] | None = None  # (cash, rounded cash)
 
     # ------------------------------------------------------------------ lifecycle
@@ -129,8 +130,7 @@ class PaperBroker(Broker):
         await self._cancel_tasks()
         self.flush()
         self._drop_pending()
-        if self._equity_mark is not None:
-            store.save_equity_close(*self._equity_mark, self._clock.now())
+        self._equity.save(self._clock.now())
 
     async def reset(self, starting_cash: Decimal) -> None:
         """Wipe every order, fill, position and cash entry; start again with ``starting_cash``."""
@@ -138,8 +138,7 @@ class PaperBroker(Broker):
         self._drop_pending()
         store.wipe()
         self._account_row = None
-        self._equity_mark = None
-        self._previous_close = None
+        self._equity.reset()
         self._load(starting_cash)
         log.info("paper account reset to $%s", starting_cash)
 
@@ -258,7 +257,7 @@ class PaperBroker(Broker):
         if account_type is AccountType.CASH:
             unsettled = store.unsettled_cash(now.astimezone(NEW_YORK).date())
         equity = self._mark_equity(now)
-        previous = self._previous_equity_close(trade_date(now))
+        previous = self._equity.previous_close(trade_date(now))
         return Account(
             account_type=account_type,
             cash=cash,
@@ -350,11 +349,18 @@ class PaperBroker(Broker):
 
     async def _on_price(self, event: PriceUpdated) -> None:
         quote = event.quote
-        self._quotes[quote.symbol] = quote
         if self._account_row is None:
+            self._quotes[quote.symbol] = quote
             return
         now = self._clock.now()
-        self._mark_equity(now)
+        day = trade_date(now)
+        equity = self._equity
+        if equity.quote(day):  # the usual case: marked lazily (see paper_equity)
+            self._quotes[quote.symbol] = quote
+        else:
+            equity.refresh()  # the previous quote's mark, before this quote changes it
+            self._quotes[quote.symbol] = quote
+            equity.mark_now(day, now)
         if not self._open:
             return
         await self._expire_due()
@@ -397,6 +403,7 @@ class PaperBroker(Broker):
             time=now,
         )
         account = self._load()
+        self._equity.refresh()  # a deferred mark sees the state before this fill
         settles_on = None
         if side is Side.SELL and account.account_type == AccountType.CASH.value:
             settles_on = settlement_date(trade_date(now))
@@ -441,14 +448,13 @@ class PaperBroker(Broker):
 
     # ------------------------------------------------------------------ equity
 
-    def _previous_equity_close(self, today: date) -> Decimal | None:
-        cached = self._previous_close
-        if cached is None or cached[0] != today:
-            cached = self._previous_close = (today, store.previous_equity_close(today))
-        return cached[1]
-
     def _mark_equity(self, now: datetime) -> Decimal:
-        """Current equity; when the trade date changes, store the previous day's close equity."""
+        """Current equity, marked now (see :mod:`app.brokers.paper_equity`)."""
+        self._account_row or self._load()
+        return self._equity.mark_now(trade_date(now), now)
+
+    def _equity_now(self) -> Decimal:
+        """Cash plus the positions at the bid (average cost without a quote), to the cent."""
         account = self._account_row or self._load()
         if self._positions:
             value = ZERO
@@ -456,15 +462,8 @@ class PaperBroker(Broker):
                 quote = self._quotes.get(position.symbol)
                 price = quote.bid if quote is not None else position.average_cost
                 value += position.quantity * price
-            equity = round_money(account.cash + value)
-        else:  # flat: equity is the cash (rounded once per cash change)
-            if self._flat_equity is None or self._flat_equity[0] is not account.cash:
-                self._flat_equity = (account.cash, round_money(account.cash))
-            equity = self._flat_equity[1]
-        day = trade_date(now)
-        mark = self._equity_mark
-        if mark is not None and mark[0] != day:
-            store.save_equity_close(mark[0], mark[1], now)
-            self._previous_close = (day, mark[1]) if mark[0] < day else None
-        self._equity_mark = (day, equity)
-        return equity
+            return round_money(account.cash + value)
+        # flat: equity is the cash (rounded once per cash change)
+        if self._flat_equity is None or self._flat_equity[0] is not account.cash:
+            self._flat_equity = (account.cash, round_money(account.cash))
+        return self._flat_equity[1]

@@ -23,6 +23,7 @@ service publishes "ordered"/"denied"; this module publishes "ignored").
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from app.config import Settings
@@ -62,6 +63,7 @@ class AutoTrader:
         self.market_data = market_data
         self.enabled = settings.bot_enabled
         self._busy: set[str] = set()
+        self._requests: dict[tuple[object, ...], OrderRequest] = {}  # see _request
         self._subscriptions: list[Subscription] = []
 
     def start(self) -> None:
@@ -105,6 +107,32 @@ class AutoTrader:
         age = (self.clock.now() - quote.time).total_seconds()
         return age <= self.settings.quote_stale_seconds
 
+    def _request(
+        self,
+        symbol: str,
+        side: Side,
+        quantity: Decimal | None,
+        notional: Decimal | None,
+        reason: str,
+    ) -> OrderRequest:
+        """The bot's market order (source BOT); equal requests are built once and shared.
+
+        An OrderRequest is immutable and validated when built, so sharing one
+        between orders changes nothing. Amounts are keyed by their text, so
+        ``0.40`` and ``0.4`` stay distinct.
+        """
+        key = (symbol, side, str(quantity), str(notional), reason)
+        request = self._requests.get(key)
+        if request is None:
+            request = OrderRequest(
+                symbol=symbol, side=side, quantity=quantity, notional=notional,
+                source=OrderSource.BOT, reason=reason,
+            )  # fmt: skip
+            if len(self._requests) >= 64:
+                self._requests.clear()
+            self._requests[key] = request
+        return request
+
     async def _ignore(self, symbol: str, reason: str, signal: Signal | None = None) -> None:
         log.info("ignored %s: %s", symbol, reason)
         await self.bus.publish(
@@ -147,11 +175,9 @@ class AutoTrader:
         elif not self._quote_ok(symbol):
             await self._ignore(symbol, "stale quote", signal)
         else:
-            request = OrderRequest(
-                symbol=symbol, side=Side.BUY, notional=self.settings.max_investment,
-                source=OrderSource.BOT, reason=f"{signal.strategy} BUY signal",
-            )  # fmt: skip
-            await self._order(request, signal)
+            budget = self.settings.max_investment
+            reason = f"{signal.strategy} BUY signal"
+            await self._order(self._request(symbol, Side.BUY, None, budget, reason), signal)
 
     async def _exit_on_signal(self, signal: Signal) -> None:
         symbol = signal.symbol
@@ -164,11 +190,7 @@ class AutoTrader:
 
     async def _sell_all(self, symbol: str, reason: str, signal: Signal | None) -> None:
         position = self.portfolio.get_position(symbol)
-        request = OrderRequest(
-            symbol=symbol, side=Side.SELL, quantity=position.quantity,
-            source=OrderSource.BOT, reason=reason,
-        )  # fmt: skip
-        await self._order(request, signal)
+        await self._order(self._request(symbol, Side.SELL, position.quantity, None, reason), signal)
 
     # --- exits -------------------------------------------------------------------------------
 

@@ -26,13 +26,7 @@ class Verdict:
     warnings: tuple[str, ...] = ()
 
 
-async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    result = fn(*args, **kwargs)
-    if type(result) is CheckResult:  # the services' synchronous answer: no awaitable probe
-        return result
-    if inspect.isawaitable(result):
-        result = await result
-    return result
+ALLOWED = Verdict(True)  # immutable: the one verdict of every order allowed without warnings
 
 
 async def run_checks(
@@ -40,7 +34,9 @@ async def run_checks(
 ) -> Verdict:
     """Risk first, then compliance. An exception inside a check is a denial, never a pass."""
     try:
-        risk_result = await _call(risk.validate_order, request, pending)
+        risk_result = risk.validate_order(request, pending)
+        if type(risk_result) is not CheckResult and inspect.isawaitable(risk_result):
+            risk_result = await risk_result
     except Exception as exc:
         log.exception("risk check failed for %s", request.symbol)
         return Verdict(False, f"risk check failed: {exc}", "risk")
@@ -52,13 +48,14 @@ async def run_checks(
             getattr(risk_result, "max_quantity", None),
         )
     try:
-        compliance_result = await _call(
-            compliance.can_trade,
+        compliance_result = compliance.can_trade(
             request,
             pending,
             bot=request.source is OrderSource.BOT,
             price=getattr(risk_result, "price", None),
         )
+        if type(compliance_result) is not CheckResult and inspect.isawaitable(compliance_result):
+            compliance_result = await compliance_result
     except Exception as exc:
         log.exception("compliance check failed for %s", request.symbol)
         return Verdict(False, f"compliance check failed: {exc}", "compliance")
@@ -69,9 +66,9 @@ async def run_checks(
             "compliance",
             getattr(compliance_result, "max_quantity", None),
         )
-    warnings = tuple(
-        w
-        for w in (getattr(risk_result, "warning", ""), getattr(compliance_result, "warning", ""))
-        if w
-    )
+    risk_warning = getattr(risk_result, "warning", "")
+    compliance_warning = getattr(compliance_result, "warning", "")
+    if not risk_warning and not compliance_warning:
+        return ALLOWED
+    warnings = tuple(w for w in (risk_warning, compliance_warning) if w)
     return Verdict(True, warnings=warnings)

@@ -30,14 +30,28 @@ def evaluate_exit(
         return ExitCheck(
             False, "", None, price, f"entry price {fmt_money(entry)} unknown: no exit check"
         )
-    pnl_pct = (price - entry) / entry * 100
-    if pnl_pct >= settings.profit_target_pct:
+    pnl_pct, reason = exit_rule(price, entry, settings)
+    if reason == PROFIT_TARGET:
         detail = f"up {pnl_pct:.2f} % >= profit target {settings.profit_target_pct} %"
         return ExitCheck(True, PROFIT_TARGET, pnl_pct, price, detail)
-    if pnl_pct <= settings.stop_loss_pct:
+    if reason == STOP_LOSS:
         detail = f"down {pnl_pct:.2f} % <= stop loss {settings.stop_loss_pct} %"
         return ExitCheck(True, STOP_LOSS, pnl_pct, price, detail)
     return ExitCheck(False, "", pnl_pct, price, "within target and stop")
+
+
+def exit_rule(price: Decimal, entry: Decimal, settings: Settings) -> tuple[Decimal, str]:
+    """(P/L %, PROFIT_TARGET / STOP_LOSS / "") for a valid ``price`` and ``entry`` (> 0).
+
+    The rule alone, without the human text: the per-price path builds that only
+    when it is shown.
+    """
+    pnl_pct = (price - entry) / entry * 100
+    if pnl_pct >= settings.profit_target_pct:
+        return pnl_pct, PROFIT_TARGET
+    if pnl_pct <= settings.stop_loss_pct:
+        return pnl_pct, STOP_LOSS
+    return pnl_pct, ""
 
 
 class ExitTriggers:

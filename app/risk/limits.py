@@ -100,7 +100,7 @@ def check_sell(
 ) -> CheckResult:
     """A sell may not exceed the shares held minus those already in open sells."""
     held = position.quantity if position is not None else ZERO
-    in_sells = pending_shares(pending, symbol, Side.SELL, price)
+    in_sells = pending_shares(pending, symbol, Side.SELL, price) if pending else ZERO
     available = max(held - in_sells, ZERO)
     if quantity > available:
         pending_text = f" ({fmt_qty(in_sells)} already in open sell orders)" if in_sells else ""
@@ -126,7 +126,10 @@ def check_buy(
     """MAX_INVESTMENT per order, MAX_POSITION_VALUE per symbol (held + open buys + this)."""
     value = quantity * price
     held_value = position.quantity * price if position is not None else ZERO
-    open_buys = pending_buy_value(pending, symbol, price)
+    open_buys = pending_buy_value(pending, symbol, price) if pending else ZERO
+    after = held_value + open_buys + value
+    if value <= settings.max_investment and after <= settings.max_position_value:
+        return CheckResult(True, quantity=quantity, price=price)
     room_investment = floor_shares(settings.max_investment / price)
     room_left = max(settings.max_position_value - held_value - open_buys, ZERO)
     room_position = floor_shares(room_left / price)
@@ -140,7 +143,6 @@ def check_buy(
             quantity=quantity,
             price=price,
         )
-    after = held_value + open_buys + value
     if after > settings.max_position_value:
         parts = [f"{fmt_money(held_value)} held"]
         if open_buys:

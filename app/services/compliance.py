@@ -352,33 +352,32 @@ class ComplianceService(Service):
         assert book is not None
         today = days.today
         # Only the last fill today matters: a day trade is a BUY followed by a SELL.
-        pending_sides: dict[str, list[Side]] = {}
+        pending_day_trades = 0
+        queued: list[Side] | None = None
         if pending:
+            pending_sides: dict[str, list[Side]] = {}
             for order in sorted(pending, key=lambda o: o.created_at):
                 if order.status.is_open and order.client_order_id:
                     pending_sides.setdefault(order.symbol, []).append(order.side)
-        pending_day_trades = sum(
-            count_direction_changes(sides, book.last_side(today, symbol))
-            for symbol, sides in pending_sides.items()
-        )
-        queued = pending_sides.get(request.symbol)
+            pending_day_trades = sum(
+                count_direction_changes(sides, book.last_side(today, symbol))
+                for symbol, sides in pending_sides.items()
+            )
+            queued = pending_sides.get(request.symbol)
         last = queued[-1] if queued else book.last_side(today, request.symbol)
         new = 1 if last is Side.BUY and request.side is Side.SELL else 0
         own = book.count_trades(days.window)
         broker = account.broker_day_trades if account is not None else None
         used = broker if broker is not None else own
-        restricted = is_restricted(settings.day_trade_policy, account, self._account_type(account))
+        policy = settings.day_trade_policy
+        restricted = is_restricted(policy, account, self._account_type(account))
+        # the broker's count wins for display; the check never counts fewer than ours
+        committed = max(used, own) + pending_day_trades
         return decide_day_trade(
-            side=request.side,
-            # the broker's count wins for display; the check never counts fewer than ours
-            committed=max(used, own) + pending_day_trades,
-            new=new,
-            limit=settings.max_day_trades,
-            window_days=settings.pdt_tracking_days,
-            policy=settings.day_trade_policy,
-            restricted=restricted,
+            side=request.side, committed=committed, new=new, limit=settings.max_day_trades,
+            window_days=settings.pdt_tracking_days, policy=policy, restricted=restricted,
             bot=bot or request.source is OrderSource.BOT,
-        )
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ cash accounts
 

@@ -62,6 +62,7 @@ class PortfolioService(Service):
         self._last_trade_day: date | None = None  # trade date of the newest transaction
         self._loaded = False
         self.version = 0  # bumped on every change of positions or realized P&L
+        self._sorted: tuple[int, tuple[Position, ...]] | None = None  # (version, open_positions)
 
     async def on_start(self) -> None:
         self._load()
@@ -149,8 +150,13 @@ class PortfolioService(Service):
         return self._positions.get(symbol)
 
     def open_positions(self) -> list[Position]:
+        """Open positions by symbol (a fresh list; sorted once per portfolio version)."""
         self._ensure_loaded()
-        return sorted(self._positions.values(), key=lambda p: p.symbol)
+        cached = self._sorted
+        if cached is None or cached[0] != self.version:
+            ordered = tuple(sorted(self._positions.values(), key=lambda p: p.symbol))
+            cached = self._sorted = (self.version, ordered)
+        return list(cached[1])
 
     def position_view(self, symbol: str) -> PositionView | None:
         position = self.get_position(symbol)

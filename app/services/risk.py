@@ -6,6 +6,7 @@ is a denial with a reason, never a crash and never a pass.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,7 +37,7 @@ from app.core.money import ZERO, floor_shares
 from app.risk import limits
 from app.risk.band import CachedBand
 from app.risk.decisions import CheckResult, ExitCheck, Exposure
-from app.risk.exits import PROFIT_TARGET, ExitTriggers, evaluate_exit
+from app.risk.exits import PROFIT_TARGET, ExitTriggers, evaluate_exit, exit_rule
 from app.risk.limits import MIN_NOTIONAL, fmt_money
 from app.risk.quiet import QuietBands
 from app.risk.state import CAUSE_DAILY_LOSS, CAUSE_USER, StoredState, load_state, save_state
@@ -282,20 +283,24 @@ class RiskService(QuietBands, Service):
     async def _check_exit_event(self, position: Position, quote: Quote) -> None:
         if not limits.quote_is_fresh(quote, self.clock.now(), self.settings.quote_stale_seconds):
             return
-        result = evaluate_exit(position, quote.bid, self.settings)
-        if not result.should_exit or result.pnl_pct is None:
+        bid = quote.bid
+        entry = position.average_cost
+        if not (bid.is_finite() and bid > 0 and entry.is_finite() and entry > 0):
+            return  # evaluate_exit's "no fresh price" / "entry price unknown": no exit
+        pnl_pct, reason = exit_rule(bid, entry, self.settings)  # evaluate_exit's rule, no text
+        if not reason or not self._triggers.should_fire(position, reason):
             return
-        if not self._triggers.should_fire(position, result.reason):
-            return
-        kind = ProfitTargetReached if result.reason == PROFIT_TARGET else StopLossTriggered
-        self.log.info("%s %s: %s", kind.__name__, position.symbol, result.detail)
+        kind = ProfitTargetReached if reason == PROFIT_TARGET else StopLossTriggered
+        if self.log.isEnabledFor(logging.INFO):
+            detail = evaluate_exit(position, bid, self.settings).detail
+            self.log.info("%s %s: %s", kind.__name__, position.symbol, detail)
         await self.bus.publish(
             kind(
                 time=self.clock.now(),
                 symbol=position.symbol,
-                entry_price=position.average_cost,
-                price=quote.bid,
-                pnl_pct=result.pnl_pct,
+                entry_price=entry,
+                price=bid,
+                pnl_pct=pnl_pct,
             )
         )
 

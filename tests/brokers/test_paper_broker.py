@@ -402,3 +402,17 @@ async def test_reset_wipes_the_paper_account(
     assert await broker.positions() == [] and await broker.open_orders() == []
     assert (await broker.account()).cash == D("5000")
     assert await broker.get_order("b") is None
+
+
+async def test_previous_close_is_the_last_quote_of_the_day_without_asking_in_between(
+    broker: PaperBroker, bus: EventBus, clock: SimulatedClock
+) -> None:
+    await send_quote(bus, clock, bid="50", ask="50")
+    await broker.submit("b", buy("10"))
+    await after_latency(clock)
+    await send_quote(bus, clock, bid="52", ask="52")
+    await send_quote(bus, clock, bid="53", ask="53")  # the day's last quote: 500 + 530
+    clock.set(datetime(2026, 11, 25, 10, 0, tzinfo=NEW_YORK))
+    await send_quote(bus, clock, bid="49", ask="49")
+    nextday = await broker.account()
+    assert nextday.equity == D("990.00") and nextday.equity_previous_close == D("1030.00")
