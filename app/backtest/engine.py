@@ -37,7 +37,6 @@ from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.events import BarClosed
 from app.core.models import Bar
-from app.core.money import ZERO
 from app.execution.manual_feed import ManualFeed
 from app.headless import FlowLog
 
@@ -46,7 +45,7 @@ log = logging.getLogger("sherwood.backtest")
 SETTLE_TURNS = 6  # loop turns after a fed bar: a zero-latency paper fill needs four
 REFRESH_SECONDS = 24 * 3600.0  # balance refresh on the simulated clock: once a simulated day
 
-_Step = Callable[[BarClosed], Awaitable[None] | None]
+_NO_BAND = (Decimal("Infinity"), Decimal("-Infinity"))  # no price is inside: feed every bar
 
 
 def check_bars(bars: Sequence[Bar]) -> list[float]:
@@ -126,18 +125,19 @@ class Replayer:
         ctx = self.ctx
         symbol = bars[0].symbol
         edges = plan.day_edges(ends)
-        # The engine's per-bar handler (private; see the report): an awaitable iff a signal.
-        step: _Step = ctx.strategy._on_bar_closed
-        feed, now = self.feed, self.clock.now
+        step = ctx.strategy.step_bar  # an awaitable iff the bar gave a signal
+        open_orders = ctx.execution.open_orders
+        feed = self.feed
         skipped = 0
-        low, high, calm, due = self._calm(symbol)
+        # Bars of one quiet stretch are stepped in a tight loop: the stretch ends at the
+        # next day edge, the next refresh, or a close outside the quiet band.
+        low, high = self._band(symbol)
+        next_refresh = self.next_refresh
         for i, bar in enumerate(bars):
             end = ends[i]
-            if not calm or not low < bar.close < high or end >= due or i in edges:
-                await feed(bar, end)
-            else:
-                # Never published: the handler reads only the bar. Stamped with the app's now.
-                pending = step(BarClosed(time=now(), bar=bar))
+            close = bar.close
+            if low < close < high and end < next_refresh and i not in edges:
+                pending = step(bar)
                 if pending is None:
                     skipped += 1
                     continue
@@ -146,15 +146,18 @@ class Replayer:
                     await feed(bar, end)
                 finally:
                     self._relayed = None
-            low, high, calm, due = self._calm(symbol)
+            else:
+                await feed(bar, end)
+            next_refresh = self.next_refresh
+            if open_orders():  # an open order: feed every bar (an empty band) until it ends
+                low, high = _NO_BAND
+            else:
+                low, high = self._band(symbol)
         self.skipped = skipped
 
-    def _calm(self, symbol: str) -> tuple[Decimal, Decimal, bool, float]:
-        """After a fed bar: the quiet band, whether no order is open, the next refresh."""
+    def _band(self, symbol: str) -> plan.Band:
         band = plan.quiet_band(self.ctx, symbol)
-        busy = bool(self.ctx.execution.open_orders())
-        low, high = band if band is not None else (ZERO, ZERO)
-        return low, high, band is not None and not busy, self.next_refresh
+        return _NO_BAND if band is None else band
 
 
 async def run_backtest(

@@ -216,8 +216,16 @@ class StrategyEngine(Service):
     # --- live ---------------------------------------------------------------------------
 
     def _on_bar_closed(self, event: BarClosed) -> Awaitable[None] | None:
-        """Feed the bar to every slot of its symbol; a coroutine publishing signals, if any."""
-        bar = event.bar
+        return self.step_bar(event.bar)
+
+    def step_bar(self, bar: Bar) -> Awaitable[None] | None:
+        """Feed a closed bar to every slot of its symbol; a coroutine publishing the signals
+        it gave, if any (None when there is nothing to publish).
+
+        The ``BarClosed`` handler; a backtest also calls it directly for a bar it
+        does not feed through market data (a bar is stepped once: an older or equal
+        bar start is ignored).
+        """
         if bar.interval is not self.settings.bar_interval:
             return None
         slots = self._by_symbol.get(bar.symbol)
