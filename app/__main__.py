@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from app import paths
 from app.config import Mode, Settings, StrategyName, resolve_settings
 from app.core.errors import SettingsError
-from app.storage.db import database_path, open_database
+from app.storage import instance_lock
+from app.storage.db import DatabaseInUse, database_path, open_database
 from app.storage.settings_store import load_saved_settings
 
 EXIT_USAGE = 2
@@ -67,7 +68,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
     path = database_path(paths.data_dir(args.data_dir), first.mode.value)
     saved: dict[str, str] = {}
     if path.exists():
-        db = open_database(path)
+        db = open_database(path, exclusive=False)  # a look only: another instance may run
         try:
             saved = load_saved_settings()
         finally:
@@ -92,6 +93,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.backtest.cli import run_backtest_cli
 
         return run_backtest_cli(args, settings)
+    database = database_path(paths.data_dir(args.data_dir), settings.mode.value)
+    try:  # one instance per database: held by this process until it exits
+        instance_lock.acquire(database)
+    except DatabaseInUse as exc:
+        sys.stderr.write(f"sherwood: {exc}\n")
+        if not (args.headless or args.screenshot):
+            show_startup_error("Sherwood is already running", str(exc))
+        return EXIT_USAGE
     if args.headless:
         from app.headless import run_headless
 
@@ -102,6 +111,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"sherwood: the window is not available ({exc}); run with --headless\n")
         return EXIT_USAGE
     return int(run_gui(args))
+
+
+def show_startup_error(title: str, text: str) -> None:
+    """A modal message box before the window exists (nothing else runs yet)."""
+    try:
+        from PySide6.QtWidgets import QApplication, QMessageBox
+    except ImportError:
+        return
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    QMessageBox.critical(None, title, text)
+    del app
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 ``open_database(path)`` creates or upgrades the schema and binds every table
 to the returned connection; one database is open per process at a time (paper
-and live never share a file). Nothing is opened at import time.
+and live never share a file), and one process per database file (see
+:mod:`app.storage.instance_lock`). Nothing is opened at import time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from pathlib import Path
 
 from peewee import SqliteDatabase
 
+from app.storage import instance_lock
 from app.storage.checkpoint import BackgroundCheckpointer
+from app.storage.instance_lock import DatabaseInUse
+
+__all__ = ["DatabaseInUse", "SherwoodDatabase", "database_path", "migrate", "open_database"]
 from app.storage.tables import ALL_TABLES, SchemaVersion
 
 log = logging.getLogger(__name__)
@@ -67,33 +72,58 @@ def migrate(db: SqliteDatabase) -> int:
 
 
 class SherwoodDatabase(SqliteDatabase):
-    """The app's SQLite connection; closing it also stops the background checkpointer."""
+    """The app's SQLite connection; closing it also stops the background checkpointer and
+    gives back the instance lock."""
 
     checkpointer: BackgroundCheckpointer | None = None
+    locked_file: str | None = None
 
     def close(self) -> bool:
         result = bool(super().close())
         if self.checkpointer is not None:
             self.checkpointer.stop()
             self.checkpointer = None
+        if self.locked_file is not None:
+            instance_lock.release(self.locked_file)
+            self.locked_file = None
         return result
 
 
-def open_database(path: Path | str, *, background_checkpoint: bool = True) -> SherwoodDatabase:
+def open_database(
+    path: Path | str, *, background_checkpoint: bool = True, exclusive: bool = True
+) -> SherwoodDatabase:
     """Open (creating if needed) the SQLite file, bind the tables and migrate.
 
     With ``background_checkpoint`` (the default for files), WAL checkpoints run
     in a background thread instead of inside whichever commit crosses the
-    threshold (see :mod:`app.storage.checkpoint`).
+    threshold (see :mod:`app.storage.checkpoint`). ``exclusive`` (the default
+    for files) holds the instance lock until the database is closed: a second
+    running Sherwood on the same file gets :class:`DatabaseInUse`; pass False
+    to only read (saved settings).
     """
     in_memory = str(path) == ":memory:"
     if not in_memory:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+    locked = exclusive and not in_memory
+    if locked:
+        instance_lock.acquire(path)
+    try:
+        db = _open(path, background_checkpoint and not in_memory)
+    except BaseException:
+        if locked:
+            instance_lock.release(path)
+        raise
+    if locked:
+        db.locked_file = str(path)
+    return db
+
+
+def _open(path: Path | str, background_checkpoint: bool) -> SherwoodDatabase:
     db = SherwoodDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
     db.bind(ALL_TABLES, bind_refs=False, bind_backrefs=False)
     db.connect(reuse_if_open=True)
     migrate(db)
-    if background_checkpoint and not in_memory:
+    if background_checkpoint:
         checkpointer = BackgroundCheckpointer(str(path))
         try:
             checkpointer.start()
