@@ -32,12 +32,28 @@ def utc_text(value: None) -> None: ...
 @overload
 def utc_text(value: datetime) -> str: ...
 def utc_text(value: datetime | None) -> str | None:
-    """The ISO-8601 UTC text a :class:`UtcDateTime` column holds; naive datetimes are refused."""
+    """The ISO-8601 UTC text a :class:`UtcDateTime` column holds; naive datetimes are refused.
+
+    Formatting costs a few microseconds and the same instants come back again and
+    again (one order's time goes to its intent record, its row, its events' audit
+    rows), so recent results are remembered.
+    """
     if value is None:
         return None
+    text = _recent_texts.get(value)
+    if text is not None:
+        return text
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError(f"only timezone-aware datetimes are stored, got {value!r}")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+    text = value.astimezone(UTC).isoformat(timespec="microseconds")
+    if len(_recent_texts) >= _RECENT_TEXTS:
+        _recent_texts.clear()
+    _recent_texts[value] = text
+    return text
+
+
+_RECENT_TEXTS = 4096
+_recent_texts: dict[datetime, str] = {}  # aware datetimes compare (and hash) by instant
 
 
 class DecimalText(TextField):
