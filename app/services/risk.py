@@ -36,6 +36,7 @@ from app.core.models import (
 from app.core.money import ZERO, floor_shares
 from app.risk import limits
 from app.risk.band import CachedBand
+from app.risk.day_marks import load_day_marks, save_day_marks
 from app.risk.decisions import CheckResult, ExitCheck, Exposure
 from app.risk.exits import PROFIT_TARGET, ExitTriggers, evaluate_exit, exit_rule
 from app.risk.limits import MIN_NOTIONAL, fmt_money
@@ -331,15 +332,19 @@ class RiskService(QuietBands, Service):
 
     def _unrealized_today(self, position: Position, mark: Decimal) -> Decimal:
         """Unrealized P&L made today: from the average cost for a position opened today,
-        else from the first price seen this trade date (a stand-in for the previous close)."""
+        else from the first price seen this trade date (a stand-in for the previous close;
+        saved, so a restart keeps it: see :mod:`app.risk.day_marks`)."""
         today = self._today()
         if self._day_marks_date != today:
             self._day_marks_date = today
-            self._day_marks = {}
+            self._day_marks = load_day_marks(today)
         opened = position.opened_at
         if opened is None or self._opened_date(opened) >= today:
             return position.unrealized_pnl(mark)
-        reference = self._day_marks.setdefault(position.symbol, mark)
+        reference = self._day_marks.get(position.symbol)
+        if reference is None:  # the first price of the day: kept across restarts
+            reference = self._day_marks[position.symbol] = mark
+            save_day_marks(today, self._day_marks, self.clock.now())
         return (mark - reference) * position.quantity
 
     def daily_pnl(

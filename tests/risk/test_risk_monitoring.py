@@ -217,3 +217,27 @@ async def test_halt_persists_across_a_restart(
     await restarted.resume()
     assert restarted.state is TradingState.ACTIVE
     database.close()
+
+
+async def test_a_mid_day_restart_keeps_the_daily_loss_reference_of_an_overnight_position(
+    db: object, bus: EventBus, clock: SimulatedClock, quotes: Quotes,
+    portfolio: PortfolioService,
+) -> None:  # fmt: skip
+    settings = Settings().replace(max_daily_loss=D("5"))
+    await trade(portfolio, clock, Side.BUY, "2", "50")  # bought Tuesday, held overnight
+    clock.set(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))  # Wednesday 10:00 New York
+    risk = RiskService(bus, clock, settings, quotes, portfolio)
+    await risk.start()
+    await tick(bus, clock, quotes, "50")  # today's P&L counts from here: 0.00
+    await tick(bus, clock, quotes, "48")  # -4.00: still under the limit
+    assert risk.state is TradingState.ACTIVE
+    await risk.stop()
+
+    restarted = RiskService(bus, clock, settings, quotes, portfolio)  # the app restarts
+    await restarted.start()
+    seen = Recorder(bus)
+    await tick(bus, clock, quotes, "47.5")  # -5.00 since the morning's 50, not 0 since 48
+    assert restarted.state is TradingState.REDUCING
+    [limit] = seen.of(RiskLimitReached)
+    assert "loss today -$5.00" in limit.detail
+    await restarted.stop()
