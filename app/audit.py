@@ -57,73 +57,98 @@ class AuditEntry:
     detail: dict[str, Any]
 
 
-def _order_detail(order: Order) -> dict[str, Any]:
-    return {
-        "order": describe(order),
-        "status": order.status.value,
-        "source": order.request.source.value,
-        "filled": str(order.filled_quantity),
-        "average_price": (
-            None if order.average_fill_price is None else str(order.average_fill_price)
-        ),
-    }
+class _RowBuilder:
+    """Builds audit_row tuples for one flush, formatting shared parts once.
+
+    Events of one bar share their time (its text is formatted once), the
+    events of one order share its description, and an empty detail is the
+    constant ``{}``; the text written is exactly what ``json.dumps(detail,
+    default=str)`` and :func:`utc_text` give.
+    """
+
+    __slots__ = ("_described", "_times")
+
+    def __init__(self) -> None:
+        self._times: dict[datetime, str] = {}
+        self._described: dict[int, tuple[object, str]] = {}  # id(request) -> (request, text)
+
+    def time_text(self, time: datetime) -> str:
+        text = self._times.get(time)
+        if text is None:
+            text = self._times[time] = utc_text(time)
+        return text
+
+    def describe(self, order: Order) -> str:
+        request = order.request
+        known = self._described.get(id(request))
+        if known is not None and known[0] is request:
+            return known[1]
+        text = describe(order)
+        self._described[id(request)] = (request, text)
+        return text
+
+    def order_detail(self, order: Order) -> dict[str, Any]:
+        average = order.average_fill_price
+        return {
+            "order": self.describe(order),
+            "status": order.status.value,
+            "source": order.request.source.value,
+            "filled": str(order.filled_quantity),
+            "average_price": None if average is None else str(average),
+        }
+
+    def row(self, event: Event) -> tuple[Any, ...] | None:
+        """The audit_row values of ``event`` (None for events not audited)."""
+        time = self.time_text(event.time)
+        if isinstance(event, DecisionMade):  # as many as signals: the cheapest row first
+            return (time, "decision", event.symbol, event.client_order_id, event.outcome,
+                    event.reason, _EMPTY)  # fmt: skip
+        if isinstance(event, SignalGenerated):
+            s = event.signal
+            action = s.action.value
+            detail = {"strategy": s.strategy, "price": str(s.price), "values": s.values,
+                      "bar_time": s.bar_time.isoformat(), "interval": s.interval.value}  # fmt: skip
+            reason = f"{s.strategy} {action} (confidence {s.confidence:.2f})"
+            return (time, "signal", s.symbol, None, action, reason, _dumps(detail))
+        if isinstance(event, OrderEvent):
+            order = event.order
+            detail = self.order_detail(order)
+            kind, reason = "order", order.reason
+            if isinstance(event, OrderFilled | OrderPartiallyFilled):
+                kind = "fill"
+                fill = event.fill
+                quantity, price = str(fill.quantity), str(fill.price)
+                reason = f"{fill.side.value} {quantity} @ {price}"
+                detail["execution_id"] = fill.execution_id
+                detail["quantity"] = quantity
+                detail["price"] = price
+            elif isinstance(event, OrderCancelled | OrderCancelRequested):
+                kind = "cancel"
+            elif isinstance(event, OrderRejected):
+                reason = event.reason
+            return (time, kind, order.symbol, order.client_order_id, type(event).__name__,
+                    reason, _dumps(detail))  # fmt: skip
+        if isinstance(event, OrderDenied):
+            request = event.request
+            limit = event.max_quantity
+            denied = {"order": describe(request), "source": request.source.value,
+                      "max_quantity": None if limit is None else str(limit)}  # fmt: skip
+            return (time, "denial", request.symbol, event.client_order_id, event.source,
+                    event.reason, _dumps(denied))  # fmt: skip
+        if isinstance(event, TradingStateChanged):
+            return (time, "state", None, None, event.state.value, event.reason,
+                    _dumps({"previous": event.previous.value}))  # fmt: skip
+        if isinstance(event, ReconciliationCompleted):
+            reason = (f"{event.orders_checked} open orders checked, "
+                      f"{event.fills_recovered} fills recovered")  # fmt: skip
+            return (time, "reconcile", None, None, "problems" if event.problems else "ok",
+                    reason, _dumps({"problems": list(event.problems)}))  # fmt: skip
+        return None
 
 
-def _row_values(event: Event) -> dict[str, Any] | None:
-    """The audit row for ``event``, or None for events not audited."""
-    if isinstance(event, SignalGenerated):
-        s = event.signal
-        return {
-            "kind": "signal", "symbol": s.symbol, "outcome": s.action.value,
-            "reason": f"{s.strategy} {s.action.value} (confidence {s.confidence:.2f})",
-            "detail": {"strategy": s.strategy, "price": str(s.price), "values": s.values,
-                       "bar_time": s.bar_time.isoformat(), "interval": s.interval.value},
-        }  # fmt: skip
-    if isinstance(event, DecisionMade):
-        return {
-            "kind": "decision", "symbol": event.symbol, "client_order_id": event.client_order_id,
-            "outcome": event.outcome, "reason": event.reason, "detail": {},
-        }  # fmt: skip
-    if isinstance(event, OrderDenied):
-        return {
-            "kind": "denial", "symbol": event.request.symbol,
-            "client_order_id": event.client_order_id, "outcome": event.source,
-            "reason": event.reason,
-            "detail": {"order": describe(event.request), "source": event.request.source.value,
-                       "max_quantity": None if event.max_quantity is None
-                       else str(event.max_quantity)},
-        }  # fmt: skip
-    if isinstance(event, TradingStateChanged):
-        return {
-            "kind": "state", "outcome": event.state.value, "reason": event.reason,
-            "detail": {"previous": event.previous.value},
-        }  # fmt: skip
-    if isinstance(event, ReconciliationCompleted):
-        return {
-            "kind": "reconcile", "outcome": "problems" if event.problems else "ok",
-            "reason": f"{event.orders_checked} open orders checked, "
-                      f"{event.fills_recovered} fills recovered",
-            "detail": {"problems": list(event.problems)},
-        }  # fmt: skip
-    if isinstance(event, OrderEvent):
-        order = event.order
-        detail = _order_detail(order)
-        kind, reason = "order", order.reason
-        if isinstance(event, OrderFilled | OrderPartiallyFilled):
-            kind = "fill"
-            fill = event.fill
-            reason = f"{fill.side.value} {fill.quantity} @ {fill.price}"
-            detail.update(execution_id=fill.execution_id, quantity=str(fill.quantity),
-                          price=str(fill.price))  # fmt: skip
-        elif isinstance(event, OrderCancelled | OrderCancelRequested):
-            kind = "cancel"
-        elif isinstance(event, OrderRejected):
-            reason = event.reason
-        return {
-            "kind": kind, "symbol": order.symbol, "client_order_id": order.client_order_id,
-            "outcome": type(event).__name__, "reason": reason, "detail": detail,
-        }  # fmt: skip
-    return None
+_EMPTY = "{}"
+# json.dumps(value, default=str) builds this same encoder on every call
+_dumps = json.JSONEncoder(default=str).encode
 
 
 FLUSH_SECONDS = 0.1  # wall seconds between a first queued row and its write
@@ -144,20 +169,6 @@ _INSERT = (
 )
 
 log = logging.getLogger("sherwood.audit")
-
-
-
-
-def _row(event: Event) -> tuple[Any, ...] | None:
-    """The audit_row values of ``event`` (None for events not audited)."""
-    values = _row_values(event)
-    if values is None:
-        return None
-    return (
-        utc_text(event.time), values["kind"], values.get("symbol"), values.get("client_order_id"),
-        values.get("outcome", ""), values.get("reason", ""),
-        json.dumps(values.get("detail", {}), default=str),
-    )  # fmt: skip
 
 
 class AuditTrail(Service):
@@ -204,9 +215,10 @@ class AuditTrail(Service):
             self._timer = None
         pending, self._pending = self._pending, []
         rows = []
+        build = _RowBuilder().row
         for event in pending:
             try:
-                row = _row(event)
+                row = build(event)
             except Exception:  # one malformed event must not cost the others their rows
                 log.exception("no audit row for %s", type(event).__name__)
                 continue

@@ -249,6 +249,7 @@ def store_order(order: PaperOrder) -> None:
 
 def _insert_order(db: Any, order: PaperOrder) -> None:
     """Insert the order row as the mirror has it (callers update it only after their writes)."""
+    created = utc_text(order.created_at)
     try:
         db.execute_sql(
             _ORDER_INSERT,
@@ -257,8 +258,8 @@ def _insert_order(db: Any, order: PaperOrder) -> None:
                 order.order_type.value, decimal_text(order.quantity),
                 decimal_text(order.notional), decimal_text(order.limit_price),
                 order.time_in_force.value, 1 if order.extended_hours else 0,
-                order.status.value, order.reason, utc_text(order.created_at),
-                utc_text(order.updated_at),
+                order.status.value, order.reason, created,
+                created if order.updated_at is order.created_at else utc_text(order.updated_at),
             ),
         )  # fmt: skip
     except IntegrityError:
@@ -330,6 +331,7 @@ def record_fill(
     status = OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED
     after = _moved_position(position, fill)
     cash = account.cash - amount if fill.side is Side.BUY else account.cash + amount
+    time = utc_text(fill.time)  # formatted once for both rows
     db = _db()
     with db.atomic():
         if not order.stored:  # its accept was written behind: the order row goes first
@@ -338,12 +340,12 @@ def record_fill(
             _FILL_INSERT,
             (
                 fill.execution_id, fill.client_order_id, fill.symbol, fill.side.value,
-                str(fill.quantity), str(fill.price), utc_text(fill.time),
+                str(fill.quantity), str(fill.price), time,
             ),
         )  # fmt: skip
         db.execute_sql(
             _ORDER_PROGRESS,
-            (status.value, str(filled), str(average), utc_text(fill.time), order.client_order_id),
+            (status.value, str(filled), str(average), time, order.client_order_id),
         )
         _write_position(db, fill.symbol, position, after)
         db.execute_sql(_ACCOUNT_CASH, (str(cash), account.id))

@@ -42,10 +42,6 @@ def _db() -> Any:
     return TransactionRow._meta.database
 
 
-
-
-
-
 def load_positions() -> dict[str, Position]:
     return {
         row.symbol: Position(
@@ -73,13 +69,14 @@ def book(fill: Fill, entry: LedgerEntry, now: datetime) -> bool:
     Returns False, writing nothing, when the fill's transaction is booked already.
     """
     after = entry.after
+    time = utc_text(fill.time)  # the fill's time is usually also ``now`` and the opening time
     db = _db()
     with db.atomic() as transaction:
         try:
             db.execute_sql(
                 _TRANSACTION_INSERT,
                 (
-                    fill.execution_id, fill.client_order_id, utc_text(fill.time), fill.symbol,
+                    fill.execution_id, fill.client_order_id, time, fill.symbol,
                     fill.side.value, str(fill.quantity), str(fill.price), str(entry.amount),
                     decimal_text(entry.realized_pnl), decimal_text(entry.realized_pnl_pct),
                 ),
@@ -90,9 +87,11 @@ def book(fill: Fill, entry: LedgerEntry, now: datetime) -> bool:
         if after is None:
             db.execute_sql(_POSITION_DELETE, (fill.symbol,))
         else:
+            opened = after.opened_at
             values = (
                 str(after.quantity), str(after.average_cost), str(after.realized_pnl),
-                utc_text(after.opened_at), utc_text(now), after.symbol,
+                time if opened == fill.time else utc_text(opened),
+                time if now == fill.time else utc_text(now), after.symbol,
             )  # fmt: skip
             if entry.before is None or not db.execute_sql(_POSITION_UPDATE, values).rowcount:
                 db.execute_sql(_POSITION_REPLACE, (values[-1], *values[:-1]))
