@@ -15,23 +15,8 @@ the equity mark is out of date (computed when needed, see
 :mod:`app.brokers.paper_equity`); the session is looked up only when an order
 is open.
 
-Write-behind of accepted orders. A remote broker acknowledges an order and
-persists it on its own side; the client never waits for the broker's disk.
-The paper broker is that remote side run in process, so ``submit`` answers
-from memory and its accept INSERT runs on the next turn of the event loop
-(``loop.call_soon``), off the client's tick -> ``OrderSubmitted`` path;
-the same callback starts the order's simulated-latency task (one loop turn
-later than before: nothing observable, the latency runs on the clock).
-Invariants kept: the order's first status change or fill inserts a still
-pending row in the same transaction (a fill is never stored without its
-order); ``get_order`` / ``open_orders`` answer from memory, so a pending
-order is visible at once; duplicate client ids are refused from an in-memory
-set of every id the broker knows (read once on start, no read per order);
-``close`` writes whatever is pending. A crash before the flush looks like
-"the broker never received the order": reconciliation (see
-:mod:`app.execution.reconcile`) resends a young order under the same client
-id and rejects an older one, so the order is neither lost nor duplicated.
-Orders refused at submit are still written at once (off the fast path).
+``submit`` answers from memory: the accepted order's INSERT is written behind,
+on the next loop turn (see :mod:`app.brokers.paper_write_behind`).
 """
 
 from __future__ import annotations
@@ -50,19 +35,14 @@ from app.brokers import paper_store as store
 from app.brokers.base import Broker, BrokerOrder, BrokerPosition, OrderListener
 from app.brokers.paper_equity import EquityMarks
 from app.brokers.paper_pricing import fill_quantity, limit_fill_price, market_fill_price
-from app.brokers.paper_rules import check_session, order_quantity, session_allows
-from app.brokers.paper_store import PaperAccount, PaperOrder, PaperPosition
+from app.brokers.paper_rows import PaperAccount, PaperOrder, PaperPosition, to_broker_order
+from app.brokers.paper_rules import buying_power, session_allows, validate_order
+from app.brokers.paper_write_behind import WriteBehind
 from app.calendar import NEW_YORK, Session, settlement_date, trade_date
 from app.config import Settings
 from app.core.bus import EventBus, Subscription
 from app.core.clock import Clock
-from app.core.errors import (
-    CancelRejected,
-    DuplicateOrder,
-    InsufficientFunds,
-    OrderNotFound,
-    OrderRejected,
-)
+from app.core.errors import CancelRejected, DuplicateOrder, OrderNotFound, OrderRejected
 from app.core.events import PriceUpdated
 from app.core.models import (
     Account,
@@ -75,12 +55,12 @@ from app.core.models import (
     Side,
     TimeInForce,
 )
-from app.core.money import ZERO, round_money
+from app.core.money import ZERO
 
 log = logging.getLogger(__name__)
 
 
-class PaperBroker(Broker):
+class PaperBroker(WriteBehind, Broker):
     """A Robinhood-like broker on simulated (or replayed) quotes; see the module docstring."""
 
     name = "paper"
@@ -107,10 +87,8 @@ class PaperBroker(Broker):
         self._id_prefix = uuid.uuid4().hex[:12]  # broker order ids: unique per broker instance
         self._id_seq = itertools.count(1)
         self._known: set[str] = set()  # every client order id this broker has (incl. pending)
-        self._accepted: list[PaperOrder] = []  # accepted since the last loop turn
-        self._flush_handle: asyncio.Handle | None = None
-        self._equity = EquityMarks(self._equity_now)
-        self._flat_equity: tuple[Decimal, Decimal] | None = None  # (cash, rounded cash)
+        self._init_write_behind()
+        self._equity = EquityMarks(self._quotes)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -152,6 +130,7 @@ class PaperBroker(Broker):
             self._open = {order.client_order_id: order for order in store.open_orders()}
             self._live = set(self._open)
             self._known = store.client_order_ids()
+            self._equity.track(self._account_row, self._positions)
         return self._account_row
 
     async def _cancel_tasks(self) -> None:
@@ -163,29 +142,6 @@ class PaperBroker(Broker):
                 await task
         self._tasks.clear()
 
-    def flush(self) -> None:
-        """Write every accepted order whose INSERT is still pending (write-behind)."""
-        for row in self._accepted:
-            try:
-                store.store_order(row)  # nothing when a fill or status change stored it
-            except Exception:  # e.g. the database was closed under us: a crash, to reconcile
-                log.exception("paper order %s could not be stored", row.client_order_id)
-
-    def _after_accept(self) -> None:
-        """Next loop turn after accepts: store them, then start their latency timers."""
-        self.flush()
-        self._flush_handle = None
-        accepted, self._accepted = self._accepted, []
-        for row in accepted:
-            if row.client_order_id in self._open:
-                self._spawn(self._activate(row.client_order_id))
-
-    def _drop_pending(self) -> None:
-        if self._flush_handle is not None:
-            self._flush_handle.cancel()
-            self._flush_handle = None
-        self._accepted.clear()
-
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
@@ -194,13 +150,17 @@ class PaperBroker(Broker):
     # ------------------------------------------------------------------ orders
 
     async def submit(self, client_order_id: str, request: OrderRequest) -> BrokerOrder:
-        self._load()
+        account = self._load()
         if client_order_id in self._known:
             raise DuplicateOrder(f"an order with client id {client_order_id} already exists")
         now = self._clock.now()
         broker_id = f"paper-{self._id_prefix}-{next(self._id_seq)}"
         try:
-            quantity = self._validate(request, now)
+            quantity = validate_order(
+                request, self._session_at(now), self._fresh_quote(request.symbol, now),
+                account.cash, self._open.values(), self._positions, self._quotes,
+                self._settings.paper_slippage_bps,
+            )  # fmt: skip
         except OrderRejected as exc:
             store.create_order(
                 client_order_id, broker_id, request, request.quantity,
@@ -215,10 +175,10 @@ class PaperBroker(Broker):
         )  # fmt: skip
         self._known.add(client_order_id)
         self._open[client_order_id] = row
-        self._accepted.append(row)
+        self._accepted.append(row)  # written behind, see paper_write_behind
         if self._flush_handle is None:
             self._flush_handle = asyncio.get_running_loop().call_soon(self._after_accept)
-        return store.to_broker_order(row)
+        return to_broker_order(row)
 
     async def cancel(self, client_order_id: str) -> BrokerOrder:
         row = self._open.get(client_order_id)
@@ -228,15 +188,15 @@ class PaperBroker(Broker):
                 raise OrderNotFound(f"no paper order with client id {client_order_id}")
             raise CancelRejected(f"the order is already {done.status}; it cannot be cancelled")
         await self._finish(row, OrderStatus.CANCELLED, "cancelled at your request")
-        return store.to_broker_order(row)
+        return to_broker_order(row)
 
     async def get_order(self, client_order_id: str) -> BrokerOrder | None:
         row = self._open.get(client_order_id) or store.find_order(client_order_id)
-        return None if row is None else store.to_broker_order(row)
+        return None if row is None else to_broker_order(row)
 
     async def open_orders(self) -> list[BrokerOrder]:
         self._load()
-        return [store.to_broker_order(row) for row in self._open.values()]
+        return [to_broker_order(row) for row in self._open.values()]
 
     async def positions(self) -> list[BrokerPosition]:
         self._load()
@@ -256,73 +216,19 @@ class PaperBroker(Broker):
         unsettled = ZERO
         if account_type is AccountType.CASH:
             unsettled = store.unsettled_cash(now.astimezone(NEW_YORK).date())
-        equity = self._mark_equity(now)
+        equity = self._equity.mark_now(trade_date(now), now)
         previous = self._equity.previous_close(trade_date(now))
         return Account(
             account_type=account_type,
             cash=cash,
             settled_cash=cash - unsettled,
             unsettled_cash=unsettled,
-            buying_power=self._buying_power(),
+            buying_power=buying_power(
+                cash, self._open.values(), self._quotes, self._settings.paper_slippage_bps
+            ),
             equity=equity,
             equity_previous_close=equity if previous is None else previous,
         )
-
-    # ------------------------------------------------------------------ validation
-
-    def _validate(self, request: OrderRequest, now: datetime) -> Decimal:
-        """Check session, price, funds and holdings; return the order's quantity in shares."""
-        check_session(request, self._session_at(now))
-        quote = self._fresh_quote(request.symbol, now)
-        if request.order_type is OrderType.MARKET and quote is None:
-            raise OrderRejected(f"no quote for {request.symbol}")
-        quantity = order_quantity(request, quote)
-        if request.side is Side.BUY:
-            price = self._estimate_price(request.side, request.limit_price, quote)
-            cost = round_money(quantity * price)
-            available = self._buying_power()
-            if cost > available:
-                raise InsufficientFunds(cost, available)
-        else:
-            sellable = self._sellable(request.symbol)
-            if quantity > sellable:
-                raise OrderRejected(
-                    f"cannot sell {quantity} {request.symbol}: "
-                    f"only {sellable} shares are available to sell"
-                )
-        return quantity
-
-    def _estimate_price(self, side: Side, limit: Decimal | None, quote: Quote | None) -> Decimal:
-        if limit is not None:
-            return limit
-        if quote is None:
-            return ZERO
-        return market_fill_price(side, quote, self._settings.paper_slippage_bps)
-
-    def _buying_power(self) -> Decimal:
-        """Cash (settled or not: Robinhood lets you buy with unsettled funds) minus open buys."""
-        account = self._load()
-        reserved = ZERO
-        for row in self._open.values():
-            if row.side is Side.BUY:
-                quote = self._quotes.get(row.symbol)
-                reserved += round_money(
-                    row.remaining * self._estimate_price(Side.BUY, row.limit_price, quote)
-                )
-        return max(ZERO, account.cash - reserved)
-
-    def _sellable(self, symbol: str) -> Decimal:
-        position = self._positions.get(symbol)
-        held = position.quantity if position is not None else ZERO
-        pending = sum(
-            (
-                row.remaining
-                for row in self._open.values()
-                if row.symbol == symbol and row.side is Side.SELL
-            ),
-            ZERO,
-        )
-        return held - pending
 
     def _fresh_quote(self, symbol: str, now: datetime) -> Quote | None:
         quote = self._quotes.get(symbol)
@@ -442,28 +348,6 @@ class PaperBroker(Broker):
         if self._listener is None:
             return
         try:
-            await self._listener(store.to_broker_order(row), fills)
+            await self._listener(to_broker_order(row), fills)
         except Exception:  # the listener's failure must not break the matching loop
             log.exception("order listener failed on %s", row.client_order_id)
-
-    # ------------------------------------------------------------------ equity
-
-    def _mark_equity(self, now: datetime) -> Decimal:
-        """Current equity, marked now (see :mod:`app.brokers.paper_equity`)."""
-        self._account_row or self._load()
-        return self._equity.mark_now(trade_date(now), now)
-
-    def _equity_now(self) -> Decimal:
-        """Cash plus the positions at the bid (average cost without a quote), to the cent."""
-        account = self._account_row or self._load()
-        if self._positions:
-            value = ZERO
-            for position in self._positions.values():
-                quote = self._quotes.get(position.symbol)
-                price = quote.bid if quote is not None else position.average_cost
-                value += position.quantity * price
-            return round_money(account.cash + value)
-        # flat: equity is the cash (rounded once per cash change)
-        if self._flat_equity is None or self._flat_equity[0] is not account.cash:
-            self._flat_equity = (account.cash, round_money(account.cash))
-        return self._flat_equity[1]

@@ -65,3 +65,14 @@ def fill_quantity(
 def shares_for_dollars(notional: Decimal, price: Decimal) -> Decimal:
     """Shares a dollar order buys or sells at ``price`` (rounded down to 1e-6 share)."""
     return floor_shares(notional / price)
+
+
+def estimate_price(
+    side: Side, limit: Decimal | None, quote: Quote | None, slippage_bps: Decimal
+) -> Decimal:
+    """Expected price per share: the limit, else the market fill price (zero without a quote)."""
+    if limit is not None:
+        return limit
+    if quote is None:
+        return ZERO
+    return market_fill_price(side, quote, slippage_bps)

@@ -4,16 +4,22 @@ Regular hours accept every order; pre-market and after hours accept only
 extended-hours limit orders of whole shares; a closed market accepts nothing.
 Market orders are good for day. Dollar orders need at least $1 and are
 converted to shares at the ask (buys) or bid (sells), or at the limit price.
+Buying power is the cash (settled or not: Robinhood lets you buy with
+unsettled funds) minus what the open buys may cost; the shares held minus the
+open sells are what can still be sold.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 
-from app.brokers.paper_pricing import shares_for_dollars, touch_price
+from app.brokers.paper_pricing import estimate_price, shares_for_dollars, touch_price
+from app.brokers.paper_rows import PaperOrder, PaperPosition
 from app.calendar import Session
-from app.core.errors import OrderRejected
-from app.core.models import OrderRequest, OrderType, Quote, TimeInForce
+from app.core.errors import InsufficientFunds, OrderRejected
+from app.core.models import OrderRequest, OrderType, Quote, Side, TimeInForce
+from app.core.money import ZERO, round_money
 
 MIN_NOTIONAL = Decimal("1.00")
 CLOSED_MESSAGE = (
@@ -21,6 +27,40 @@ CLOSED_MESSAGE = (
     "extended-hours limit orders of whole shares also in pre-market (7:00-9:30 ET) "
     "and after hours (16:00-20:00 ET)"
 )
+
+
+def validate_order(
+    request: OrderRequest,
+    session: Session,
+    quote: Quote | None,
+    cash: Decimal,
+    open_orders: Collection[PaperOrder],
+    positions: Mapping[str, PaperPosition],
+    quotes: Mapping[str, Quote],
+    slippage_bps: Decimal,
+) -> Decimal:
+    """Check session, price, funds and holdings; return the order's quantity in shares.
+
+    ``quote`` is the symbol's fresh quote (None when missing or stale); ``quotes``
+    the latest quote of every symbol, which prices the open buys.
+    """
+    check_session(request, session)
+    if request.order_type is OrderType.MARKET and quote is None:
+        raise OrderRejected(f"no quote for {request.symbol}")
+    quantity = order_quantity(request, quote)
+    if request.side is Side.BUY:
+        price = estimate_price(request.side, request.limit_price, quote, slippage_bps)
+        cost = round_money(quantity * price)
+        available = buying_power(cash, open_orders, quotes, slippage_bps)
+        if cost > available:
+            raise InsufficientFunds(cost, available)
+    else:
+        held = sellable(request.symbol, positions.get(request.symbol), open_orders)
+        if quantity > held:
+            raise OrderRejected(
+                f"cannot sell {quantity} {request.symbol}: only {held} shares are available to sell"
+            )
+    return quantity
 
 
 def check_session(request: OrderRequest, session: Session) -> None:
@@ -64,3 +104,32 @@ def order_quantity(request: OrderRequest, quote: Quote | None) -> Decimal:
     if quantity <= 0:
         raise OrderRejected(f"${request.notional} buys no shares of {request.symbol}")
     return quantity
+
+
+def buying_power(
+    cash: Decimal,
+    open_orders: Iterable[PaperOrder],
+    quotes: Mapping[str, Quote],
+    slippage_bps: Decimal,
+) -> Decimal:
+    """Cash (settled or not: Robinhood lets you buy with unsettled funds) minus open buys."""
+    reserved = ZERO
+    for row in open_orders:
+        if row.side is Side.BUY:
+            quote = quotes.get(row.symbol)
+            reserved += round_money(
+                row.remaining * estimate_price(Side.BUY, row.limit_price, quote, slippage_bps)
+            )
+    return max(ZERO, cash - reserved)
+
+
+def sellable(
+    symbol: str, position: PaperPosition | None, open_orders: Iterable[PaperOrder]
+) -> Decimal:
+    """Shares of ``symbol`` held minus those the open sell orders still need."""
+    held = position.quantity if position is not None else ZERO
+    pending = sum(
+        (row.remaining for row in open_orders if row.symbol == symbol and row.side is Side.SELL),
+        ZERO,
+    )
+    return held - pending

@@ -3,12 +3,13 @@
 Everything lives in the Paper* tables of the open (paper) database, so a new
 :class:`~app.brokers.paper.PaperBroker` on the same file after a restart sees
 the same orders, positions and cash. The broker works on in-memory mirrors
-(:class:`PaperAccount`, :class:`PaperOrder`, :class:`PaperPosition`) loaded
-once and written through with precompiled SQL: accepting an order is one
-INSERT, a status change one UPDATE, and a fill changes the fill, order,
-position and cash rows in one transaction (:func:`record_fill`). Nothing is
-read back on those paths. Values are stored exactly as the Peewee fields
-store them, so Peewee reads of the same rows stay correct.
+(:class:`PaperAccount`, :class:`PaperOrder`, :class:`PaperPosition`: defined in
+:mod:`app.brokers.paper_rows`, importable from here too) loaded once and
+written through with precompiled SQL: accepting an order is one INSERT, a
+status change one UPDATE, and a fill changes the fill, order, position and
+cash rows in one transaction (:func:`record_fill`). Nothing is read back on
+those paths. Values are stored exactly as the Peewee fields store them, so
+Peewee reads of the same rows stay correct.
 
 Accepted orders may be written behind (``create_order(..., write=False)``):
 the mirror is marked ``stored=False`` and :func:`store_order` inserts it
@@ -19,24 +20,19 @@ a fill or a status is never on disk without its order row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from peewee import IntegrityError
 
-from app.brokers.base import BrokerOrder
+from app.brokers.paper_rows import PaperAccount as PaperAccount
+from app.brokers.paper_rows import PaperOrder as PaperOrder
+from app.brokers.paper_rows import PaperPosition as PaperPosition
+from app.brokers.paper_rows import order_from_row
+from app.brokers.paper_rows import to_broker_order as to_broker_order
 from app.core.errors import DuplicateOrder
-from app.core.models import (
-    AccountType,
-    Fill,
-    OrderRequest,
-    OrderStatus,
-    OrderType,
-    Side,
-    TimeInForce,
-)
+from app.core.models import AccountType, Fill, OrderRequest, OrderStatus, Side
 from app.core.money import ZERO, round_money
 from app.storage.fields import decimal_text, utc_text
 from app.storage.rows import fill_from_row
@@ -85,75 +81,6 @@ def _db() -> Any:
     return PaperOrderRow._meta.database
 
 
-@dataclass(slots=True)
-class PaperAccount:
-    """The paper account row, in memory."""
-
-    id: int
-    account_type: str
-    cash: Decimal
-    starting_cash: Decimal
-    created_at: datetime
-
-
-@dataclass(slots=True)
-class PaperPosition:
-    symbol: str
-    quantity: Decimal
-    average_cost: Decimal
-
-
-@dataclass(slots=True)
-class PaperOrder:
-    """The paper broker's view of one order, with its fills (oldest first)."""
-
-    client_order_id: str
-    broker_order_id: str
-    symbol: str
-    side: Side
-    order_type: OrderType
-    quantity: Decimal | None
-    notional: Decimal | None
-    limit_price: Decimal | None
-    time_in_force: TimeInForce
-    extended_hours: bool
-    status: OrderStatus
-    filled_quantity: Decimal
-    average_fill_price: Decimal | None
-    reason: str
-    created_at: datetime
-    updated_at: datetime
-    fills: list[Fill] = field(default_factory=list)
-    stored: bool = True  # False while the accept INSERT is still pending (write-behind)
-
-    @property
-    def remaining(self) -> Decimal:
-        """Shares still to fill (an accepted paper order always knows its size)."""
-        return (self.quantity or ZERO) - self.filled_quantity
-
-
-def _order_from_row(row: PaperOrderRow) -> PaperOrder:
-    return PaperOrder(
-        client_order_id=row.client_order_id,
-        broker_order_id=row.broker_order_id,
-        symbol=row.symbol,
-        side=Side(row.side),
-        order_type=OrderType(row.order_type),
-        quantity=row.quantity,
-        notional=row.notional,
-        limit_price=row.limit_price,
-        time_in_force=TimeInForce(row.time_in_force),
-        extended_hours=bool(row.extended_hours),
-        status=OrderStatus(row.status),
-        filled_quantity=row.filled_quantity,
-        average_fill_price=row.average_fill_price,
-        reason=row.reason,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        fills=list(order_fills(row.client_order_id)),
-    )
-
-
 def load_or_create_account(
     starting_cash: Decimal, account_type: AccountType, now: datetime
 ) -> PaperAccount:
@@ -179,13 +106,14 @@ def load_or_create_account(
 def open_orders() -> list[PaperOrder]:
     """Orders not in a terminal state, oldest first (read on start)."""
     query = PaperOrderRow.select().where(PaperOrderRow.status.in_(_OPEN_STATUSES))
-    return [_order_from_row(row) for row in query.order_by(PaperOrderRow.id)]
+    rows = query.order_by(PaperOrderRow.id)
+    return [order_from_row(row, order_fills(row.client_order_id)) for row in rows]
 
 
 def find_order(client_order_id: str) -> PaperOrder | None:
     """Any order, open or done, read from the database (lookups off the hot path)."""
     row = PaperOrderRow.get_or_none(PaperOrderRow.client_order_id == client_order_id)
-    return None if row is None else _order_from_row(row)
+    return None if row is None else order_from_row(row, order_fills(row.client_order_id))
 
 
 def positions() -> dict[str, PaperPosition]:
@@ -292,22 +220,6 @@ def order_fills(client_order_id: str) -> tuple[Fill, ...]:
 def fills_since(since: datetime) -> list[Fill]:
     query = PaperFillRow.select().where(PaperFillRow.time >= since)
     return [fill_from_row(r) for r in query.order_by(PaperFillRow.time, PaperFillRow.id)]
-
-
-def to_broker_order(order: PaperOrder) -> BrokerOrder:
-    return BrokerOrder(
-        client_order_id=order.client_order_id,
-        broker_order_id=order.broker_order_id,
-        symbol=order.symbol,
-        side=order.side,
-        status=order.status,
-        quantity=order.quantity,
-        filled_quantity=order.filled_quantity,
-        average_fill_price=order.average_fill_price,
-        reason=order.reason,
-        updated_at=order.updated_at,
-        fills=tuple(order.fills),
-    )
 
 
 def record_fill(
