@@ -3,6 +3,7 @@
 Money and quantities are ``Decimal``; times are timezone-aware UTC datetimes.
 Value objects are frozen dataclasses; ``Order`` is the one mutable entity and
 only changes through :meth:`Order.transition` and :meth:`Order.apply_fill`.
+The enumerations live in :mod:`app.core.enums` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -12,11 +13,51 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
+from app.core.enums import (
+    TERMINAL_STATUSES,
+    AccountType,
+    HealthState,
+    Interval,
+    OrderSource,
+    OrderStatus,
+    OrderType,
+    Side,
+    SignalAction,
+    TimeInForce,
+    TradingState,
+)
 from app.core.errors import IllegalTransition, InvalidOrder
 from app.core.money import ZERO
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "SYMBOL_RE",
+    "TERMINAL_STATUSES",
+    "Account",
+    "AccountType",
+    "Bar",
+    "Fill",
+    "Health",
+    "HealthState",
+    "Interval",
+    "Order",
+    "OrderRequest",
+    "OrderSource",
+    "OrderStatus",
+    "OrderType",
+    "Position",
+    "Quote",
+    "Side",
+    "Signal",
+    "SignalAction",
+    "TimeInForce",
+    "TradingState",
+    "describe",
+    "new_client_order_id",
+    "normalize_symbol",
+]
 
 SYMBOL_RE = re.compile(r"^[A-Z][A-Z0-9.\-]{0,9}$")
 
@@ -46,52 +87,6 @@ def new_client_order_id() -> str:
     h = os.urandom(16).hex()
     variant = _VARIANT[int(h[16], 16) & 3]  # 10xx: the RFC 4122 variant
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
-
-
-class Side(StrEnum):
-    BUY = "buy"
-    SELL = "sell"
-
-    @property
-    def sign(self) -> int:
-        return 1 if self is Side.BUY else -1
-
-
-class OrderType(StrEnum):
-    MARKET = "market"
-    LIMIT = "limit"
-
-
-class TimeInForce(StrEnum):
-    GFD = "gfd"  # good for day (Robinhood's only choice for market orders)
-    GTC = "gtc"  # good till cancelled
-
-
-class OrderSource(StrEnum):
-    MANUAL = "manual"
-    BOT = "bot"
-    RISK = "risk"  # exits triggered by profit target / stop loss / flatten
-
-
-class Interval(StrEnum):
-    M1 = "1m"
-    M5 = "5m"
-    M15 = "15m"
-    H1 = "1h"
-    D1 = "1d"
-
-    @property
-    def seconds(self) -> int:
-        return _INTERVAL_SECONDS[self]
-
-
-_INTERVAL_SECONDS = {
-    Interval.M1: 60,
-    Interval.M5: 300,
-    Interval.M15: 900,
-    Interval.H1: 3600,
-    Interval.D1: 86400,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +131,6 @@ class Quote:
     @property
     def mid(self) -> Decimal:
         return (self.bid + self.ask) / 2
-
-
-class SignalAction(StrEnum):
-    BUY = "BUY"
-    SELL = "SELL"
-    HOLD = "HOLD"
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,37 +187,6 @@ class OrderRequest:
             self.quantity is not None and self.quantity != self.quantity.to_integral_value()
         )
 
-
-class OrderStatus(StrEnum):
-    NEW = "new"  # journaled, not yet sent
-    SUBMITTED = "submitted"  # sent; the broker has not confirmed
-    ACCEPTED = "accepted"
-    PARTIALLY_FILLED = "partially_filled"
-    CANCEL_PENDING = "cancel_pending"
-    FILLED = "filled"
-    CANCELLED = "cancelled"
-    REJECTED = "rejected"
-    DENIED = "denied"  # refused by Sherwood's own risk or compliance checks
-    EXPIRED = "expired"
-
-    @property
-    def is_terminal(self) -> bool:
-        return self in TERMINAL_STATUSES
-
-    @property
-    def is_open(self) -> bool:
-        return not self.is_terminal
-
-
-TERMINAL_STATUSES = frozenset(
-    {
-        OrderStatus.FILLED,
-        OrderStatus.CANCELLED,
-        OrderStatus.REJECTED,
-        OrderStatus.DENIED,
-        OrderStatus.EXPIRED,
-    }
-)
 
 _LIVE = {
     OrderStatus.PARTIALLY_FILLED,
@@ -391,11 +349,6 @@ class Position:
         return (price - self.average_cost) / self.average_cost * 100
 
 
-class AccountType(StrEnum):
-    CASH = "cash"
-    MARGIN = "margin"
-
-
 @dataclass(frozen=True, slots=True)
 class Account:
     """Balances as the broker reports them."""
@@ -408,19 +361,6 @@ class Account:
     equity: Decimal
     equity_previous_close: Decimal
     broker_day_trades: int | None = None  # the broker's own count, where it has one
-
-
-class TradingState(StrEnum):
-    ACTIVE = "ACTIVE"
-    REDUCING = "REDUCING"  # only orders that shrink a position
-    HALTED = "HALTED"  # kill switch: nothing goes out
-
-
-class HealthState(StrEnum):
-    STARTING = "starting"
-    HEALTHY = "healthy"
-    DEGRADED = "degraded"
-    STOPPED = "stopped"
 
 
 @dataclass(frozen=True, slots=True)

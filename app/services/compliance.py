@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from app.calendar import trade_date, trading_days_back
 from app.compliance import store
+from app.compliance.announce import announce_day_trades
 from app.compliance.book import FillBook
 from app.compliance.cash_check import check_cash_order
 from app.compliance.day_trades import (
@@ -38,7 +39,6 @@ from app.compliance.status import (
 from app.config import DayTradePolicy, Settings
 from app.core.bus import EventBus
 from app.core.clock import Clock
-from app.core.events import DayTradeRecorded, PdtLimitReached, PdtWarning
 from app.core.models import Account, AccountType, Fill, Order, OrderRequest, OrderSource, Side
 from app.risk.decisions import CheckResult
 from app.services.base import Service
@@ -176,7 +176,7 @@ class ComplianceService(Service):
             raise
         self._recorded[fill.execution_id] = day
         if new:
-            await self._announce(new)
+            await announce_day_trades(self, new)
         return new
 
     @staticmethod
@@ -211,45 +211,6 @@ class ComplianceService(Service):
         fills = sorted(merged.values(), key=lambda f: f.time)
         trades = day_trades_of_day(fill.symbol, day, fills)
         return store.replace_day_trades(fill.symbol, day, trades, self.clock.now())
-
-    async def _announce(self, new: list[DayTrade]) -> None:
-        settings = self.settings
-        account = self._account()
-        account_type = self._account_type(account)
-        own = self._own_count()
-        used = account.broker_day_trades if account is not None else None
-        used = used if used is not None else own
-        limit = settings.max_day_trades
-        now = self.clock.now()
-        for trade in new:
-            self.log.info("day trade %s %s (%d of %d)", trade.symbol, trade.trade_date, used, limit)
-            await self.bus.publish(
-                DayTradeRecorded(
-                    time=now,
-                    symbol=trade.symbol,
-                    trade_date=trade.trade_date.isoformat(),
-                    used=used,
-                    limit=limit,
-                )
-            )
-        if settings.day_trade_policy is DayTradePolicy.OFF or account_type is AccountType.CASH:
-            return
-        window = f"in the last {settings.pdt_tracking_days} trading sessions"
-        if used >= limit:
-            await self.bus.publish(
-                PdtLimitReached(
-                    time=now, used=used, limit=limit,
-                    message=f"{used} of {limit} day trades used {window}: "
-                    "no more day trades until one drops out of the window",
-                )
-            )  # fmt: skip
-        elif used == limit - 1 or (limit >= 3 and used == limit - 2):
-            await self.bus.publish(
-                PdtWarning(
-                    time=now, used=used, limit=limit,
-                    message=f"{used} of {limit} day trades used {window}",
-                )
-            )  # fmt: skip
 
     # ------------------------------------------------------------------ queries
 

@@ -29,8 +29,6 @@ reconciliation resolves by client id.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -76,6 +74,7 @@ from app.execution.autotrader import AutoTrader
 from app.execution.checks import run_checks
 from app.execution.journal import Journal
 from app.execution.orders import OrderStore
+from app.execution.queries import OrderQueries, Update
 from app.execution.reconcile import RESUBMIT_WINDOW, Reconciler, ReconcileReport
 from app.execution.updates import UpdateApplier
 from app.services.base import Service
@@ -86,11 +85,9 @@ if TYPE_CHECKING:
     from app.services.portfolio import PortfolioService
     from app.services.risk import RiskService
 
-Update = tuple[BrokerOrder, tuple[Fill, ...]]
 
-
-class ExecutionService(Service):
-    """Orders in, broker calls out; see the module docstring."""
+class ExecutionService(Service, OrderQueries):
+    """Orders in, broker calls out; see the module docstring (look-ups: OrderQueries)."""
 
     name = "execution"
 
@@ -302,13 +299,6 @@ class ExecutionService(Service):
             await self.updates.apply(update, fills)
         return order
 
-    async def _lookup(self, client_order_id: str) -> BrokerOrder | None:
-        try:
-            return await self.broker.get_order(client_order_id)
-        except Exception as exc:
-            self.log.warning("could not look up order %s: %s", client_order_id, exc)
-            return None
-
     def resend_when_priced(self, order: Order) -> None:
         """Send a journaled, never-sent order on its symbol's next fresh quote (reconciliation)."""
         self._resend[order.client_order_id] = order
@@ -377,42 +367,6 @@ class ExecutionService(Service):
 
     async def resume(self) -> None:
         await self.risk.resume()
-
-    # --- queries -----------------------------------------------------------------------------
-
-    def get_order(self, client_order_id: str) -> Order | None:
-        return self.store.get(client_order_id)
-
-    def status(self, client_order_id: str) -> OrderStatus | None:
-        order = self.store.get(client_order_id)
-        return None if order is None else order.status
-
-    def open_orders(self, symbol: str | None = None) -> list[Order]:
-        return self.store.open_orders(symbol)
-
-    def orders(self, limit: int = 200) -> list[Order]:
-        return self.store.recent(limit)
-
-    def fills(self, limit: int = 200) -> list[Fill]:
-        return self.store.journal.recent_fills(limit)
-
-    def pending(self) -> Sequence[Order]:
-        return self.store.open_orders()
-
-    async def resolve_unknown(self, older_than: timedelta = timedelta(seconds=30)) -> int:
-        """Look up SUBMITTED orders the broker never confirmed; returns how many were resolved."""
-        resolved = 0
-        cutoff = self.clock.now() - older_than
-        for order in list(self.store.open_orders()):
-            if order.status is not OrderStatus.SUBMITTED or order.created_at > cutoff:
-                continue
-            if order.client_order_id in self._inflight:
-                continue
-            found = await self._lookup(order.client_order_id)
-            if found is not None:
-                await self.updates.apply(found, found.fills)
-                resolved += 1
-        return resolved
 
     # --- commands from the bus ---------------------------------------------------------------
 

@@ -38,13 +38,13 @@ from app.core.events import (
     BarUpdated,
     HistoricalDataReady,
     PriceUpdated,
-    QuoteStale,
 )
 from app.core.models import Bar, HealthState, Interval, Quote, normalize_symbol
 from app.feeds.base import Feed
 from app.market.bars import BarBuilder, bounds_ts
 from app.market.cache import BarCache
 from app.market.history import ClosedBars
+from app.market.timer import MarketTimer
 from app.services.base import Service
 
 BAR_UPDATE_MIN_SECONDS = 0.5
@@ -77,7 +77,7 @@ def _bar_end(bar: Bar) -> datetime:
     return datetime.fromtimestamp(_end_ts(bar), start.tzinfo)
 
 
-class MarketDataService(Service):
+class MarketDataService(Service, MarketTimer):
     """See the module docstring."""
 
     name = "market_data"
@@ -293,74 +293,6 @@ class MarketDataService(Service):
         store.add(bar)
         if self._cache.persist:
             self._cache.add((bar,))
-
-    # --- the timer: bars close on time, quotes go stale ---------------------------------
-
-    def close_grace(self) -> float:
-        """Clock seconds a quiet bar stays open past its end before the timer closes it.
-
-        Quotes arrive a little after their time (in wall time on a live feed; in
-        simulated time, that lag is multiplied by the clock's speed). A quote
-        arriving after its bar was closed is late and dropped, so the timer
-        waits: 2 s, or half a wall second of a fast simulated clock.
-        """
-        speed = getattr(self.clock, "speed", None) or 1.0
-        return max(2.0, 0.5 * float(speed))
-
-    async def _timer(self) -> None:
-        check = min(5.0, self.settings.quote_stale_seconds / 4)
-        while True:
-            await self.sweep()
-            grace = self.close_grace()
-            now_ts = self.clock.now().timestamp()
-            wake = now_ts + check
-            for builders in self._builders.values():
-                for builder in builders:
-                    if builder.active and builder.end_ts + grace < wake:
-                        wake = builder.end_ts + grace
-            await self.clock.sleep(max(wake - now_ts, 1e-6))
-
-    async def sweep(self) -> None:
-        """Close bars whose end has passed, flag stale quotes, write queued bars."""
-        now = self.clock.now()
-        now_ts = now.timestamp()
-        due_ts = now_ts - self.close_grace()
-        for builders in list(self._builders.values()):
-            for builder in builders:
-                closed = builder.close_due(due_ts)
-                if closed is not None:
-                    self._remember(closed)
-                    await self.bus.publish(BarClosed(time=now, bar=closed))
-        limit = self.settings.quote_stale_seconds
-        newly: list[tuple[str, float]] = []
-        for symbol in sorted(self._watched):
-            quote = self._quotes.get(symbol)
-            if quote is None or symbol in self._stale:
-                continue
-            age = now_ts - quote.time.timestamp()
-            if age > limit:
-                self._stale[symbol] = age
-                newly.append((symbol, age))
-        if newly:
-            await self._update_health()
-            for symbol, age in newly:
-                await self.bus.publish(QuoteStale(time=now, symbol=symbol, age_seconds=age))
-        self._cache.flush()
-
-    async def _update_health(self) -> None:
-        if self._health.state not in (HealthState.HEALTHY, HealthState.DEGRADED):
-            return
-        if self._stale:
-            names = ", ".join(sorted(self._stale))
-            await self.set_health(
-                HealthState.DEGRADED,
-                f"no fresh quote for {names} (older than {self.settings.quote_stale_seconds:g} s)",
-            )
-        else:
-            await self.set_health(HealthState.HEALTHY)
-
-    def stale_symbols(self) -> list[str]:
-        return sorted(self._stale)
 
     # --- bars ---------------------------------------------------------------------------
 
