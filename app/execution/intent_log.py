@@ -44,17 +44,27 @@ def intent_log_path(database_file: str) -> Path | None:
 
 
 def _reserve(fd: int, size: int) -> None:
-    """Make the file at least ``size`` bytes, allocating its blocks where the OS can."""
-    if os.fstat(fd).st_size >= size:
+    """Make the file at least ``size`` bytes with its blocks allocated.
+
+    The blocks must exist before the file is mapped: a copy into a hole of a
+    sparse file on a full disk would kill the process (SIGBUS) instead of
+    failing here with an OSError. Without ``posix_fallocate`` (macOS, Windows)
+    or where the filesystem refuses it, the tail is written with zero bytes.
+    """
+    current = os.fstat(fd).st_size
+    if current >= size:
         return
     fallocate = getattr(os, "posix_fallocate", None)
     if fallocate is not None:
         try:
             fallocate(fd, 0, size)
             return
-        except OSError:  # a filesystem without fallocate: a sparse file does too
+        except OSError:
             pass
-    os.ftruncate(fd, size)
+    zeros = memoryview(bytes(size - current))
+    os.lseek(fd, current, os.SEEK_SET)
+    while zeros:  # a short write on a regular file: write the rest
+        zeros = zeros[os.write(fd, zeros) :]
 
 
 class IntentLog:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from app.core.models import Order, OrderRequest, OrderStatus, Side, new_client_order_id
 from app.execution.intent_log import CAPACITY, COMPACT_BYTES, IntentLog, intent_log_path
 from app.execution.journal import Journal
@@ -117,3 +119,16 @@ def test_the_log_is_emptied_once_every_order_in_it_has_its_row(db, clock) -> Non
     assert intents.size == 0 and intents.records() == []
     assert OrderRow.select().count() == len(orders)
     store.journal.close()
+
+
+def test_without_fallocate_the_file_is_filled_with_zeros_not_left_sparse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr("os.posix_fallocate", raising=False)  # as on macOS and Windows
+    path = tmp_path / "x-intents"
+    log = IntentLog(path)
+    assert path.stat().st_size == CAPACITY
+    assert path.stat().st_blocks * 512 >= CAPACITY  # every block allocated: no hole to fault on
+    log.append("a")
+    log.close()
+    assert IntentLog(path).records() == ["a"]
