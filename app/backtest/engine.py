@@ -19,13 +19,14 @@ that the tests compare the skipping run with, order for order.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 import logging
+import math
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
 from app.backtest import plan
@@ -45,7 +46,6 @@ log = logging.getLogger("sherwood.backtest")
 SETTLE_TURNS = 6  # loop turns after a fed bar: a zero-latency paper fill needs four
 REFRESH_SECONDS = 24 * 3600.0  # balance refresh on the simulated clock: once a simulated day
 
-_NO_BAND = (Decimal("Infinity"), Decimal("-Infinity"))  # no price is inside: feed every bar
 
 
 def check_bars(bars: Sequence[Bar]) -> list[float]:
@@ -124,40 +124,49 @@ class Replayer:
     async def _run_skipping(self, bars: Sequence[Bar], ends: list[float]) -> None:
         ctx = self.ctx
         symbol = bars[0].symbol
-        edges = plan.day_edges(ends)
-        step = ctx.strategy.step_bar  # an awaitable iff the bar gave a signal
+        count = len(bars)
+        edges = sorted(plan.day_edges(ends))
+        closes = [float(bar.close) for bar in bars]
+        step_bars = ctx.strategy.step_bars
         open_orders = ctx.execution.open_orders
         feed = self.feed
         skipped = 0
-        # Bars of one quiet stretch are stepped in a tight loop: the stretch ends at the
-        # next day edge, the next refresh, or a close outside the quiet band.
-        low, high = self._band(symbol)
-        next_refresh = self.next_refresh
-        for i, bar in enumerate(bars):
-            end = ends[i]
-            close = bar.close
-            if low < close < high and end < next_refresh and i not in edges:
-                pending = step(bar)
-                if pending is None:
-                    skipped += 1
-                    continue
-                self._relayed = (bar, pending)
-                try:
-                    await feed(bar, end)
-                finally:
-                    self._relayed = None
-            else:
-                await feed(bar, end)
-            next_refresh = self.next_refresh
-            if open_orders():  # an open order: feed every bar (an empty band) until it ends
-                low, high = _NO_BAND
-            else:
-                low, high = self._band(symbol)
+        i = 0
+        while i < count:
+            # The quiet stretch from bar i: up to the next day edge, the next refresh, or
+            # the first close not strictly inside the band (float closes and edges: rounding
+            # to a double is monotonic, so it can only feed a bar more, never skip one more).
+            low, high = (-math.inf, -math.inf) if open_orders() else self._band(symbol)
+            stop = min(
+                edges[bisect.bisect_left(edges, i)] if edges[-1] >= i else count,
+                bisect.bisect_left(ends, self.next_refresh, lo=i),
+            )
+            j = i
+            while j < stop and low < closes[j] < high:
+                j += 1
+            hit = step_bars(bars, i, j)
+            if hit is None:
+                skipped += j - i
+                i = j
+                if i < count:
+                    await feed(bars[i], ends[i])
+                    i += 1
+                continue
+            k, pending = hit  # the strategy signalled on bar k: feed it, relaying the signal
+            skipped += k - i
+            self._relayed = (bars[k], pending)
+            try:
+                await feed(bars[k], ends[k])
+            finally:
+                self._relayed = None
+            i = k + 1
         self.skipped = skipped
 
-    def _band(self, symbol: str) -> plan.Band:
+    def _band(self, symbol: str) -> tuple[float, float]:
         band = plan.quiet_band(self.ctx, symbol)
-        return _NO_BAND if band is None else band
+        if band is None:  # every price may act: an empty band feeds every bar
+            return -math.inf, -math.inf
+        return float(band[0]), float(band[1])
 
 
 async def run_backtest(
