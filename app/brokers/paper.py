@@ -54,6 +54,7 @@ from app.core.models import (
     Quote,
     Side,
     TimeInForce,
+    new_client_order_id,
 )
 from app.core.money import ZERO
 
@@ -150,16 +151,21 @@ class PaperBroker(WriteBehind, Broker):
     # ------------------------------------------------------------------ orders
 
     async def submit(self, client_order_id: str, request: OrderRequest) -> BrokerOrder:
-        account = self._load()
+        account = self._account_row or self._load()
         if client_order_id in self._known:
             raise DuplicateOrder(f"an order with client id {client_order_id} already exists")
         now = self._clock.now()
         broker_id = f"paper-{self._id_prefix}-{next(self._id_seq)}"
+        settings = self._settings
+        quote = self._quotes.get(request.symbol)  # _fresh_quote, inline
+        if quote is not None and (
+            quote.stale or (now - quote.time).total_seconds() > settings.quote_stale_seconds
+        ):
+            quote = None
         try:
             quantity = validate_order(
-                request, self._session_at(now), self._fresh_quote(request.symbol, now),
-                account.cash, self._open.values(), self._positions, self._quotes,
-                self._settings.paper_slippage_bps,
+                request, self._session_at(now), quote, account.cash, self._open.values(),
+                self._positions, self._quotes, settings.paper_slippage_bps,
             )  # fmt: skip
         except OrderRejected as exc:
             store.create_order(
@@ -300,7 +306,7 @@ class PaperBroker(WriteBehind, Broker):
         if quantity <= 0:
             return
         fill = Fill(
-            execution_id=str(uuid.uuid4()),
+            execution_id=new_client_order_id(),  # a random uuid4 string, as str(uuid.uuid4())
             client_order_id=row.client_order_id,
             symbol=row.symbol,
             side=side,
@@ -308,7 +314,7 @@ class PaperBroker(WriteBehind, Broker):
             price=price,
             time=now,
         )
-        account = self._load()
+        account = self._account_row or self._load()
         self._equity.refresh()  # a deferred mark sees the state before this fill
         settles_on = None
         if side is Side.SELL and account.account_type == AccountType.CASH.value:
@@ -330,6 +336,8 @@ class PaperBroker(WriteBehind, Broker):
         if not self._open:
             return
         session = self._session_at(self._clock.now())
+        if session is Session.REGULAR:
+            return  # every order may trade in the regular session: none expires
         for row in list(self._open.values()):
             is_day_order = row.time_in_force is TimeInForce.GFD
             if is_day_order and not session_allows(row.extended_hours, session):

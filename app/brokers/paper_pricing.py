@@ -14,6 +14,20 @@ from app.core.models import Quote, Side
 from app.core.money import ZERO, floor_shares, round_price
 
 _BPS = Decimal("10000")
+# slippage in bps -> (1 + bps/10000, 1 - bps/10000): the same Decimals every call computed
+_FACTORS: dict[Decimal, tuple[Decimal, Decimal]] = {}
+
+
+def slippage_factors(slippage_bps: Decimal) -> tuple[Decimal, Decimal]:
+    """(buy, sell) multipliers of the touch for ``slippage_bps``, computed once per value."""
+    factors = _FACTORS.get(slippage_bps)
+    if factors is None:
+        factor = slippage_bps / _BPS
+        factors = (1 + factor, 1 - factor)
+        if len(_FACTORS) >= 64:
+            _FACTORS.clear()
+        _FACTORS[slippage_bps] = factors
+    return factors
 
 
 def touch_price(side: Side, quote: Quote) -> Decimal:
@@ -28,10 +42,10 @@ def touch_size(side: Side, quote: Quote) -> Decimal:
 
 def market_fill_price(side: Side, quote: Quote, slippage_bps: Decimal) -> Decimal:
     """Ask (buy) or bid (sell) moved ``slippage_bps`` against the trader, on the tick."""
-    factor = slippage_bps / _BPS
+    up, down = slippage_factors(slippage_bps)
     if side is Side.BUY:
-        return round_price(quote.ask * (1 + factor))
-    return round_price(quote.bid * (1 - factor))
+        return round_price(quote.ask * up)
+    return round_price(quote.bid * down)
 
 
 def limit_fill_price(

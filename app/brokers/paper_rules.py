@@ -44,14 +44,24 @@ def validate_order(
     ``quote`` is the symbol's fresh quote (None when missing or stale); ``quotes``
     the latest quote of every symbol, which prices the open buys.
     """
-    check_session(request, session)
-    if request.order_type is OrderType.MARKET and quote is None:
+    order_type = request.order_type
+    if session is not Session.REGULAR or (
+        order_type is OrderType.MARKET and request.time_in_force is TimeInForce.GTC
+    ):
+        check_session(request, session)  # the regular session refuses only market gtc orders
+    if order_type is OrderType.MARKET and quote is None:
         raise OrderRejected(f"no quote for {request.symbol}")
-    quantity = order_quantity(request, quote)
-    if request.side is Side.BUY:
-        price = estimate_price(request.side, request.limit_price, quote, slippage_bps)
+    quantity = request.quantity
+    if quantity is None:
+        quantity = order_quantity(request, quote)
+    side = request.side
+    if side is Side.BUY:
+        price = estimate_price(side, request.limit_price, quote, slippage_bps)
         cost = round_money(quantity * price)
-        available = buying_power(cash, open_orders, quotes, slippage_bps)
+        if open_orders:
+            available = buying_power(cash, open_orders, quotes, slippage_bps)
+        else:  # buying_power without open orders
+            available = cash if cash > ZERO else ZERO
         if cost > available:
             raise InsufficientFunds(cost, available)
     else:

@@ -7,7 +7,8 @@ the same orders, positions and cash. The broker works on in-memory mirrors
 :mod:`app.brokers.paper_rows`, importable from here too) loaded once and
 written through with precompiled SQL: accepting an order is one INSERT, a
 status change one UPDATE, and a fill changes the fill, order, position and
-cash rows in one transaction (:func:`record_fill`). Nothing is read back on
+cash rows in one transaction (:func:`record_fill`, on the raw connection through
+:func:`~app.storage.fast_tx.fast_atomic`). Nothing is read back on
 those paths. Values are stored exactly as the Peewee fields store them, so
 Peewee reads of the same rows stay correct.
 
@@ -20,6 +21,8 @@ a fill or a status is never on disk without its order row.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -34,6 +37,7 @@ from app.brokers.paper_rows import to_broker_order as to_broker_order
 from app.core.errors import DuplicateOrder
 from app.core.models import AccountType, Fill, OrderRequest, OrderStatus, Side
 from app.core.money import ZERO, round_money
+from app.storage.fast_tx import fast_atomic
 from app.storage.fields import decimal_text, utc_text
 from app.storage.rows import fill_from_row
 from app.storage.tables import (
@@ -172,14 +176,17 @@ def create_order(
 def store_order(order: PaperOrder) -> None:
     """Insert a pending (write-behind) order row as accepted; nothing when already stored."""
     if not order.stored:
-        _insert_order(_db(), order)
+        _insert_order(_db().execute_sql, order)  # one statement: SQLite commits it
 
 
-def _insert_order(db: Any, order: PaperOrder) -> None:
-    """Insert the order row as the mirror has it (callers update it only after their writes)."""
+def _insert_order(execute: Callable[..., Any], order: PaperOrder) -> None:
+    """Insert the order row as the mirror has it (callers update it only after their writes).
+
+    ``execute`` is ``db.execute_sql`` or, in a :func:`fast_atomic` block, ``conn.execute``.
+    """
     created = utc_text(order.created_at)
     try:
-        db.execute_sql(
+        execute(
             _ORDER_INSERT,
             (
                 order.client_order_id, order.broker_order_id, order.symbol, order.side.value,
@@ -190,7 +197,7 @@ def _insert_order(db: Any, order: PaperOrder) -> None:
                 created if order.updated_at is order.created_at else utc_text(order.updated_at),
             ),
         )  # fmt: skip
-    except IntegrityError:
+    except (IntegrityError, sqlite3.IntegrityError):
         raise DuplicateOrder(
             f"an order with client id {order.client_order_id} already exists"
         ) from None
@@ -204,9 +211,9 @@ def set_status(order: PaperOrder, status: OrderStatus, reason: str, now: datetim
     if order.stored:
         db.execute_sql(_ORDER_STATUS, params)
     else:
-        with db.atomic():
-            _insert_order(db, order)
-            db.execute_sql(_ORDER_STATUS, params)
+        with fast_atomic(db) as conn:
+            _insert_order(conn.execute, order)
+            conn.execute(_ORDER_STATUS, params)
     order.status = status
     order.reason = reason
     order.updated_at = now
@@ -244,25 +251,24 @@ def record_fill(
     after = _moved_position(position, fill)
     cash = account.cash - amount if fill.side is Side.BUY else account.cash + amount
     time = utc_text(fill.time)  # formatted once for both rows
-    db = _db()
-    with db.atomic():
+    with fast_atomic(_db()) as conn:
         if not order.stored:  # its accept was written behind: the order row goes first
-            _insert_order(db, order)
-        db.execute_sql(
+            _insert_order(conn.execute, order)
+        conn.execute(
             _FILL_INSERT,
             (
                 fill.execution_id, fill.client_order_id, fill.symbol, fill.side.value,
                 str(fill.quantity), str(fill.price), time,
             ),
         )  # fmt: skip
-        db.execute_sql(
+        conn.execute(
             _ORDER_PROGRESS,
             (status.value, str(filled), str(average), time, order.client_order_id),
         )
-        _write_position(db, fill.symbol, position, after)
-        db.execute_sql(_ACCOUNT_CASH, (str(cash), account.id))
+        _write_position(conn, fill.symbol, position, after)
+        conn.execute(_ACCOUNT_CASH, (str(cash), account.id))
         if fill.side is Side.SELL and settles_on is not None:
-            db.execute_sql(_CASH_INSERT, (fill.execution_id, str(amount), settles_on.isoformat()))
+            conn.execute(_CASH_INSERT, (fill.execution_id, str(amount), settles_on.isoformat()))
     order.filled_quantity = filled
     order.average_fill_price = average
     order.status = status
@@ -273,19 +279,19 @@ def record_fill(
 
 
 def _write_position(
-    db: Any, symbol: str, before: PaperPosition | None, after: PaperPosition | None
+    conn: sqlite3.Connection, symbol: str, before: PaperPosition | None, after: PaperPosition | None
 ) -> None:
     """One statement: delete a closed position, update a held one, insert a new one."""
     if after is None:
-        db.execute_sql(_POSITION_DELETE, (symbol,))
+        conn.execute(_POSITION_DELETE, (symbol,))
         return
     quantity, average_cost = str(after.quantity), str(after.average_cost)
     updated = (
         before is not None
-        and db.execute_sql(_POSITION_UPDATE, (quantity, average_cost, symbol)).rowcount
+        and conn.execute(_POSITION_UPDATE, (quantity, average_cost, symbol)).rowcount
     )
     if not updated:
-        db.execute_sql(_POSITION_UPSERT, (symbol, quantity, average_cost))
+        conn.execute(_POSITION_UPSERT, (symbol, quantity, average_cost))
 
 
 def _moved_position(position: PaperPosition | None, fill: Fill) -> PaperPosition | None:

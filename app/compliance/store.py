@@ -8,7 +8,8 @@ tables read back through Peewee unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -114,8 +115,6 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-
-
 @cache
 def _sql() -> dict[str, str]:
     trades = DayTradeRow._meta.table_name
@@ -162,9 +161,16 @@ def write_day_trades(
         insert_day_trade(new, now)
 
 
-def insert_day_trade(trade: DayTrade, now: datetime) -> None:
+def _execute(conn: sqlite3.Connection | None) -> Callable[..., Any]:
+    """``conn.execute`` in a :func:`~app.storage.fast_tx.fast_atomic` block, else Peewee's."""
+    return conn.execute if conn is not None else DayTradeRow._meta.database.execute_sql
+
+
+def insert_day_trade(
+    trade: DayTrade, now: datetime, conn: sqlite3.Connection | None = None
+) -> None:
     """INSERT one day trade; a repeat (same closing fill or sequence) is a no-op."""
-    DayTradeRow._meta.database.execute_sql(
+    _execute(conn)(
         _sql()["insert"],
         (trade.symbol, trade.trade_date.isoformat(), trade.sequence, _text(trade.quantity),
          _text(trade.buy_price), _text(trade.sell_price), _text(trade.pnl),
@@ -172,15 +178,15 @@ def insert_day_trade(trade: DayTrade, now: datetime) -> None:
     )  # fmt: skip
 
 
-def update_day_trade(trade: DayTrade) -> None:
+def update_day_trade(trade: DayTrade, conn: sqlite3.Connection | None = None) -> None:
     """Store the grown quantity, prices and P&L of a day trade (kept: its ``recorded_at``)."""
-    DayTradeRow._meta.database.execute_sql(
+    _execute(conn)(
         _sql()["update"],
         (_text(trade.quantity), _text(trade.buy_price), _text(trade.sell_price),
          _text(trade.pnl), trade.closing_execution_id),
     )  # fmt: skip
 
 
-def save_state(key: str, value: str, now: datetime) -> None:
+def save_state(key: str, value: str, now: datetime, conn: sqlite3.Connection | None = None) -> None:
     """Upsert a StateRow (precompiled)."""
-    StateRow._meta.database.execute_sql(_sql()["state"], (key, value, utc_text(now)))
+    _execute(conn)(_sql()["state"], (key, value, utc_text(now)))

@@ -62,8 +62,15 @@ __all__ = [
 SYMBOL_RE = re.compile(r"^[A-Z][A-Z0-9.\-]{0,9}$")
 
 
+_VALID_SYMBOLS: dict[str, str] = {}  # text -> its checked ticker (every order request asks)
+
+
 def normalize_symbol(symbol: str) -> str:
     """Upper-case and validate a ticker; raise ValueError with a clear message."""
+    if type(symbol) is str:
+        known = _VALID_SYMBOLS.get(symbol)
+        if known is not None:
+            return known
     if not isinstance(symbol, str):
         raise ValueError(f"symbol must be text, got {symbol!r}")
     cleaned = symbol.strip().upper()
@@ -72,6 +79,10 @@ def normalize_symbol(symbol: str) -> str:
             f"{symbol!r} is not a valid symbol (1-10 letters, digits, '.' or '-', "
             "starting with a letter)"
         )
+    if type(symbol) is str:
+        if len(_VALID_SYMBOLS) >= 4096:
+            _VALID_SYMBOLS.clear()
+        _VALID_SYMBOLS[symbol] = cleaned
     return cleaned
 
 
@@ -164,9 +175,11 @@ class OrderRequest:
 
     def __post_init__(self) -> None:
         try:
-            object.__setattr__(self, "symbol", normalize_symbol(self.symbol))
+            symbol = normalize_symbol(self.symbol)
         except ValueError as exc:
             raise InvalidOrder(str(exc)) from None
+        if symbol is not self.symbol:
+            object.__setattr__(self, "symbol", symbol)
         if (self.quantity is None) == (self.notional is None):
             raise InvalidOrder("give either a quantity in shares or an amount in dollars")
         if self.quantity is not None and not (self.quantity.is_finite() and self.quantity > 0):

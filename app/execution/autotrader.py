@@ -143,54 +143,52 @@ class AutoTrader:
         )  # fmt: skip
 
     async def _order(self, request: OrderRequest, signal: Signal | None) -> None:
-        self._busy.add(request.symbol)
+        """Submit ``request`` with the symbol marked busy until the submit returns."""
+        symbol = request.symbol
+        self._busy.add(symbol)
         try:
             await self.execution.submit(request, signal=signal)
         finally:
-            self._busy.discard(request.symbol)
+            self._busy.discard(symbol)
 
     # --- signals -----------------------------------------------------------------------------
+    # The decision chains are inline (no helper coroutine per step): they run on every signal
+    # and exit on the tick -> order path.
 
     async def _on_signal(self, event: SignalGenerated) -> None:
         signal = event.signal
         symbol = signal.symbol
-        if symbol != self.settings.symbol:
+        settings = self.settings
+        if symbol != settings.symbol:
             return  # the chart may watch other symbols; the bot trades one
-        if signal.strategy.lower() != self.settings.strategy.value:
+        if signal.strategy.lower() != settings.strategy.value:
             return
         if not self.enabled:
             await self._ignore(symbol, "bot disabled", signal)
             return
-        if signal.action is SignalAction.BUY:
-            await self._enter(signal)
-        elif signal.action is SignalAction.SELL:
-            await self._exit_on_signal(signal)
-
-    async def _enter(self, signal: Signal) -> None:
-        symbol = signal.symbol
-        if self._pending(symbol):
-            await self._ignore(symbol, "order pending", signal)
-        elif self._holding(symbol):
-            await self._ignore(symbol, "already holding", signal)
-        elif not self._quote_ok(symbol):
-            await self._ignore(symbol, "stale quote", signal)
-        else:
-            budget = self.settings.max_investment
-            reason = f"{signal.strategy} BUY signal"
-            await self._order(self._request(symbol, Side.BUY, None, budget, reason), signal)
-
-    async def _exit_on_signal(self, signal: Signal) -> None:
-        symbol = signal.symbol
-        if self._pending(symbol):
-            await self._ignore(symbol, "order pending", signal)
-        elif not self._holding(symbol):
-            await self._ignore(symbol, "not holding", signal)
-        else:
-            await self._sell_all(symbol, f"{signal.strategy} SELL signal", signal)
-
-    async def _sell_all(self, symbol: str, reason: str, signal: Signal | None) -> None:
-        position = self.portfolio.get_position(symbol)
-        await self._order(self._request(symbol, Side.SELL, position.quantity, None, reason), signal)
+        action = signal.action
+        if action is SignalAction.BUY:
+            if self._pending(symbol):
+                await self._ignore(symbol, "order pending", signal)
+            elif self._holding(symbol):
+                await self._ignore(symbol, "already holding", signal)
+            elif not self._quote_ok(symbol):
+                await self._ignore(symbol, "stale quote", signal)
+            else:
+                reason = f"{signal.strategy} BUY signal"
+                request = self._request(symbol, Side.BUY, None, settings.max_investment, reason)
+                await self._order(request, signal)
+        elif action is SignalAction.SELL:
+            if self._pending(symbol):
+                await self._ignore(symbol, "order pending", signal)
+                return
+            position = self.portfolio.get_position(symbol)
+            if position is None or position.quantity <= 0:
+                await self._ignore(symbol, "not holding", signal)
+            else:
+                reason = f"{signal.strategy} SELL signal"
+                request = self._request(symbol, Side.SELL, position.quantity, None, reason)
+                await self._order(request, signal)
 
     # --- exits -------------------------------------------------------------------------------
 
@@ -201,9 +199,12 @@ class AutoTrader:
         reason = "profit target" if isinstance(event, ProfitTargetReached) else "stop loss"
         if not self.enabled:
             await self._ignore(symbol, f"{reason}: bot disabled")
-        elif not self._holding(symbol):
+            return
+        position = self.portfolio.get_position(symbol)
+        if position is None or position.quantity <= 0:
             await self._ignore(symbol, f"{reason}: not holding")
         elif self._pending(symbol):
             await self._ignore(symbol, f"{reason}: order pending")
-        else:
-            await self._sell_all(symbol, reason, None)
+        else:  # sell the whole position
+            request = self._request(symbol, Side.SELL, position.quantity, None, reason)
+            await self._order(request, None)

@@ -18,12 +18,11 @@ them, so Peewee reads of the same rows stay correct.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-
-from peewee import IntegrityError
 
 from app.calendar import settlement_date, trade_date
 from app.core.models import (
@@ -39,6 +38,7 @@ from app.core.models import (
 )
 from app.core.money import ZERO
 from app.execution.intent_log import IntentLog, intent_log_path
+from app.storage.fast_tx import fast_atomic
 from app.storage.fields import decimal_text, utc_text
 from app.storage.rows import fill_from_row
 from app.storage.tables import FillRow, OrderRow
@@ -312,14 +312,12 @@ class Journal:
         )
         order_sql = _ORDER_PROGRESS if journaled else _ORDER_UPSERT
         order_params = _progress_params(order) if journaled else _order_params(order)
-        db = self.db
-        with db.atomic() as transaction:
+        with fast_atomic(self.db) as conn:
             try:
-                db.execute_sql(_FILL_INSERT, fill_params)
-            except IntegrityError:  # the execution id is journaled already
-                transaction.rollback()
+                conn.execute(_FILL_INSERT, fill_params)
+            except sqlite3.IntegrityError:  # the execution id is journaled already: nothing written
                 return False
-            db.execute_sql(order_sql, order_params)
+            conn.execute(order_sql, order_params)
         return True
 
     def unapplied_fills(self) -> list[Fill]:

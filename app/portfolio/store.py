@@ -2,23 +2,24 @@
 
 :func:`book` writes one fill's transaction and position change, and marks the
 journaled fill applied, in one database transaction of three precompiled
-statements (nothing is read back); values are stored exactly as the Peewee
+statements on the raw connection (:func:`~app.storage.fast_tx.fast_atomic`;
+nothing is read back); values are stored exactly as the Peewee
 fields store them, so Peewee reads of the same rows stay correct.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-
-from peewee import IntegrityError
 
 from app.calendar import AFTER_HOURS_CLOSE, NEW_YORK, previous_trading_day, trade_date
 from app.core.models import Fill, Position, Side
 from app.core.money import ZERO
 from app.portfolio.ledger import LedgerEntry
 from app.portfolio.views import TransactionView
+from app.storage.fast_tx import fast_atomic
 from app.storage.fields import decimal_text, utc_text
 from app.storage.tables import EquitySnapshotRow, FillRow, PositionRow, TransactionRow
 
@@ -70,10 +71,9 @@ def book(fill: Fill, entry: LedgerEntry, now: datetime) -> bool:
     """
     after = entry.after
     time = utc_text(fill.time)  # the fill's time is usually also ``now`` and the opening time
-    db = _db()
-    with db.atomic() as transaction:
+    with fast_atomic(_db()) as conn:
         try:
-            db.execute_sql(
+            conn.execute(
                 _TRANSACTION_INSERT,
                 (
                     fill.execution_id, fill.client_order_id, time, fill.symbol,
@@ -81,11 +81,10 @@ def book(fill: Fill, entry: LedgerEntry, now: datetime) -> bool:
                     decimal_text(entry.realized_pnl), decimal_text(entry.realized_pnl_pct),
                 ),
             )  # fmt: skip
-        except IntegrityError:  # execution_id is unique: booked before
-            transaction.rollback()
+        except sqlite3.IntegrityError:  # execution_id is unique: booked before (nothing written)
             return False
         if after is None:
-            db.execute_sql(_POSITION_DELETE, (fill.symbol,))
+            conn.execute(_POSITION_DELETE, (fill.symbol,))
         else:
             opened = after.opened_at
             values = (
@@ -93,9 +92,9 @@ def book(fill: Fill, entry: LedgerEntry, now: datetime) -> bool:
                 time if opened == fill.time else utc_text(opened),
                 time if now == fill.time else utc_text(now), after.symbol,
             )  # fmt: skip
-            if entry.before is None or not db.execute_sql(_POSITION_UPDATE, values).rowcount:
-                db.execute_sql(_POSITION_REPLACE, (values[-1], *values[:-1]))
-        db.execute_sql(_MARK_APPLIED, (fill.execution_id,))
+            if entry.before is None or not conn.execute(_POSITION_UPDATE, values).rowcount:
+                conn.execute(_POSITION_REPLACE, (values[-1], *values[:-1]))
+        conn.execute(_MARK_APPLIED, (fill.execution_id,))
     return True
 
 

@@ -11,6 +11,7 @@ denies the order.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -43,6 +44,7 @@ from app.core.models import Account, AccountType, Fill, Order, OrderRequest, Ord
 from app.risk.decisions import CheckResult
 from app.services.base import Service
 from app.services.ports import AccountSource
+from app.storage.fast_tx import fast_atomic
 from app.storage.tables import StateRow
 
 LEDGER_KEY = "settlement_ledger"
@@ -161,16 +163,17 @@ class ComplianceService(Service):
         day = trade_date(fill.time)
         book = self._the_book()
         now = self.clock.now()
-        db = StateRow._meta.database
         try:
-            with db.atomic():
+            with fast_atomic(StateRow._meta.database) as conn:
                 if not book.holds(day):
                     new = self._record_old(fill, day)
                 elif fill.execution_id in book.ids:  # journaled and loaded on start: counted
                     new = []
                 else:
-                    new = self._count(book, fill, day, now)
-                self._apply_to_ledger(fill, day)
+                    new = self._count(book, fill, day, now, conn)
+                ledger = self._ensure_ledger()
+                if ledger.apply(fill, day):
+                    store.save_state(LEDGER_KEY, ledger.dumps(), now, conn)
         except Exception:
             self._stale = True  # the writes rolled back: recount from the book on next use
             raise
@@ -180,7 +183,9 @@ class ComplianceService(Service):
         return new
 
     @staticmethod
-    def _count(book: FillBook, fill: Fill, day: date, now: datetime) -> list[DayTrade]:
+    def _count(
+        book: FillBook, fill: Fill, day: date, now: datetime, conn: sqlite3.Connection
+    ) -> list[DayTrade]:
         """Add ``fill`` to the book, recount its (symbol, date), write what changed."""
         symbol = fill.symbol
         group = book.add(fill, day)
@@ -192,9 +197,9 @@ class ComplianceService(Service):
             book.set_trades(symbol, day, trades)
             last = trades[-1]
             if len(trades) == len(stored):  # the last day trade's SELL run grew
-                store.update_day_trade(last)
+                store.update_day_trade(last, conn)
                 return []
-            store.insert_day_trade(last, now)
+            store.insert_day_trade(last, now, conn)
             return [last]
         trades = day_trades_of_day(symbol, day, group)
         if trades == stored:
@@ -359,11 +364,6 @@ class ComplianceService(Service):
             if account is not None:
                 self._ledger.set_cash(account.settled_cash, account.unsettled_cash, self.today())
         return self._ledger
-
-    def _apply_to_ledger(self, fill: Fill, day: date) -> None:
-        ledger = self._ensure_ledger()
-        if ledger.apply(fill, day):
-            store.save_state(LEDGER_KEY, ledger.dumps(), self.clock.now())
 
     def cash_status(self) -> CashStatus:
         """Settled and unsettled cash, what settles when, good-faith violations in 12 months."""

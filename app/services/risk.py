@@ -184,7 +184,9 @@ class RiskService(QuietBands, Service):
         position = self.portfolio.get_position(symbol)
         held = position.quantity if position is not None else ZERO
         reduces = request.side is Side.SELL and held > 0
-        state = self._effective_state()
+        state = self._stored.state
+        if state is not TradingState.ACTIVE:  # ACTIVE is always effective
+            state = self._effective_state()
         if state is TradingState.HALTED and not (reduces and request.source is OrderSource.RISK):
             return CheckResult(False, f"trading is halted ({self._stored.reason}): no new orders")
         if state is TradingState.REDUCING and not reduces:
@@ -271,7 +273,9 @@ class RiskService(QuietBands, Service):
             return
         position = self.portfolio.get_position(quote.symbol)
         if position is not None and position.quantity > 0:
-            await self._check_exit_event(position, quote)
+            exit_event = self._exit_event(position, quote)
+            if exit_event is not None:
+                await self.bus.publish(exit_event)
             positions = self.portfolio.open_positions()  # an exit handler may have traded
         await self._check_daily_loss({quote.symbol: quote}, positions)
 
@@ -281,29 +285,29 @@ class RiskService(QuietBands, Service):
         await self._roll_day()
         await self._check_daily_loss({})
 
-    async def _check_exit_event(self, position: Position, quote: Quote) -> None:
-        if not limits.quote_is_fresh(quote, self.clock.now(), self.settings.quote_stale_seconds):
-            return
+    def _exit_event(
+        self, position: Position, quote: Quote
+    ) -> ProfitTargetReached | StopLossTriggered | None:
+        """The exit ``quote`` triggers for ``position`` (once per episode), or None."""
+        if quote.stale or (
+            (self.clock.now() - quote.time).total_seconds() > self.settings.quote_stale_seconds
+        ):
+            return None  # limits.quote_is_fresh, inline
         bid = quote.bid
         entry = position.average_cost
         if not (bid.is_finite() and bid > 0 and entry.is_finite() and entry > 0):
-            return  # evaluate_exit's "no fresh price" / "entry price unknown": no exit
+            return None  # evaluate_exit's "no fresh price" / "entry price unknown": no exit
         pnl_pct, reason = exit_rule(bid, entry, self.settings)  # evaluate_exit's rule, no text
         if not reason or not self._triggers.should_fire(position, reason):
-            return
+            return None
         kind = ProfitTargetReached if reason == PROFIT_TARGET else StopLossTriggered
         if self.log.isEnabledFor(logging.INFO):
             detail = evaluate_exit(position, bid, self.settings).detail
             self.log.info("%s %s: %s", kind.__name__, position.symbol, detail)
-        await self.bus.publish(
-            kind(
-                time=self.clock.now(),
-                symbol=position.symbol,
-                entry_price=entry,
-                price=bid,
-                pnl_pct=pnl_pct,
-            )
-        )
+        return kind(
+            time=self.clock.now(), symbol=position.symbol, entry_price=entry, price=bid,
+            pnl_pct=pnl_pct,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ exposure, daily loss
 

@@ -21,19 +21,14 @@ SYMBOL = "TQQQ"
 
 @contextmanager
 def statements(db: Any) -> Iterator[list[str]]:
-    """Every SQL statement run through ``db.execute_sql`` inside the block."""
+    """Every SQL statement the connection runs inside the block (Peewee's and raw ones)."""
     seen: list[str] = []
-    real_execute = db.execute_sql
-
-    def execute_sql(sql: str, params: Any = None) -> Any:
-        seen.append(sql)
-        return real_execute(sql, params)
-
-    db.execute_sql = execute_sql
+    conn = db.connection()
+    conn.set_trace_callback(seen.append)
     try:
         yield seen
     finally:
-        db.execute_sql = real_execute
+        conn.set_trace_callback(None)
 
 
 def first_words(sqls: list[str]) -> list[str]:
