@@ -36,17 +36,13 @@ async def run_checks(
     try:
         risk_result = risk.validate_order(request, pending)
         if type(risk_result) is not CheckResult and inspect.isawaitable(risk_result):
-            risk_result = await risk_result
+            risk_result = await risk_result  # an asynchronous check (no extra step otherwise)
     except Exception as exc:
         log.exception("risk check failed for %s", request.symbol)
         return Verdict(False, f"risk check failed: {exc}", "risk")
-    if not getattr(risk_result, "allowed", False):
-        return Verdict(
-            False,
-            getattr(risk_result, "reason", "") or "risk check refused the order",
-            "risk",
-            getattr(risk_result, "max_quantity", None),
-        )
+    refused = _refusal(risk_result, "risk")
+    if refused is not None:
+        return refused
     try:
         compliance_result = compliance.can_trade(
             request,
@@ -59,16 +55,20 @@ async def run_checks(
     except Exception as exc:
         log.exception("compliance check failed for %s", request.symbol)
         return Verdict(False, f"compliance check failed: {exc}", "compliance")
-    if not getattr(compliance_result, "allowed", False):
-        return Verdict(
-            False,
-            getattr(compliance_result, "reason", "") or "compliance check refused the order",
-            "compliance",
-            getattr(compliance_result, "max_quantity", None),
-        )
+    refused = _refusal(compliance_result, "compliance")
+    if refused is not None:
+        return refused
     risk_warning = getattr(risk_result, "warning", "")
     compliance_warning = getattr(compliance_result, "warning", "")
     if not risk_warning and not compliance_warning:
         return ALLOWED
     warnings = tuple(w for w in (risk_warning, compliance_warning) if w)
     return Verdict(True, warnings=warnings)
+
+
+def _refusal(result: Any, source: str) -> Verdict | None:
+    """The denial a check's result stands for (None when it allows the order)."""
+    if getattr(result, "allowed", False):
+        return None
+    reason = getattr(result, "reason", "") or f"{source} check refused the order"
+    return Verdict(False, reason, source, getattr(result, "max_quantity", None))

@@ -18,8 +18,8 @@ submit call is still in flight are held back and applied after
 ``OrderSubmitted`` is published, so subscribers always see submit -> fill.
 
 Latency of tick -> ``OrderSubmitted``: on that path the only write is the
-order's record in the journal's intent log (the write-ahead rule; one
-``os.write``, see :mod:`app.execution.intent_log`). The acknowledgement's
+order's record in the journal's intent log (the write-ahead rule; a copy
+into a memory-mapped file, see :mod:`app.execution.intent_log`). The acknowledgement's
 state change (ACCEPTED, broker order id) is applied in memory before the event
 and the order's SQLite row is written right after it; a crash in between
 leaves the intent record, which the next start journals as NEW and
@@ -248,12 +248,7 @@ class ExecutionService(Service, OrderQueries):
         if verdict.warnings:
             why = f"{why} (warning: {'; '.join(verdict.warnings)})"
             self.log.warning("%s: %s", describe(request), "; ".join(verdict.warnings))
-        await self.bus.publish(
-            DecisionMade(
-                time=self.clock.now(), symbol=request.symbol, outcome="ordered", reason=why,
-                signal=signal, client_order_id=order.client_order_id,
-            )
-        )  # fmt: skip  (_decide, inline: one coroutine less per order)
+        await self.bus.publish(self._decision(order, "ordered", why, signal))
         return await self.send(order)
 
     async def send(self, order: Order) -> Order:
@@ -343,11 +338,14 @@ class ExecutionService(Service, OrderQueries):
         await self.updates.apply(update, fills)
 
     async def _decide(self, order: Order, outcome: str, reason: str, signal: Signal | None) -> None:
-        await self.bus.publish(
-            DecisionMade(
-                time=self.clock.now(), symbol=order.symbol, outcome=outcome, reason=reason,
-                signal=signal, client_order_id=order.client_order_id,
-            )
+        await self.bus.publish(self._decision(order, outcome, reason, signal))
+
+    def _decision(
+        self, order: Order, outcome: str, reason: str, signal: Signal | None
+    ) -> DecisionMade:
+        return DecisionMade(
+            time=self.clock.now(), symbol=order.symbol, outcome=outcome, reason=reason,
+            signal=signal, client_order_id=order.client_order_id,
         )  # fmt: skip
 
     async def _error(self, message: str) -> None:

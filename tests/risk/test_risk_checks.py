@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from quote_book import QuoteBook
 
 from app.config import Settings
 from app.core.bus import EventBus
@@ -20,7 +21,6 @@ from app.core.models import (
     OrderStatus,
     OrderType,
     Position,
-    Quote,
     Side,
     TradingState,
 )
@@ -30,33 +30,14 @@ from app.services.risk import RiskService
 D = Decimal
 
 
-class Quotes:
-    """A real, tiny QuoteSource: the latest quote per symbol."""
-
-    def __init__(self, clock: SimulatedClock) -> None:
-        self.clock = clock
-        self.quotes: dict[str, Quote] = {}
-
-    def set(
-        self, symbol: str, bid: str, ask: str | None = None, *, age: float = 0, stale: bool = False
-    ) -> Quote:
-        when = self.clock.now() - timedelta(seconds=age)
-        quote = Quote(symbol, D(bid), D(ask or bid), D(bid), D(100), D(100), when, stale=stale)
-        self.quotes[symbol] = quote
-        return quote
-
-    def latest_quote(self, symbol: str) -> Quote | None:
-        return self.quotes.get(symbol)
-
-
 @pytest.fixture
-def quotes(clock: SimulatedClock) -> Quotes:
-    return Quotes(clock)
+def quotes(clock: SimulatedClock) -> QuoteBook:
+    return QuoteBook(clock, spread="0", size="100")
 
 
 @pytest.fixture
 async def portfolio(
-    db: object, bus: EventBus, clock: SimulatedClock, quotes: Quotes
+    db: object, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook
 ) -> AsyncIterator[PortfolioService]:
     service = PortfolioService(bus, clock, quotes)
     await service.start()
@@ -70,7 +51,7 @@ async def risk(
     bus: EventBus,
     clock: SimulatedClock,
     settings: Settings,
-    quotes: Quotes,
+    quotes: QuoteBook,
     portfolio: PortfolioService,
 ) -> AsyncIterator[RiskService]:
     service = RiskService(bus, clock, settings, quotes, portfolio)
@@ -103,7 +84,7 @@ def sell(qty: str, **kw: object) -> OrderRequest:
 
 
 async def test_max_investment_denied_with_largest_quantity(
-    risk: RiskService, quotes: Quotes
+    risk: RiskService, quotes: QuoteBook
 ) -> None:
     quotes.set("TQQQ", "50.10", "50.20")
     result = risk.validate_order(buy("0.5"))
@@ -115,7 +96,9 @@ async def test_max_investment_denied_with_largest_quantity(
     assert risk.validate_order(buy("0.398406")).allowed
 
 
-async def test_market_buy_priced_at_the_ask_never_zero(risk: RiskService, quotes: Quotes) -> None:
+async def test_market_buy_priced_at_the_ask_never_zero(
+    risk: RiskService, quotes: QuoteBook
+) -> None:
     quotes.set("TQQQ", "49.90", "50.00")
     result = risk.validate_order(buy("0.4"))
     assert result.allowed and result.price == D("50.00") and result.quantity == D("0.4")
@@ -123,7 +106,7 @@ async def test_market_buy_priced_at_the_ask_never_zero(risk: RiskService, quotes
 
 
 async def test_max_position_value_counts_held_and_pending_buys(
-    risk: RiskService, quotes: Quotes, portfolio: PortfolioService, clock: SimulatedClock
+    risk: RiskService, quotes: QuoteBook, portfolio: PortfolioService, clock: SimulatedClock
 ) -> None:
     quotes.set("TQQQ", "50", "50")
     await hold(portfolio, clock, "TQQQ", "1.5", "48")  # worth $75.00 at the quote
@@ -139,7 +122,7 @@ async def test_max_position_value_counts_held_and_pending_buys(
 
 
 async def test_sell_more_than_held_counts_pending_sells(
-    risk: RiskService, quotes: Quotes, portfolio: PortfolioService, clock: SimulatedClock
+    risk: RiskService, quotes: QuoteBook, portfolio: PortfolioService, clock: SimulatedClock
 ) -> None:
     quotes.set("TQQQ", "50", "50.05")
     assert risk.validate_order(sell("1")).reason == ("cannot sell 1 TQQQ: 0 held; at most 0 shares")
@@ -159,7 +142,7 @@ async def test_sell_more_than_held_counts_pending_sells(
     "setup",
     ["missing", "flagged_stale", "too_old", "zero_ask"],
 )
-async def test_no_fresh_price_is_a_denial(risk: RiskService, quotes: Quotes, setup: str) -> None:
+async def test_no_fresh_price_is_a_denial(risk: RiskService, quotes: QuoteBook, setup: str) -> None:
     if setup == "flagged_stale":
         quotes.set("TQQQ", "50", "50", stale=True)
     elif setup == "too_old":
@@ -180,7 +163,7 @@ async def test_limit_order_uses_its_limit_price_without_a_quote(risk: RiskServic
     assert denied.max_quantity == D("0.666666")
 
 
-async def test_dollar_orders_become_fractional_shares(risk: RiskService, quotes: Quotes) -> None:
+async def test_dollar_orders_become_fractional_shares(risk: RiskService, quotes: QuoteBook) -> None:
     quotes.set("TQQQ", "39.90", "40")
     result = risk.validate_order(OrderRequest("TQQQ", Side.BUY, notional=D("10")))
     assert result.allowed and result.quantity == D("0.25") and result.price == D("40")
@@ -192,7 +175,7 @@ async def test_dollar_orders_become_fractional_shares(risk: RiskService, quotes:
 
 
 async def test_reducing_allows_a_sell_and_denies_a_buy(
-    risk: RiskService, quotes: Quotes, portfolio: PortfolioService, clock: SimulatedClock
+    risk: RiskService, quotes: QuoteBook, portfolio: PortfolioService, clock: SimulatedClock
 ) -> None:
     quotes.set("TQQQ", "50", "50")
     await hold(portfolio, clock, "TQQQ", "1", "50")
@@ -206,7 +189,7 @@ async def test_reducing_allows_a_sell_and_denies_a_buy(
 
 
 async def test_halted_denies_everything_but_the_flatten_path(
-    risk: RiskService, quotes: Quotes, portfolio: PortfolioService, clock: SimulatedClock
+    risk: RiskService, quotes: QuoteBook, portfolio: PortfolioService, clock: SimulatedClock
 ) -> None:
     quotes.set("TQQQ", "50", "50")
     await hold(portfolio, clock, "TQQQ", "1", "50")
@@ -234,7 +217,7 @@ class BrokenPortfolio:
 
 
 async def test_an_error_inside_the_check_denies(
-    db: object, bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: Quotes
+    db: object, bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: QuoteBook
 ) -> None:
     risk = RiskService(bus, clock, settings, quotes, BrokenPortfolio())
     quotes.set("TQQQ", "50", "50")
@@ -254,7 +237,7 @@ async def test_position_size_is_fractional(risk: RiskService) -> None:
 
 
 async def test_exposure_and_config(
-    risk: RiskService, quotes: Quotes, portfolio: PortfolioService, clock: SimulatedClock
+    risk: RiskService, quotes: QuoteBook, portfolio: PortfolioService, clock: SimulatedClock
 ) -> None:
     await hold(portfolio, clock, "TQQQ", "1", "50")
     await hold(portfolio, clock, "SPY", "0.1", "500")

@@ -5,36 +5,23 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
+from quote_book import QuoteBook
+
 from app.config import Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.events import PriceUpdated, RiskLimitReached
-from app.core.models import Fill, Quote, Side, TradingState
+from app.core.models import Fill, Side, TradingState
 from app.services.portfolio import PortfolioService
 from app.services.risk import RiskService
 
 D = Decimal
 
 
-class Quotes:
-    def __init__(self, clock: SimulatedClock) -> None:
-        self.clock = clock
-        self.quotes: dict[str, Quote] = {}
-
-    def set(self, symbol: str, bid: str) -> Quote:
-        price = D(bid)
-        quote = Quote(symbol, price, price + D("0.01"), price, D(1), D(1), self.clock.now())
-        self.quotes[symbol] = quote
-        return quote
-
-    def latest_quote(self, symbol: str) -> Quote | None:
-        return self.quotes.get(symbol)
-
-
 async def test_price_updates_run_no_sql_and_a_resumed_flat_book_trips_the_daily_loss(
     db: object, bus: EventBus, clock: SimulatedClock
 ) -> None:
-    quotes = Quotes(clock)
+    quotes = QuoteBook(clock)
     portfolio = PortfolioService(bus, clock, quotes)
     await portfolio.start()
     risk = RiskService(bus, clock, Settings().replace(max_daily_loss=D("5")), quotes, portfolio)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from quote_book import QuoteBook
 
 from app.config import Settings
 from app.core.bus import EventBus
@@ -22,28 +23,12 @@ from app.core.events import (
     StopLossTriggered,
     TradingStateChanged,
 )
-from app.core.models import Fill, OrderRequest, Position, Quote, Side, TradingState
+from app.core.models import Fill, OrderRequest, Position, Side, TradingState
 from app.services.portfolio import PortfolioService
 from app.services.risk import RiskService
 from app.storage.db import open_database
 
 D = Decimal
-
-
-class Quotes:
-    def __init__(self, clock: SimulatedClock) -> None:
-        self.clock = clock
-        self.quotes: dict[str, Quote] = {}
-
-    def set(self, symbol: str, bid: str, *, stale: bool = False) -> Quote:
-        price = D(bid)
-        quote = Quote(symbol, price, price + D("0.01"), price, D(1), D(1), self.clock.now(),
-                      stale=stale)  # fmt: skip
-        self.quotes[symbol] = quote
-        return quote
-
-    def latest_quote(self, symbol: str) -> Quote | None:
-        return self.quotes.get(symbol)
 
 
 class Recorder:
@@ -56,13 +41,13 @@ class Recorder:
 
 
 @pytest.fixture
-def quotes(clock: SimulatedClock) -> Quotes:
-    return Quotes(clock)
+def quotes(clock: SimulatedClock) -> QuoteBook:
+    return QuoteBook(clock)
 
 
 @pytest.fixture
 async def portfolio(
-    db: object, bus: EventBus, clock: SimulatedClock, quotes: Quotes
+    db: object, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook
 ) -> AsyncIterator[PortfolioService]:
     service = PortfolioService(bus, clock, quotes)
     await service.start()
@@ -72,7 +57,7 @@ async def portfolio(
 
 @pytest.fixture
 async def risk(
-    bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: Quotes,
+    bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: QuoteBook,
     portfolio: PortfolioService,
 ) -> AsyncIterator[RiskService]:  # fmt: skip
     service = RiskService(bus, clock, settings, quotes, portfolio)
@@ -88,7 +73,9 @@ async def trade(
     await portfolio.apply_fill(fill)
 
 
-async def tick(bus: EventBus, clock: SimulatedClock, quotes: Quotes, bid: str, **kw: Any) -> None:
+async def tick(
+    bus: EventBus, clock: SimulatedClock, quotes: QuoteBook, bid: str, **kw: Any
+) -> None:
     await bus.publish(PriceUpdated(time=clock.now(), quote=quotes.set("TQQQ", bid, **kw)))
 
 
@@ -119,7 +106,7 @@ class ZeroCostPortfolio:
 
 
 async def test_entry_price_zero_never_divides(
-    db: object, bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: Quotes
+    db: object, bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: QuoteBook
 ) -> None:
     risk = RiskService(bus, clock, settings, quotes, ZeroCostPortfolio())
     await risk.start()
@@ -132,7 +119,7 @@ async def test_entry_price_zero_never_divides(
 
 async def test_exit_events_once_per_position_episode(
     risk: RiskService, portfolio: PortfolioService, clock: SimulatedClock, bus: EventBus,
-    quotes: Quotes,
+    quotes: QuoteBook,
 ) -> None:  # fmt: skip
     seen = Recorder(bus)
     await trade(portfolio, clock, Side.BUY, "0.2", "100")
@@ -155,7 +142,7 @@ async def test_exit_events_once_per_position_episode(
 
 
 async def test_daily_loss_switches_to_reducing_until_the_next_trade_date(
-    db: object, bus: EventBus, clock: SimulatedClock, quotes: Quotes,
+    db: object, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook,
     portfolio: PortfolioService,
 ) -> None:  # fmt: skip
     settings = Settings().replace(max_daily_loss=D("5"))
@@ -189,7 +176,7 @@ async def test_daily_loss_switches_to_reducing_until_the_next_trade_date(
 
 
 async def test_halt_persists_across_a_restart(
-    db_path: Path, bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: Quotes
+    db_path: Path, bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: QuoteBook
 ) -> None:
     database = open_database(db_path)
     portfolio = PortfolioService(bus, clock, quotes)
@@ -220,7 +207,7 @@ async def test_halt_persists_across_a_restart(
 
 
 async def test_a_mid_day_restart_keeps_the_daily_loss_reference_of_an_overnight_position(
-    db: object, bus: EventBus, clock: SimulatedClock, quotes: Quotes,
+    db: object, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook,
     portfolio: PortfolioService,
 ) -> None:  # fmt: skip
     settings = Settings().replace(max_daily_loss=D("5"))

@@ -16,6 +16,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from quote_book import QuoteBook
 
 from app.config import Settings
 from app.core.bus import EventBus
@@ -39,20 +40,6 @@ START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday 10:00 New York
 INF = D("Infinity")
 
 
-class Quotes:
-    def __init__(self, clock: SimulatedClock) -> None:
-        self.clock = clock
-        self.quotes: dict[str, Quote] = {}
-
-    def set(self, symbol: str, bid: Decimal) -> Quote:
-        quote = Quote(symbol, bid, bid + D("0.01"), bid, D(1), D(1), self.clock.now())
-        self.quotes[symbol] = quote
-        return quote
-
-    def latest_quote(self, symbol: str) -> Quote | None:
-        return self.quotes.get(symbol)
-
-
 class ExactOnly:
     """The same portfolio without its change counter: the risk service runs every rule."""
 
@@ -74,7 +61,7 @@ class World:
         self.database = open_database(":memory:")
         self.clock = SimulatedClock(START)
         self.bus = EventBus()
-        self.quotes = Quotes(self.clock)
+        self.quotes = QuoteBook(self.clock)
         self.portfolio = PortfolioService(self.bus, self.clock, self.quotes)
         view: Any = ExactOnly(self.portfolio) if exact else self.portfolio
         self.risk = RiskService(self.bus, self.clock, config, self.quotes, view)
