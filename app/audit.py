@@ -41,7 +41,7 @@ from app.core.events import (
     TradingStateChanged,
 )
 from app.core.models import Order, describe
-from app.services.base import Service
+from app.core.service import Service
 from app.storage.fields import utc_text
 from app.storage.tables import AuditRow
 

@@ -22,21 +22,21 @@ from peewee import SqliteDatabase
 
 from app import paths
 from app.audit import AuditTrail
+from app.brokers.account import AccountCache
 from app.brokers.paper import PaperBroker
+from app.compliance.service import ComplianceService
 from app.config import Mode, Settings
 from app.core.bus import EventBus
 from app.core.clock import Clock, LiveClock, SimulatedClock
-from app.feeds.base import Feed
-from app.feeds.factory import build_feed
-from app.services.account import AccountCache
-from app.services.base import Service
-from app.services.compliance import ComplianceService
-from app.services.execution import ExecutionService
-from app.services.market_data import MarketDataService
-from app.services.portfolio import PortfolioService
-from app.services.risk import RiskService
-from app.services.strategy import StrategyEngine
+from app.core.service import Service
+from app.execution.service import ExecutionService
+from app.marketdata.feeds.base import Feed
+from app.marketdata.feeds.factory import build_feed
+from app.marketdata.service import MarketDataService
+from app.portfolio.service import PortfolioService
+from app.risk.service import RiskService
 from app.storage.db import database_path, open_database
+from app.strategy.engine import StrategyEngine
 
 log = logging.getLogger("sherwood.app")
 

@@ -29,10 +29,10 @@ from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.events import BarClosed, PriceUpdated, SignalGenerated
 from app.core.models import Bar, Interval, Quote
-from app.execution.manual_feed import ManualFeed
-from app.feeds.simulated import SimulatedFeed
-from app.services.market_data import MarketDataService
-from app.services.strategy import StrategyEngine
+from app.marketdata.feeds.manual import ManualFeed
+from app.marketdata.feeds.simulated import SimulatedFeed
+from app.marketdata.service import MarketDataService
+from app.strategy.engine import StrategyEngine
 
 START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 

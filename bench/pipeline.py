@@ -70,7 +70,7 @@ from app.core.events import (
     OrderSubmitted,
 )
 from app.core.models import AccountType, Bar, Interval
-from app.execution.manual_feed import ManualFeed
+from app.marketdata.feeds.manual import ManualFeed
 from bench.baselines import backtrader_replay, http_round_trip, pct
 from bench.stage_timing import TimedBus, front_stage_costs
 

@@ -32,9 +32,9 @@ from app.core.bus import EventBus, Subscription
 from app.core.clock import SimulatedClock
 from app.core.events import Message
 from app.core.models import Bar
-from app.execution.manual_feed import ManualFeed
-from app.services.market_data import MarketDataService
-from app.services.strategy import StrategyEngine
+from app.marketdata.feeds.manual import ManualFeed
+from app.marketdata.service import MarketDataService
+from app.strategy.engine import StrategyEngine
 
 M = TypeVar("M", bound=Message)
 

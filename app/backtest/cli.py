@@ -1,6 +1,6 @@
 """``sherwood --backtest FILE.csv``: load a replay CSV file, run the backtest, print a summary.
 
-The file is in the replay feed's format (:mod:`app.feeds.replay`); its bar
+The file is in the replay feed's format (:mod:`app.marketdata.feeds.replay`); its bar
 interval is read from the spacing of its timestamps (the smallest gap between
 two bars: 1m, 5m, 15m, 1h or 1d). The symbol is ``--symbol`` (default: the
 configured one), the strategy ``--strategy``; the risk, day-trade and paper
@@ -20,8 +20,8 @@ from app.backtest.engine import run_backtest
 from app.config import Settings
 from app.core.errors import DataFormatError
 from app.core.models import Bar, Interval
-from app.feeds.replay import load_bars_csv
 from app.logging_setup import setup_logging
+from app.marketdata.feeds.replay import load_bars_csv
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2

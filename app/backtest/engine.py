@@ -38,8 +38,8 @@ from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.events import BarClosed
 from app.core.models import Bar
-from app.execution.manual_feed import ManualFeed
 from app.headless import FlowLog
+from app.marketdata.feeds.manual import ManualFeed
 
 log = logging.getLogger("sherwood.backtest")
 

@@ -47,7 +47,7 @@ from app.composition import AppContext
 from app.core.bus import EventBus
 from app.core.events import BarClosed, PriceUpdated
 from app.core.models import Bar, Interval
-from app.market.bars import bounds_ts
+from app.marketdata.bars import bounds_ts
 
 Band = tuple[Decimal, Decimal]
 

@@ -1,6 +1,6 @@
 """The broker contract: what Sherwood needs from any broker, paper or live.
 
-Only :class:`~app.services.execution.ExecutionService` calls a broker. Every
+Only :class:`~app.execution.service.ExecutionService` calls a broker. Every
 method is a coroutine; a live broker runs its blocking I/O off the event loop.
 
 Identity and idempotency

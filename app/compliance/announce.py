@@ -14,7 +14,7 @@ from app.core.events import DayTradeRecorded, PdtLimitReached, PdtWarning
 from app.core.models import AccountType
 
 if TYPE_CHECKING:
-    from app.services.compliance import ComplianceService
+    from app.compliance.service import ComplianceService
 
 
 async def announce_day_trades(service: ComplianceService, new: list[DayTrade]) -> None:

@@ -9,7 +9,7 @@ from app.core.events import OrderCancelRequested
 from app.core.models import Order, OrderSource, OrderStatus, Side, TradingState, describe
 
 if TYPE_CHECKING:
-    from app.services.execution import ExecutionService
+    from app.execution.service import ExecutionService
 
 
 async def cancel(service: ExecutionService, client_order_id: str) -> Order:

@@ -1,4 +1,4 @@
-"""Order look-ups of :class:`~app.services.execution.ExecutionService` (a mixin).
+"""Order look-ups of :class:`~app.execution.service.ExecutionService` (a mixin).
 
 Reads of the order store and the journal, the broker look-up by client id that
 every unclear outcome goes through, and :meth:`OrderQueries.resolve_unknown`,

@@ -38,7 +38,7 @@ from app.core.models import Order, OrderStatus, describe
 from app.core.money import ZERO
 
 if TYPE_CHECKING:
-    from app.services.execution import ExecutionService
+    from app.execution.service import ExecutionService
 
 log = logging.getLogger("sherwood.reconcile")
 

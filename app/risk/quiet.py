@@ -16,10 +16,10 @@ from app.config import Settings
 from app.core.clock import Clock
 from app.core.models import Position, Quote, TradingState
 from app.core.money import ZERO
+from app.core.ports import QuoteSource
 from app.risk import band
 from app.risk.band import EVERYTHING, CachedBand
 from app.risk.state import StoredState
-from app.services.ports import QuoteSource
 
 
 class QuietBands:

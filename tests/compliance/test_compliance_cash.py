@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from app.calendar import NEW_YORK, trade_date
+from app.compliance.service import ComplianceService
 from app.config import Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.models import Account, AccountType, Fill, Order, OrderRequest, OrderStatus, Side
-from app.services.compliance import ComplianceService
 from app.storage.tables import FillRow
 
 D = Decimal

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from app.calendar import trade_date
 from app.compliance import store
 from app.compliance.day_trades import count_day_trades, day_trades_after_append, day_trades_of_day
+from app.compliance.service import ComplianceService
 from app.compliance.settlement import SettlementLedger
 from app.config import Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.models import Account, AccountType, Fill, OrderRequest, Side
-from app.services.compliance import ComplianceService
 from app.storage.db import open_database
 from app.storage.tables import FillRow
 

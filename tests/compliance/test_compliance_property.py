@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from app.calendar import trade_date, trading_days_back, trading_days_between
 from app.compliance.day_trades import count_day_trades
+from app.compliance.service import ComplianceService
 from app.config import Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.models import Account, AccountType, Fill, OrderRequest, OrderSource, Side
-from app.services.compliance import ComplianceService
 from app.storage.db import open_database
 from app.storage.tables import FillRow
 

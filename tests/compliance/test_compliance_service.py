@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from app.calendar import NEW_YORK, trade_date
+from app.compliance.service import ComplianceService
 from app.config import DayTradePolicy, Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
@@ -27,7 +28,6 @@ from app.core.models import (
     OrderStatus,
     Side,
 )
-from app.services.compliance import ComplianceService
 from app.storage.db import open_database
 from app.storage.tables import DayTradeRow, FillRow
 

@@ -12,7 +12,7 @@ from app.config import Settings
 from app.core.clock import SimulatedClock
 from app.core.events import OrderFilled, OrderSubmitted, SignalGenerated
 from app.core.models import Bar, Interval, OrderSource, SignalAction
-from app.execution.manual_feed import ManualFeed
+from app.marketdata.feeds.manual import ManualFeed
 from app.storage.tables import AuditRow, TransactionRow
 
 START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday 10:00 New York

@@ -12,19 +12,19 @@ from typing import Any
 import pytest
 
 from app.audit import AuditTrail
+from app.brokers.account import AccountCache
 from app.brokers.paper import PaperBroker
+from app.compliance.service import ComplianceService
 from app.config import Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.events import Event
 from app.core.models import Quote
-from app.execution.manual_feed import ManualFeed
-from app.services.account import AccountCache
-from app.services.compliance import ComplianceService
-from app.services.execution import ExecutionService
-from app.services.market_data import MarketDataService
-from app.services.portfolio import PortfolioService
-from app.services.risk import RiskService
+from app.execution.service import ExecutionService
+from app.marketdata.feeds.manual import ManualFeed
+from app.marketdata.service import MarketDataService
+from app.portfolio.service import PortfolioService
+from app.risk.service import RiskService
 
 SYMBOL = "TQQQ"
 

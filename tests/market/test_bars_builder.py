@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from app.calendar import NEW_YORK
 from app.core.models import Interval
-from app.market.bars import BarBuilder, aggregate, bar_end, bar_start
+from app.marketdata.bars import BarBuilder, aggregate, bar_end, bar_start
 
 D = Decimal
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 10:00 New York

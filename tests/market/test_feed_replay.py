@@ -14,9 +14,9 @@ from app.core.clock import SimulatedClock
 from app.core.errors import DataFormatError
 from app.core.events import BarClosed, PriceUpdated
 from app.core.models import Interval
-from app.feeds.replay import ReplayFeed, load_bars_csv
+from app.marketdata.feeds.replay import ReplayFeed, load_bars_csv
+from app.marketdata.service import MarketDataService
 from app.paths import resource_dir
-from app.services.market_data import MarketDataService
 
 SAMPLE = resource_dir() / "sample" / "tqqq_5m.csv"
 BEFORE = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)

@@ -14,10 +14,10 @@ from app.calendar import Session
 from app.config import Mode, Settings
 from app.core.clock import SimulatedClock
 from app.core.models import Bar, Interval, Quote
-from app.feeds import build_feed
-from app.feeds.simpath import PricePath
-from app.feeds.simulated import SimulatedFeed
-from app.market.bars import BarBuilder
+from app.marketdata.bars import BarBuilder
+from app.marketdata.feeds import build_feed
+from app.marketdata.feeds.simpath import PricePath
+from app.marketdata.feeds.simulated import SimulatedFeed
 
 START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -144,7 +144,7 @@ def test_build_feed_simulated_in_paper_and_not_yet_live() -> None:
 def test_fast_simulations_stretch_the_quote_step_so_the_loop_keeps_up() -> None:
     from app.config import Settings
     from app.core.clock import SimulatedClock
-    from app.feeds.factory import build_feed, simulated_quote_interval
+    from app.marketdata.feeds.factory import build_feed, simulated_quote_interval
 
     assert simulated_quote_interval(1.0) == 1.0
     assert simulated_quote_interval(600.0) == 6.0

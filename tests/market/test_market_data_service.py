@@ -14,8 +14,8 @@ from app.core.clock import SimulatedClock
 from app.core.errors import MarketDataError, StaleQuote, UnknownSymbol
 from app.core.events import BarClosed, BarUpdated, HealthChanged, PriceUpdated, QuoteStale
 from app.core.models import Bar, HealthState, Interval, Quote
-from app.feeds.simulated import SimulatedFeed
-from app.services.market_data import MarketDataService
+from app.marketdata.feeds.simulated import SimulatedFeed
+from app.marketdata.service import MarketDataService
 from app.storage.tables import BarRow
 
 D = Decimal

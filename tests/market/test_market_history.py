@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from app.core.models import Bar, Interval
-from app.market.history import ClosedBars
+from app.marketdata.history import ClosedBars
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 

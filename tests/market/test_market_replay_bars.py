@@ -13,8 +13,8 @@ from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.events import BarClosed, PriceUpdated
 from app.core.models import Bar, Interval
-from app.execution.manual_feed import ManualFeed
-from app.services.market_data import MarketDataService
+from app.marketdata.feeds.manual import ManualFeed
+from app.marketdata.service import MarketDataService
 from app.storage.tables import BarRow
 
 D = Decimal

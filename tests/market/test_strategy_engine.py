@@ -16,12 +16,12 @@ from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.events import BarClosed, SignalGenerated
 from app.core.models import Bar, Interval, SignalAction
-from app.feeds.replay import ReplayFeed
-from app.feeds.simulated import SimulatedFeed
+from app.marketdata.feeds.replay import ReplayFeed
+from app.marketdata.feeds.simulated import SimulatedFeed
+from app.marketdata.service import MarketDataService
 from app.paths import resource_dir
-from app.services.market_data import MarketDataService
-from app.services.strategy import StrategyEngine
-from app.strategies.base import InsufficientHistory, StrategyError
+from app.strategy.base import InsufficientHistory, StrategyError
+from app.strategy.engine import StrategyEngine
 
 SAMPLE = resource_dir() / "sample" / "tqqq_5m.csv"
 EARLY = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)  # before the sample's first bar: no history

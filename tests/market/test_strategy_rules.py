@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 
 from app.core.models import Bar, Interval, Signal, SignalAction
-from app.strategies.base import StrategyError
-from app.strategies.macd import MacdStrategy
-from app.strategies.rsi import RsiStrategy
+from app.strategy.base import StrategyError
+from app.strategy.macd import MacdStrategy
+from app.strategy.rsi import RsiStrategy
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 BUY, SELL, HOLD = SignalAction.BUY, SignalAction.SELL, SignalAction.HOLD

@@ -11,10 +11,10 @@ from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.events import SignalGenerated
 from app.core.models import Bar, Interval, Signal, SignalAction
-from app.execution.manual_feed import ManualFeed
-from app.services.market_data import MarketDataService
-from app.services.strategy import StrategyEngine
-from app.strategies import builtin_registry
+from app.marketdata.feeds.manual import ManualFeed
+from app.marketdata.service import MarketDataService
+from app.strategy import builtin_registry
+from app.strategy.engine import StrategyEngine
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 HOLD = SignalAction.HOLD

@@ -22,7 +22,7 @@ from app.core.events import (
     TradeCompleted,
 )
 from app.core.models import Account, AccountType, Fill, OrderRequest, Quote, Side
-from app.services.portfolio import PortfolioService
+from app.portfolio.service import PortfolioService
 from app.storage.tables import FillRow
 
 D = Decimal

@@ -24,8 +24,8 @@ from app.core.models import (
     Side,
     TradingState,
 )
-from app.services.portfolio import PortfolioService
-from app.services.risk import RiskService
+from app.portfolio.service import PortfolioService
+from app.risk.service import RiskService
 
 D = Decimal
 

@@ -12,8 +12,8 @@ from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.events import PriceUpdated, RiskLimitReached
 from app.core.models import Fill, Side, TradingState
-from app.services.portfolio import PortfolioService
-from app.services.risk import RiskService
+from app.portfolio.service import PortfolioService
+from app.risk.service import RiskService
 
 D = Decimal
 

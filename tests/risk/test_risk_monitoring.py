@@ -24,8 +24,8 @@ from app.core.events import (
     TradingStateChanged,
 )
 from app.core.models import Fill, OrderRequest, Position, Side, TradingState
-from app.services.portfolio import PortfolioService
-from app.services.risk import RiskService
+from app.portfolio.service import PortfolioService
+from app.risk.service import RiskService
 from app.storage.db import open_database
 
 D = Decimal

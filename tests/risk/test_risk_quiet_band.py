@@ -30,9 +30,9 @@ from app.core.events import (
     TradingStateChanged,
 )
 from app.core.models import Fill, Position, Quote, Side, TradingState
+from app.portfolio.service import PortfolioService
 from app.risk.exits import evaluate_exit
-from app.services.portfolio import PortfolioService
-from app.services.risk import RiskService
+from app.risk.service import RiskService
 from app.storage.db import open_database
 
 D = Decimal

@@ -4,7 +4,7 @@ Step ``k`` is the instant ``anchor + k * step``. Steps come in chunks of
 :data:`CHUNK` generated with numpy from a generator seeded by (seed, symbol,
 chunk number), so the path is a pure function of the seed, the symbol, the
 anchor and the step. The log price follows a geometric random walk whose
-volatility has the intraday U shape of :mod:`app.feeds.sessions`, with rare
+volatility has the intraday U shape of :mod:`app.marketdata.feeds.sessions`, with rare
 jumps and a weak pull back to the start price (half-life ~six months) so a
 simulated year stays plausible. Quotes are in whole cents with a 1-2 cent
 spread (wider more often around the open and close) and the last trade
@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app.core.models import Quote
-from app.feeds import sessions
+from app.marketdata.feeds import sessions
 
 CHUNK = 3600
 IntArray = npt.NDArray[np.int64]

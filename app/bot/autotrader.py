@@ -38,7 +38,7 @@ from app.core.events import (
 from app.core.models import OrderRequest, OrderSource, Side, Signal, SignalAction
 
 if TYPE_CHECKING:
-    from app.services.execution import ExecutionService
+    from app.execution.service import ExecutionService
 
 log = logging.getLogger("sherwood.autotrader")
 

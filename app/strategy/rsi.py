@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from app.config import Settings
 from app.core.models import Bar, Signal, SignalAction
 from app.indicators import StreamingRSI
-from app.strategies.base import Params, Strategy, StrategyError, number, whole
+from app.strategy.base import Params, Strategy, StrategyError, number, whole
 
 NEUTRAL = 50.0
 _BUY, _SELL, _HOLD = SignalAction.BUY, SignalAction.SELL, SignalAction.HOLD

@@ -28,8 +28,8 @@ from app.calendar import Session
 from app.core.clock import SimulatedClock
 from app.core.errors import DataFormatError
 from app.core.models import Bar, Interval, normalize_symbol
-from app.feeds.base import Feed, QuoteSink
-from app.market.bars import aggregate, bounds_ts, is_aligned
+from app.marketdata.bars import aggregate, bounds_ts, is_aligned
+from app.marketdata.feeds.base import Feed, QuoteSink
 
 HEADER = ["timestamp", "open", "high", "low", "close", "volume"]
 YIELD_EVERY = 2000  # bars between yields to the event loop

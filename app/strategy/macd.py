@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from app.config import Settings
 from app.core.models import Bar, Signal, SignalAction
 from app.indicators import StreamingMACD
-from app.strategies.base import Params, Strategy, StrategyError, whole
+from app.strategy.base import Params, Strategy, StrategyError, whole
 
 CONFIDENCE_WINDOW = 50
 TOLERANCE = 1e-9

@@ -16,7 +16,7 @@ before each event is published.
 two events and does no other allocation when no coarser interval is built from
 the bar: the bar's end comes from ``start + interval`` for aligned UTC starts,
 the coarser builders fed by a bar interval are resolved once per change, and the
-closed-bar history (:class:`~app.market.history.ClosedBars`) appends in O(1)
+closed-bar history (:class:`~app.marketdata.history.ClosedBars`) appends in O(1)
 amortised. Bars are queued for SQLite only when ``bar_store`` is on.
 """
 
@@ -40,12 +40,12 @@ from app.core.events import (
     PriceUpdated,
 )
 from app.core.models import Bar, HealthState, Interval, Quote, normalize_symbol
-from app.feeds.base import Feed
-from app.market.bars import BarBuilder, bounds_ts
-from app.market.cache import BarCache
-from app.market.history import ClosedBars
-from app.market.timer import MarketTimer
-from app.services.base import Service
+from app.core.service import Service
+from app.marketdata.bars import BarBuilder, bounds_ts
+from app.marketdata.cache import BarCache
+from app.marketdata.feeds.base import Feed
+from app.marketdata.history import ClosedBars
+from app.marketdata.timer import MarketTimer
 
 BAR_UPDATE_MIN_SECONDS = 0.5
 SPREAD = Decimal("0.01")

@@ -30,10 +30,10 @@ from app.core.bus import EventBus, Subscription
 from app.core.clock import Clock
 from app.core.events import BarClosed, SignalGenerated
 from app.core.models import Bar, HealthState, Signal, SignalAction
-from app.services.base import Service
-from app.services.market_data import MarketDataService
-from app.strategies import builtin_registry
-from app.strategies.base import InsufficientHistory, Strategy, StrategyInfo, StrategyRegistry
+from app.core.service import Service
+from app.marketdata.service import MarketDataService
+from app.strategy import builtin_registry
+from app.strategy.base import InsufficientHistory, Strategy, StrategyInfo, StrategyRegistry
 
 HISTORY_BARS = 500
 

@@ -2,7 +2,7 @@
 
 The newest history bar closes at the start price; each older bar's close is
 the next bar's open. Bar returns are normal with the volatility of the bar's
-time of day (see :mod:`app.feeds.sessions`); high and low stretch a little
+time of day (see :mod:`app.marketdata.feeds.sessions`); high and low stretch a little
 past open and close; volume follows the volatility. Bars are generated in a
 fixed order from a generator seeded by (seed, symbol, interval), so asking for
 500 or for 1000 bars gives the same newest 500.
@@ -20,9 +20,9 @@ import numpy as np
 from app import calendar
 from app.calendar import NEW_YORK, Session
 from app.core.models import Bar, Interval
-from app.feeds import sessions
-from app.feeds.simpath import PathParams, symbol_key
-from app.market.bars import bounds_ts
+from app.marketdata.bars import bounds_ts
+from app.marketdata.feeds import sessions
+from app.marketdata.feeds.simpath import PathParams, symbol_key
 
 _INTERVAL_INDEX = {interval: i for i, interval in enumerate(Interval)}
 MAX_BARS = 20_000

@@ -7,7 +7,7 @@ around the clock and says every instant is the REGULAR session (it is clearly
 a simulation); with ``follow_nyse_sessions`` it quotes only in NYSE pre-market,
 regular and after-hours sessions and reports the real session.
 
-History before the anchor is generated backwards (:mod:`app.feeds.simhistory`);
+History before the anchor is generated backwards (:mod:`app.marketdata.feeds.simhistory`);
 history after it is the live path itself folded into bars, so a chart opened
 late agrees bar for bar with what the market-data service built live.
 """
@@ -22,11 +22,11 @@ from app import calendar
 from app.calendar import Session
 from app.core.clock import Clock
 from app.core.models import SYMBOL_RE, Bar, Interval, Quote
-from app.feeds import sessions
-from app.feeds.base import Feed, QuoteSink
-from app.feeds.simhistory import BackwardHistory, around_the_clock, nyse_sessions
-from app.feeds.simpath import PathParams, PricePath
-from app.market.bars import BarBuilder
+from app.marketdata.bars import BarBuilder
+from app.marketdata.feeds import sessions
+from app.marketdata.feeds.base import Feed, QuoteSink
+from app.marketdata.feeds.simhistory import BackwardHistory, around_the_clock, nyse_sessions
+from app.marketdata.feeds.simpath import PathParams, PricePath
 
 MAX_CATCH_UP = 3600  # steps emitted at once after the clock jumped; older ones are skipped
 

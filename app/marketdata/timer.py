@@ -15,8 +15,8 @@ from app.core.bus import EventBus
 from app.core.clock import Clock
 from app.core.events import BarClosed, QuoteStale
 from app.core.models import Bar, Health, HealthState, Quote
-from app.market.bars import BarBuilder
-from app.market.cache import BarCache
+from app.marketdata.bars import BarBuilder
+from app.marketdata.cache import BarCache
 
 
 class MarketTimer:

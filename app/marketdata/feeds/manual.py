@@ -12,7 +12,7 @@ from datetime import datetime
 
 from app.calendar import Session
 from app.core.models import Bar, Interval
-from app.feeds.base import Feed, QuoteSink
+from app.marketdata.feeds.base import Feed, QuoteSink
 
 
 class ManualFeed(Feed):

@@ -41,9 +41,9 @@ from app.config import DayTradePolicy, Settings
 from app.core.bus import EventBus
 from app.core.clock import Clock
 from app.core.models import Account, AccountType, Fill, Order, OrderRequest, OrderSource, Side
+from app.core.ports import AccountSource
+from app.core.service import Service
 from app.risk.decisions import CheckResult
-from app.services.base import Service
-from app.services.ports import AccountSource
 from app.storage.fast_tx import fast_atomic
 from app.storage.tables import StateRow
 

@@ -34,6 +34,8 @@ from app.core.models import (
     TradingState,
 )
 from app.core.money import ZERO, floor_shares
+from app.core.ports import QuoteSource
+from app.core.service import Service
 from app.risk import limits
 from app.risk.band import CachedBand
 from app.risk.day_marks import load_day_marks, save_day_marks
@@ -42,8 +44,6 @@ from app.risk.exits import PROFIT_TARGET, ExitTriggers, evaluate_exit, exit_rule
 from app.risk.limits import MIN_NOTIONAL, fmt_money
 from app.risk.quiet import QuietBands
 from app.risk.state import CAUSE_DAILY_LOSS, CAUSE_USER, StoredState, load_state, save_state
-from app.services.base import Service
-from app.services.ports import QuoteSource
 
 
 class PortfolioView(Protocol):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.config import Mode, Settings
 from app.core.clock import Clock
-from app.feeds.base import Feed
-from app.feeds.simulated import SimulatedFeed
+from app.marketdata.feeds.base import Feed
+from app.marketdata.feeds.simulated import SimulatedFeed
 
 MAX_QUOTES_PER_WALL_SECOND = 100.0
 

@@ -32,6 +32,7 @@ import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from app.bot.autotrader import AutoTrader
 from app.brokers.base import Broker, BrokerOrder
 from app.config import Settings
 from app.core.bus import EventBus, Subscription
@@ -69,21 +70,20 @@ from app.core.models import (
     describe,
     new_client_order_id,
 )
+from app.core.service import Service
 from app.execution import control
-from app.execution.autotrader import AutoTrader
 from app.execution.checks import run_checks
 from app.execution.journal import Journal
 from app.execution.orders import OrderStore
 from app.execution.queries import OrderQueries, Update
 from app.execution.reconcile import RESUBMIT_WINDOW, Reconciler, ReconcileReport
 from app.execution.updates import UpdateApplier
-from app.services.base import Service
 
 if TYPE_CHECKING:
-    from app.services.compliance import ComplianceService
-    from app.services.market_data import MarketDataService
-    from app.services.portfolio import PortfolioService
-    from app.services.risk import RiskService
+    from app.compliance.service import ComplianceService
+    from app.marketdata.service import MarketDataService
+    from app.portfolio.service import PortfolioService
+    from app.risk.service import RiskService
 
 
 class ExecutionService(Service, OrderQueries):

@@ -1,6 +1,6 @@
 """AccountCache: the latest broker balances, refreshed periodically by the composition root.
 
-Compliance reads balances synchronously (:class:`~app.services.ports.AccountSource`);
+Compliance reads balances synchronously (:class:`~app.core.ports.AccountSource`);
 the broker answers asynchronously. This cache sits between them and
 publishes :class:`~app.core.events.AccountUpdated` on every refresh.
 """

@@ -19,6 +19,8 @@ from app.core.clock import Clock
 from app.core.events import PositionChanged, PositionClosed, PositionOpened, TradeCompleted
 from app.core.models import Account, Fill, Position
 from app.core.money import ZERO
+from app.core.ports import QuoteSource
+from app.core.service import Service
 from app.portfolio import ledger, store
 from app.portfolio.views import (
     PnL,
@@ -28,8 +30,6 @@ from app.portfolio.views import (
     position_view,
     totals,
 )
-from app.services.base import Service
-from app.services.ports import QuoteSource
 
 
 class _Day:

@@ -1,0 +1,1 @@
+"""The bot: turns strategy signals and exit triggers into order commands."""

@@ -1,0 +1,17 @@
+"""Market-data feeds behind one interface (:class:`.base.Feed`): simulated, replay, manual."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.config import Settings
+    from app.core.clock import Clock
+    from app.marketdata.feeds.base import Feed
+
+
+def build_feed(settings: Settings, clock: Clock) -> Feed:
+    """The feed for ``settings.mode`` (see :func:`app.marketdata.feeds.factory.build_feed`)."""
+    from app.marketdata.feeds.factory import build_feed as _build
+
+    return _build(settings, clock)
