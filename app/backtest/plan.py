@@ -95,8 +95,7 @@ def unknown_subscribers(ctx: AppContext, bus: EventBus, allowed: Sequence[Any] =
     known_price = (ctx.broker, ctx.risk, ctx.execution)
     problems: list[str] = []
     for kind, owners in ((PriceUpdated, known_price), (BarClosed, (ctx.strategy,))):
-        for entry in bus.handlers_for(kind):
-            handler = entry.handler
+        for handler in bus.handlers_for(kind):
             if handler in allowed:
                 continue
             if not any(_owner(handler) is owner for owner in owners):

@@ -121,3 +121,49 @@ async def test_subscriptions_made_or_cancelled_after_publishing_take_effect(
     first.cancel()
     await bus.publish(_price(clock))
     assert seen == ["first", "first", "base", "base"]
+
+
+async def test_an_event_published_by_a_handler_is_delivered_after_the_current_one(
+    bus: EventBus, clock: SimulatedClock
+) -> None:
+    seen: list[str] = []
+
+    async def first(event: Event) -> None:
+        if isinstance(event, PriceUpdated):
+            seen.append("first saw price")
+            await bus.publish(ServiceStarted(time=clock.now(), service="risk"))
+            seen.append("first returned")
+        else:
+            seen.append("first saw started")
+
+    bus.subscribe(Event, first)
+    bus.subscribe(Event, lambda e: seen.append(f"second saw {type(e).__name__}"))
+    await bus.publish(_price(clock))
+    assert seen == [
+        "first saw price",
+        "first returned",
+        "second saw PriceUpdated",
+        "first saw started",
+        "second saw ServiceStarted",
+    ]
+
+
+async def test_a_publish_from_another_task_waits_for_the_current_delivery(
+    bus: EventBus, clock: SimulatedClock
+) -> None:
+    seen: list[str] = []
+    release = asyncio.Event()
+
+    async def slow(event: PriceUpdated) -> None:
+        seen.append(f"start {event.quote.last}")
+        await release.wait()
+        seen.append(f"end {event.quote.last}")
+
+    bus.subscribe(PriceUpdated, slow)
+    first = asyncio.create_task(bus.publish(_price(clock, "1")))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(bus.publish(_price(clock, "2")))
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(first, second)
+    assert seen == ["start 1", "end 1", "start 2", "end 2"]
