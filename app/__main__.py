@@ -15,13 +15,14 @@ import sys
 from collections.abc import Sequence
 
 from app import paths
+from app.cli import SUBCOMMANDS, exits, run_subcommand
 from app.config import Mode, Settings, StrategyName, resolve_settings
 from app.core.errors import SettingsError
 from app.storage import instance_lock
 from app.storage.db import DatabaseInUse, database_path, open_database
 from app.storage.settings_store import load_saved_settings
 
-EXIT_USAGE = 2
+EXIT_USAGE = exits.USAGE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,7 +78,10 @@ def load_settings(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in SUBCOMMANDS:
+        return run_subcommand(arguments[0], arguments[1:])
+    args = build_parser().parse_args(arguments)
     try:
         settings = load_settings(args)
     except SettingsError as exc:

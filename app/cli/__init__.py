@@ -1,0 +1,22 @@
+"""The ``sherwood`` subcommands (``sherwood login``, ``sherwood optimize`` ...), one module each.
+
+``sherwood`` with no subcommand runs the window, the headless bot or a
+backtest (:mod:`app.__main__`). A subcommand module has
+``main(argv: Sequence[str]) -> int`` with its own parser (``prog="sherwood NAME"``,
+every subcommand takes ``--data-dir``) and returns one of :mod:`app.cli.exits`.
+Modules are imported only when their subcommand runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+
+# name -> module; each module defines main(argv) -> exit code.
+SUBCOMMANDS: dict[str, str] = {}
+
+
+def run_subcommand(name: str, argv: Sequence[str]) -> int:
+    """Run subcommand ``name`` with the arguments after it."""
+    module = importlib.import_module(SUBCOMMANDS[name])
+    return int(module.main(list(argv)))
