@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as exc:
         sys.stderr.write(f"sherwood: the window is not available ({exc}); run with --headless\n")
         return EXIT_USAGE
-    return int(run_gui(args))
+    return int(run_gui(args, settings))
 
 
 def show_startup_error(title: str, text: str) -> None:

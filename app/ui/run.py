@@ -1,6 +1,6 @@
 """GUI entry: QApplication on a qasync loop, the services, the main window; screenshot mode.
 
-``run_gui(args)`` is called by ``app.__main__`` for GUI mode. With
+``run_gui(args, settings)`` is called by ``app.__main__`` for GUI mode. With
 ``args.screenshot`` it runs the simulated market fast (speed 600, bot on) for
 ``args.run_for`` seconds, saves the main window as a PNG and returns 0; it
 works on the offscreen platform (chosen when no display is available).
@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.config import Settings
+
 log = logging.getLogger("sherwood.ui")
 
 SCREENSHOT_SPEED = 1800.0  # 8 s show ~4 hours: enough for the bot to trade
@@ -39,33 +41,6 @@ def _no_display() -> bool:
     if sys.platform != "linux":
         return False
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def resolve_settings_for(args: argparse.Namespace) -> Any:
-    """Settings as the CLI resolves them (reusing app.__main__'s helper when it has one)."""
-    try:
-        from app import __main__ as cli
-
-        helper = getattr(cli, "load_settings", None) or getattr(cli, "resolve_cli_settings", None)
-    except Exception:
-        helper = None
-    if helper is not None:
-        return helper(args)
-    from app.config import resolve_settings
-
-    flags: dict[str, str] = {}
-    for attr, env in (
-        ("mode", "MODE"),
-        ("strategy", "STRATEGY"),
-        ("symbol", "SYMBOL"),
-        ("speed", "SIM_SPEED"),
-        ("seed", "SIM_SEED"),
-        ("log_level", "LOG_LEVEL"),
-    ):
-        value = getattr(args, attr, None)
-        if value is not None:
-            flags[env] = str(value)  # fmt: skip
-    return resolve_settings(environ=os.environ, cli=flags)
 
 
 def window_icon() -> Any:
@@ -92,7 +67,7 @@ class Shell:
     probe: bool
 
 
-def run_gui(args: argparse.Namespace) -> int:
+def run_gui(args: argparse.Namespace, settings: Settings) -> int:
     screenshot = getattr(args, "screenshot", None)
     if screenshot and _no_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -105,7 +80,7 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setQuitOnLastWindowClosed(False)  # _run stops the services, then the loop ends
     icon = window_icon()
     app.setWindowIcon(icon)
-    shell = show_shell(args, app, icon)  # painted before qasync and the services load
+    shell = show_shell(args, settings, app, icon)  # painted before qasync and the services load
 
     import qasync
 
@@ -122,7 +97,7 @@ def run_gui(args: argparse.Namespace) -> int:
         hook.uninstall()
 
 
-def show_shell(args: argparse.Namespace, app: Any, icon: Any) -> Shell:
+def show_shell(args: argparse.Namespace, settings: Settings, app: Any, icon: Any) -> Shell:
     """Build the window shell from the settings alone, show it and process Qt events
     until it has painted once (at most ``FIRST_PAINT_TIMEOUT``)."""
     from PySide6.QtCore import QEventLoop, QSettings
@@ -133,7 +108,6 @@ def show_shell(args: argparse.Namespace, app: Any, icon: Any) -> Shell:
 
     screenshot = getattr(args, "screenshot", None)
     probe = os.environ.get(PROBE_ENV) == "1"
-    settings = resolve_settings_for(args)
     if screenshot:
         speed = getattr(args, "speed", None) or SCREENSHOT_SPEED
         # at 600x, 30 clock seconds are 50 ms of wall time: let quotes live half a second
