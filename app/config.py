@@ -54,6 +54,12 @@ class Theme(StrEnum):
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
+# Upper bounds: a value beyond them is a typo that would stall or overflow the app.
+MAX_DOLLARS = 10_000_000  # any dollar limit and the paper account's starting cash
+MAX_SIM_PRICE = 1_000_000  # the simulated market's starting price
+MAX_SIM_SPEED = 100_000  # simulated seconds per wall second
+DAY_SECONDS = 86_400  # longest interval: polling, quote staleness
+
 
 def _setting(default: Any, doc: str, group: str) -> Any:
     return field(default=default, metadata={"doc": doc, "group": group})
@@ -287,8 +293,15 @@ def validate(s: Settings) -> dict[str, str]:
             problems[name] = message
 
     for money in ("max_investment", "max_position_value", "max_daily_loss",
-                  "paper_starting_cash", "sim_start_price"):  # fmt: skip
-        need(getattr(s, money) > 0, env_name(money), "must be a positive dollar amount")
+                  "paper_starting_cash"):  # fmt: skip
+        amount = getattr(s, money)
+        need(amount > 0, env_name(money), "must be a positive dollar amount")
+        need(amount <= MAX_DOLLARS, env_name(money), f"must be at most ${MAX_DOLLARS:,}")
+    need(
+        Decimal("0.01") <= s.sim_start_price <= MAX_SIM_PRICE,
+        "SIM_START_PRICE",
+        f"must be between $0.01 and ${MAX_SIM_PRICE:,}",
+    )
     need(s.max_investment >= 1, "MAX_INVESTMENT", "must be at least $1.00 (Robinhood's minimum)")
     need(
         s.max_investment <= s.max_position_value,
@@ -296,9 +309,14 @@ def validate(s: Settings) -> dict[str, str]:
         "must not exceed MAX_POSITION_VALUE",
     )
     need(s.profit_target_pct > 0, "PROFIT_TARGET_PCT", "must be positive (e.g. 1.0 for +1 %)")
+    need(s.profit_target_pct <= 1000, "PROFIT_TARGET_PCT", "must be at most 1000 %")
     need(s.stop_loss_pct < 0, "STOP_LOSS_PCT", "must be negative (e.g. -0.5 for -0.5 %)")
     need(s.stop_loss_pct > -100, "STOP_LOSS_PCT", "must be above -100 %")
-    need(s.check_interval_seconds >= 1, "CHECK_INTERVAL_SECONDS", "must be at least 1 second")
+    need(
+        1 <= s.check_interval_seconds <= DAY_SECONDS,
+        "CHECK_INTERVAL_SECONDS",
+        f"must be between 1 and {DAY_SECONDS} seconds",
+    )
     need(2 <= s.rsi_period <= 500, "RSI_PERIOD", "must be between 2 and 500 bars")
     need(0 < s.rsi_oversold < 100, "RSI_OVERSOLD", "must be between 0 and 100")
     need(0 < s.rsi_overbought < 100, "RSI_OVERBOUGHT", "must be between 0 and 100")
@@ -316,10 +334,18 @@ def validate(s: Settings) -> dict[str, str]:
     )
     need(1 <= s.pdt_tracking_days <= 30, "PDT_TRACKING_DAYS", "must be between 1 and 30 sessions")
     need(0 <= s.max_day_trades <= 100, "MAX_DAY_TRADES", "must be between 0 and 100")
-    need(s.paper_slippage_bps >= 0, "PAPER_SLIPPAGE_BPS", "must not be negative")
-    need(s.paper_latency_ms >= 0, "PAPER_LATENCY_MS", "must not be negative")
-    need(0 < s.sim_speed <= 100_000, "SIM_SPEED", "must be between 0 and 100000")
-    need(s.quote_stale_seconds > 0, "QUOTE_STALE_SECONDS", "must be positive")
+    need(0 <= s.paper_slippage_bps <= 1000, "PAPER_SLIPPAGE_BPS", "must be between 0 and 1000")
+    need(0 <= s.paper_latency_ms <= 60_000, "PAPER_LATENCY_MS", "must be between 0 and 60000")
+    need(
+        0 < s.sim_speed <= MAX_SIM_SPEED,
+        "SIM_SPEED",
+        f"must be above 0 and at most {MAX_SIM_SPEED} (1 = real time)",
+    )
+    need(
+        1 <= s.quote_stale_seconds <= DAY_SECONDS,
+        "QUOTE_STALE_SECONDS",
+        f"must be between 1 and {DAY_SECONDS} seconds",
+    )
     return problems
 
 

@@ -80,3 +80,50 @@ def test_unknown_command_line_setting_is_an_error() -> None:
 def test_round_trip_through_strings() -> None:
     s = Settings().replace(rsi_period=21, bot_enabled=True)
     assert resolve_settings(saved=s.as_strings()) == s
+
+
+@pytest.mark.parametrize(
+    ("layer", "name", "message"),
+    [
+        ({"QUOTE_STALE_SECONDS": "0.000001"}, "QUOTE_STALE_SECONDS", "between 1 and 86400"),
+        ({"QUOTE_STALE_SECONDS": "1e9"}, "QUOTE_STALE_SECONDS", "between 1 and 86400"),
+        ({"PAPER_STARTING_CASH": "1e30"}, "PAPER_STARTING_CASH", "at most $10,000,000"),
+        ({"SIM_START_PRICE": "1e20"}, "SIM_START_PRICE", "between $0.01 and $1,000,000"),
+        ({"SIM_START_PRICE": "0.001"}, "SIM_START_PRICE", "between $0.01 and $1,000,000"),
+        ({"SIM_SPEED": "0"}, "SIM_SPEED", "must be above 0 and at most 100000"),
+        ({"SIM_SPEED": "100001"}, "SIM_SPEED", "must be above 0 and at most 100000"),
+        ({"SIM_SPEED": "nan"}, "SIM_SPEED", "finite"),
+        ({"CHECK_INTERVAL_SECONDS": "0"}, "CHECK_INTERVAL_SECONDS", "between 1 and 86400"),
+        ({"PAPER_LATENCY_MS": "3600000"}, "PAPER_LATENCY_MS", "between 0 and 60000"),
+        ({"PAPER_SLIPPAGE_BPS": "1e6"}, "PAPER_SLIPPAGE_BPS", "between 0 and 1000"),
+        ({"PROFIT_TARGET_PCT": "1e9"}, "PROFIT_TARGET_PCT", "at most 1000"),
+    ],
+)
+def test_absurd_values_are_refused_with_the_range(
+    layer: dict[str, str], name: str, message: str
+) -> None:
+    """A typo that would stall the loop or overflow the account is refused at start."""
+    with pytest.raises(SettingsError) as caught:
+        resolve_settings(environ=layer)
+    assert message in caught.value.problems[name]
+
+
+def test_the_edges_of_the_ranges_are_accepted() -> None:
+    s = resolve_settings(
+        environ={"QUOTE_STALE_SECONDS": "1", "SIM_SPEED": "100000", "SIM_START_PRICE": "0.01",
+                 "PAPER_STARTING_CASH": "10000000"}
+    )  # fmt: skip
+    assert (s.quote_stale_seconds, s.sim_speed) == (1.0, 100_000.0)
+    assert s.paper_starting_cash == Decimal("10000000")
+
+
+@pytest.mark.parametrize("text", ["-3", "0", "nan", "inf", "soon"])
+def test_run_for_must_be_a_positive_number_of_seconds(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.__main__ import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--headless", "--run-for", text])
+    assert caught.value.code == 2
+    assert "--run-for" in capsys.readouterr().err
