@@ -25,6 +25,17 @@ from app.storage.settings_store import load_saved_settings
 EXIT_USAGE = exits.USAGE
 
 
+def positive_seconds(text: str) -> float:
+    """``--run-for``: a finite number of seconds above 0 (not -3, not nan)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sherwood",
@@ -41,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--symbol", help="symbol the bot trades (default TQQQ)")
     parser.add_argument("--speed", type=float, help="simulated clock speed (x real time)")
-    parser.add_argument("--run-for", type=float, metavar="SECONDS", help="stop after SECONDS")
+    parser.add_argument(
+        "--run-for", type=positive_seconds, metavar="SECONDS", help="stop after SECONDS"
+    )
     parser.add_argument("--seed", type=int, help="seed of the simulated market")
     parser.add_argument("--data-dir", metavar="DIR", help="folder for the database and logs")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR")
