@@ -97,21 +97,37 @@ class SimulatedClock:
         if seconds <= 0:
             await asyncio.sleep(0)
             return
-        if self._speed is not None:
-            deadline = self.now() + timedelta(seconds=seconds)
-            while (remaining := (deadline - self.now()).total_seconds()) > 0:
-                await self._accelerated_wait(remaining / self._speed, deadline)
-            return
         deadline = self.now() + timedelta(seconds=seconds)
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._sleepers, (deadline, next(self._seq), future))
-        await future
+        if self._speed is None:
+            await self._wait(deadline, None)
+            return
+        while (remaining := (deadline - self.now()).total_seconds()) > 0:
+            await self._wait(deadline, remaining / self._speed)
 
-    async def _accelerated_wait(self, wall_seconds: float, deadline: datetime) -> None:
+    async def _wait(self, deadline: datetime, wall_seconds: float | None) -> None:
+        """Wait until a jump of the clock passes ``deadline`` (or ``wall_seconds`` pass).
+
+        The sleeper is in the heap only while it waits: it leaves when woken,
+        timed out or cancelled, so a long run keeps no trace of past sleeps.
+        """
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._sleepers, (deadline, next(self._seq), future))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(future), timeout=wall_seconds)
+        entry = (deadline, next(self._seq), future)
+        heapq.heappush(self._sleepers, entry)
+        try:
+            if wall_seconds is None:
+                await future
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(future), timeout=wall_seconds)
+        finally:
+            future.cancel()  # no effect once woken
+            with contextlib.suppress(ValueError):  # ValueError: _wake_due already popped it
+                self._sleepers.remove(entry)
+                heapq.heapify(self._sleepers)
+
+    def pending_sleepers(self) -> int:
+        """How many sleeps are waiting now (a leak shows as a number that only grows)."""
+        return len(self._sleepers)
 
     def _wake_due(self) -> None:
         now = self.now()

@@ -58,3 +58,43 @@ async def test_accelerated_clock_runs_faster_than_real_time() -> None:
 def test_live_clock_is_utc_aware() -> None:
     now = LiveClock().now()
     assert now.tzinfo is not None and now.utcoffset() == timedelta(0)
+
+
+async def test_a_fast_clock_keeps_no_trace_of_finished_sleeps() -> None:
+    """A headless run at high speed sleeps millions of times; memory must not grow with it."""
+    clock = SimulatedClock(START, speed=100_000)
+    for _ in range(2000):
+        await clock.sleep(0.5)  # 5 wall microseconds each
+    assert clock.pending_sleepers() == 0
+
+
+async def test_cancelled_sleepers_leave_and_the_others_still_wake() -> None:
+    clock = SimulatedClock(START)
+    woke: list[str] = []
+
+    async def sleeper(name: str, seconds: float) -> None:
+        await clock.sleep(seconds)
+        woke.append(name)
+
+    stay = asyncio.create_task(sleeper("stay", 30))
+    gone = [asyncio.create_task(sleeper(f"gone{i}", 3600)) for i in range(50)]
+    await asyncio.sleep(0)
+    assert clock.pending_sleepers() == 51
+    for task in gone:
+        task.cancel()
+    await asyncio.gather(*gone, return_exceptions=True)
+    assert clock.pending_sleepers() == 1
+    assert clock.next_wakeup() == START + timedelta(seconds=30)
+    await clock.run_until(START + timedelta(minutes=1))
+    await stay
+    assert woke == ["stay"]
+    assert clock.pending_sleepers() == 0
+
+
+async def test_a_fast_sleeper_wakes_early_when_the_clock_jumps() -> None:
+    clock = SimulatedClock(START, speed=10)
+    task = asyncio.create_task(clock.sleep(3600))  # six wall minutes at 10x
+    await asyncio.sleep(0)
+    clock.advance(timedelta(hours=2))
+    await asyncio.wait_for(task, timeout=5)
+    assert clock.pending_sleepers() == 0
