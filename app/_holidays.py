@@ -45,6 +45,10 @@ ONE_OFF_CLOSURES: Final[Mapping[date, str]] = MappingProxyType(
     }
 )
 
+# One-off NYSE closures on which DTC still settled trades (the Federal Reserve was
+# open): days of national mourning. A sale on 2025-01-08 settled on 2025-01-09.
+SETTLED_ON_CLOSURES: Final[frozenset[date]] = frozenset({date(2018, 12, 5), date(2025, 1, 9)})
+
 # Early closes the rules do not produce (all at 13:00).
 ONE_OFF_EARLY_CLOSES: Final[Mapping[date, time]] = MappingProxyType(
     {

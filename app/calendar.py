@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from app._holidays import FIRST_YEAR, LAST_YEAR, year_calendar
+from app._holidays import FIRST_YEAR, LAST_YEAR, SETTLED_ON_CLOSURES, year_calendar
 
 __all__ = [
     "NEW_YORK",
@@ -161,9 +161,12 @@ def trading_days_between(start: date, end: date) -> list[date]:
 
 def is_settlement_day(d: date) -> bool:
     """True when securities settle on ``d``: an NYSE trading day that is also a
-    Federal Reserve business day. Columbus Day and Veterans Day are trading days
-    but not settlement days. Fed rule: a holiday on Sunday is observed on
+    Federal Reserve business day, plus the days the NYSE closed while DTC still
+    settled (2018-12-05, 2025-01-09). Columbus Day and Veterans Day are trading
+    days but not settlement days. Fed rule: a holiday on Sunday is observed on
     Monday; a holiday on Saturday is not observed on Friday."""
+    if d in SETTLED_ON_CLOSURES:
+        return True
     return is_trading_day(d) and d not in year_calendar(d.year).fed_holidays
 
 

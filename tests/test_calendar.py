@@ -239,7 +239,8 @@ def test_trading_days_between_is_inclusive() -> None:
         (D(2029, 11, 12), False),  # Veterans Day on Sunday: Fed closed Monday
         (D(2020, 6, 19), True),  # no Juneteenth before 2022
         (D(2026, 4, 3), False),  # Good Friday: NYSE closed
-        (D(2025, 1, 9), False),  # NYSE closed (day of mourning)
+        (D(2025, 1, 9), True),  # NYSE closed (day of mourning), DTC settled
+        (D(2018, 12, 5), True),  # the same for George H. W. Bush
         (D(2026, 3, 7), False),  # Saturday
     ],
     ids=str,
@@ -259,7 +260,10 @@ def test_columbus_and_veterans_day_are_trading_days() -> None:
         (D(2026, 11, 10), D(2026, 11, 12)),  # over Veterans Day
         (D(2025, 10, 13), D(2025, 10, 14)),  # traded on Columbus Day
         (D(2026, 7, 2), D(2026, 7, 6)),
-        (D(2025, 1, 8), D(2025, 1, 10)),
+        (D(2025, 1, 8), D(2025, 1, 9)),  # settled on the day of mourning
+        (D(2025, 1, 10), D(2025, 1, 13)),
+        (D(2018, 12, 4), D(2018, 12, 6)),  # T+2: Dec 5 counts, NYSE closed or not
+        (D(2018, 12, 3), D(2018, 12, 5)),
         # T+1 from 2024-05-28; T+2 before: both trades below settle 2024-05-29.
         (D(2024, 5, 28), D(2024, 5, 29)),
         (D(2024, 5, 24), D(2024, 5, 29)),  # T+2 over Memorial Day
