@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from app import paths
 from app.cli import SUBCOMMANDS, exits, run_subcommand
@@ -23,6 +24,7 @@ from app.storage.db import DatabaseInUse, database_path, open_database
 from app.storage.settings_store import load_saved_settings
 
 EXIT_USAGE = exits.USAGE
+SCRATCH_DATABASE = "sim.sqlite3"  # the account of runs faster than real time, fresh each run
 
 
 def positive_seconds(text: str) -> float:
@@ -90,6 +92,21 @@ def load_settings(args: argparse.Namespace) -> Settings:
     return resolve_settings(saved, os.environ, cli)
 
 
+def is_demo_run(args: argparse.Namespace, settings: Settings) -> bool:
+    """A run whose clock is faster than real time (``--speed`` above 1, ``--screenshot``).
+
+    Its orders would be stamped hours ahead of real time and spend the day trades of
+    the real paper account in minutes, so it trades a scratch account of its own.
+    """
+    return bool(args.screenshot) or settings.sim_speed > 1
+
+
+def remove_database_files(database: Path) -> None:
+    """Delete a scratch database and its companions (WAL, shared memory, intent log)."""
+    for suffix in ("", "-wal", "-shm", "-intents"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments and arguments[0] in SUBCOMMANDS:
@@ -110,7 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.backtest.cli import run_backtest_cli
 
         return run_backtest_cli(args, settings)
-    database = database_path(paths.data_dir(args.data_dir), settings.mode.value)
+    folder = paths.data_dir(args.data_dir)
+    demo = is_demo_run(args, settings)
+    database = folder / SCRATCH_DATABASE if demo else database_path(folder, settings.mode.value)
     try:  # one instance per database: held by this process until it exits
         instance_lock.acquire(database)
     except DatabaseInUse as exc:
@@ -118,16 +137,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not (args.headless or args.screenshot):
             show_startup_error("Sherwood is already running", str(exc))
         return EXIT_USAGE
+    if demo:
+        remove_database_files(database)  # a demo run starts from a fresh scratch account
     if args.headless:
         from app.headless import run_headless
 
-        return run_headless(args, settings)
+        return run_headless(args, settings, database=database)
     try:
         from app.ui.run import run_gui
     except ImportError as exc:
         sys.stderr.write(f"sherwood: the window is not available ({exc}); run with --headless\n")
         return EXIT_USAGE
-    return int(run_gui(args, settings))
+    return int(run_gui(args, settings, database=database))
 
 
 def show_startup_error(title: str, text: str) -> None:

@@ -17,6 +17,7 @@ import signal
 import sys
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 from app.composition import AppContext, build_app
 from app.config import Settings
@@ -121,9 +122,11 @@ def summary_lines(ctx: AppContext, flow: FlowLog, wall: float, simulated: float)
     return lines
 
 
-async def run_app(settings: Settings, folder: str | None, run_for: float | None) -> list[str]:
+async def run_app(
+    settings: Settings, folder: str | None, run_for: float | None, database: Path | None = None
+) -> list[str]:
     clock = SimulatedClock(LiveClock().now(), speed=settings.sim_speed)
-    ctx = build_app(settings, data_dir=folder, clock=clock)
+    ctx = build_app(settings, data_dir=folder, clock=clock, database=database)
     flow = FlowLog(ctx.bus)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -150,12 +153,18 @@ async def run_app(settings: Settings, folder: str | None, run_for: float | None)
                 loop.remove_signal_handler(sig)
 
 
-def run_headless(args: argparse.Namespace, settings: Settings | None = None) -> int:
-    """Run the app without a window; returns the process exit code."""
+def run_headless(
+    args: argparse.Namespace, settings: Settings | None = None, *, database: Path | None = None
+) -> int:
+    """Run the app without a window; returns the process exit code.
+
+    ``database`` replaces the mode's database (a scratch account for runs faster than real
+    time, see :func:`app.__main__.is_demo_run`).
+    """
     settings = settings or Settings()
     folder = data_dir(getattr(args, "data_dir", None))
     setup_logging(folder, getattr(args, "log_level", None) or settings.log_level)
-    lines = asyncio.run(run_app(settings, str(folder), getattr(args, "run_for", None)))
+    lines = asyncio.run(run_app(settings, str(folder), getattr(args, "run_for", None), database))
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     return 0

@@ -65,9 +65,10 @@ class Shell:
     data_dir: Path
     screenshot: str | None
     probe: bool
+    database: Path | None = None  # None: the mode's database (see app.__main__.is_demo_run)
 
 
-def run_gui(args: argparse.Namespace, settings: Settings) -> int:
+def run_gui(args: argparse.Namespace, settings: Settings, database: Path | None = None) -> int:
     screenshot = getattr(args, "screenshot", None)
     if screenshot and _no_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -81,6 +82,7 @@ def run_gui(args: argparse.Namespace, settings: Settings) -> int:
     icon = window_icon()
     app.setWindowIcon(icon)
     shell = show_shell(args, settings, app, icon)  # painted before qasync and the services load
+    shell.database = database
 
     import qasync
 
@@ -153,7 +155,9 @@ async def _run(args: argparse.Namespace, shell: Shell) -> int:
     try:
         if closed.done():
             return 0
-        ctx, controller = await _start_services(window, shell.settings, shell.data_dir)
+        ctx, controller = await _start_services(
+            window, shell.settings, shell.data_dir, shell.database
+        )
         if closed.done():
             return 0
         await asyncio.sleep(0)
@@ -175,12 +179,14 @@ async def _run(args: argparse.Namespace, shell: Shell) -> int:
             await ctx.stop()
 
 
-async def _start_services(window: Any, settings: Any, data_dir: Path) -> tuple[Any, Any]:
+async def _start_services(
+    window: Any, settings: Any, data_dir: Path, database: Path | None = None
+) -> tuple[Any, Any]:
     """Build the app context (imports numpy and the services), start it, fill the docks."""
     from app.composition import build_app
     from app.ui.controller import Controller
 
-    ctx = build_app(settings, data_dir=data_dir)
+    ctx = build_app(settings, data_dir=data_dir, database=database)
     try:
         await ctx.start()
         window.attach(ctx)
