@@ -105,16 +105,19 @@ def position_view(position: Position, quote: Quote | None, realized_today: Decim
 
 
 def totals(views: list[PositionView], realized: Decimal, realized_today: Decimal) -> PnL:
-    cost = sum((v.cost_basis for v in views), ZERO)
+    """Totals rounded once, from exact per-position amounts (a sum of rounded rows can be
+    a cent or two off the rounded sum a statement shows)."""
+    cost = sum((v.quantity * v.average_cost for v in views), ZERO)
     value = sum(
-        (v.market_value if v.market_value is not None else v.cost_basis for v in views), ZERO
+        (v.quantity * (v.average_cost if v.last_price is None else v.last_price) for v in views),
+        ZERO,
     )
-    unrealized = value - cost
+    unrealized = round_money(value - cost)
     return PnL(
         realized=realized,
         realized_today=realized_today,
         unrealized=unrealized,
-        total_cost=cost,
-        total_value=value,
+        total_cost=round_money(cost),
+        total_value=round_money(value),
         total=realized + unrealized,
     )
