@@ -38,6 +38,7 @@ class DayTradePolicy(StrEnum):
 
 class StrategyName(StrEnum):
     RSI = "rsi"
+    RSI_SR = "rsi_sr"  # RSI at support/resistance: the original RSI bot
     MACD = "macd"
 
 

@@ -1,4 +1,5 @@
-"""Trading strategies as plug-ins (see :mod:`app.strategy.base`); RSI and MACD are built in."""
+"""Trading strategies as plug-ins (see :mod:`app.strategy.base`); RSI, RSI with support and
+resistance, and MACD are built in."""
 
 from __future__ import annotations
 
@@ -9,5 +10,6 @@ def builtin_registry() -> StrategyRegistry:
     """A registry holding the built-in strategies."""
     from app.strategy.macd import MacdStrategy
     from app.strategy.rsi import RsiStrategy
+    from app.strategy.rsi_sr import RsiSupportResistanceStrategy
 
-    return StrategyRegistry((RsiStrategy, MacdStrategy))
+    return StrategyRegistry((RsiStrategy, RsiSupportResistanceStrategy, MacdStrategy))

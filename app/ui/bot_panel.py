@@ -55,6 +55,7 @@ class BotPanel(QWidget):
         self.bot_running = False
         self.strategy = QComboBox()
         self.strategy.addItem("RSI", StrategyName.RSI)
+        self.strategy.addItem("RSI at support/resistance", StrategyName.RSI_SR)
         self.strategy.addItem("MACD", StrategyName.MACD)
         self.rsi_period = _spin(2, 500, settings.rsi_period)
         self.rsi_oversold = _dspin(1, 99, settings.rsi_oversold)
@@ -77,8 +78,12 @@ class BotPanel(QWidget):
         self.params = QStackedWidget()
         self.params.addWidget(rsi)
         self.params.addWidget(macd)
-        self.strategy.currentIndexChanged.connect(self.params.setCurrentIndex)
-        self.strategy.setCurrentIndex(0 if settings.strategy is StrategyName.RSI else 1)
+        self.strategy.currentIndexChanged.connect(
+            lambda _: self.params.setCurrentIndex(
+                1 if self.strategy.currentData() == StrategyName.MACD else 0
+            )
+        )  # RSI and RSI at support/resistance share the RSI parameters
+        self.strategy.setCurrentIndex(self.strategy.findData(settings.strategy))
         self.apply_button = QPushButton("Apply")
         self.apply_button.clicked.connect(self._apply)
         self.param_error = QLabel("")

@@ -11,10 +11,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("strategy", ["rsi", "macd"])
-def test_legacy_bot_runs_headless_and_prints_a_summary(strategy: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("bot", "strategy"), [("rsi", "rsi_sr"), ("macd", "macd")])
+def test_legacy_bot_runs_headless_and_prints_a_summary(
+    bot: str, strategy: str, tmp_path: Path
+) -> None:
     result = subprocess.run(
-        [sys.executable, str(REPO / "legacy" / f"{strategy}_bot.py"), "--run-for", "2",
+        [sys.executable, str(REPO / "legacy" / f"{bot}_bot.py"), "--run-for", "2",
          "--speed", "600", "--data-dir", str(tmp_path)],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip

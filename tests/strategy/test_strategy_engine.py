@@ -159,7 +159,7 @@ async def test_on_the_simulated_market_signals_are_ready_at_start(
     m = engine.macd_values("TQQQ")
     assert m.histogram == pytest.approx(m.macd - m.signal)
     assert now.values["macd"] == pytest.approx(m.macd)
-    assert {i.name for i in engine.list_strategies()} == {"rsi", "macd"}
+    assert {i.name for i in engine.list_strategies()} == {"rsi", "rsi_sr", "macd"}
     rsi_info = next(i for i in engine.list_strategies() if i.name == "rsi")
     assert rsi_info.parameters == {"period": 14, "oversold": 30, "overbought": 70}
     await engine.stop()
