@@ -178,7 +178,7 @@ def build_app(
     db = open_database(database or database_path(folder, settings.mode.value))
     clock = clock or default_clock(settings)
     bus = bus or EventBus()
-    feed = feed or build_feed(settings, clock)
+    feed = feed or build_feed(settings, clock, continue_market=True)  # the stored market path
     market_data = MarketDataService(bus, clock, feed, settings, bar_store=bar_store)
     portfolio = PortfolioService(bus, clock, market_data)
     broker = PaperBroker(bus, clock, settings, feed.session_at)

@@ -6,6 +6,7 @@ import asyncio
 import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,8 +17,10 @@ from app.core.clock import SimulatedClock
 from app.core.models import Bar, Interval, Quote
 from app.marketdata.bars import BarBuilder
 from app.marketdata.feeds import build_feed
+from app.marketdata.feeds.simorigin import MAX_AGE
 from app.marketdata.feeds.simpath import PricePath
 from app.marketdata.feeds.simulated import SimulatedFeed
+from app.storage.db import open_database
 
 START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -151,3 +154,48 @@ def test_fast_simulations_stretch_the_quote_step_so_the_loop_keeps_up() -> None:
     clock = SimulatedClock(datetime(2026, 11, 24, 15, 0, tzinfo=UTC), speed=600.0)
     feed = build_feed(Settings().replace(sim_speed=600.0), clock)
     assert getattr(feed, "quote_interval", None) == 6.0
+
+
+def _feed_on(database: Path, now: datetime, settings: Settings | None = None) -> SimulatedFeed:
+    db = open_database(database)
+    try:
+        feed = build_feed(settings or Settings(), SimulatedClock(now), continue_market=True)
+    finally:
+        db.close()
+    assert isinstance(feed, SimulatedFeed)
+    return feed
+
+
+def test_after_a_restart_the_market_continues_where_it_stopped(tmp_path: Path) -> None:
+    database = tmp_path / "paper.sqlite3"
+    first = _feed_on(database, START)
+    later = START + timedelta(hours=3)
+    assert isinstance(first.clock, SimulatedClock)
+    first.clock.set(later)  # the first run trades for three hours, then stops
+    bought = first.quote_at("TQQQ", later - timedelta(minutes=30))
+    bars_then = asyncio.run(first.history("TQQQ", Interval.M1, later, 200))
+
+    again = _feed_on(database, later)  # the app started again three hours later
+    now_quote = again.quote_at("TQQQ", later)
+    assert now_quote is not None and bought is not None
+    assert now_quote == first.quote_at("TQQQ", later)  # the same market, not 50.00 again
+    assert now_quote.last != Decimal("50.00")
+    # the candles an earlier fill was made on are the same candles after the restart
+    assert asyncio.run(again.history("TQQQ", Interval.M1, later, 200)) == bars_then
+
+
+def test_a_changed_seed_or_a_month_away_starts_a_new_path_at_the_last_price(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "paper.sqlite3"
+    first = _feed_on(database, START)
+    other = _feed_on(database, START + timedelta(hours=1), Settings(sim_seed=99))
+    assert other.anchor == START + timedelta(hours=1)
+    assert other.start_price == Decimal("50.00")  # another market: starts at SIM_START_PRICE
+    month = START + timedelta(days=40)
+    back = _feed_on(tmp_path / "other.sqlite3", START)
+    assert back.anchor == first.anchor
+    away = _feed_on(tmp_path / "other.sqlite3", month)
+    assert away.anchor == month
+    last = first.path("TQQQ").quote(first.path("TQQQ").step_at((START + MAX_AGE).timestamp()))
+    assert last is not None and away.start_price == last.last

@@ -10,8 +10,8 @@ if TYPE_CHECKING:
     from app.marketdata.feeds.base import Feed
 
 
-def build_feed(settings: Settings, clock: Clock) -> Feed:
+def build_feed(settings: Settings, clock: Clock, *, continue_market: bool = False) -> Feed:
     """The feed for ``settings.mode`` (see :func:`app.marketdata.feeds.factory.build_feed`)."""
     from app.marketdata.feeds.factory import build_feed as _build
 
-    return _build(settings, clock)
+    return _build(settings, clock, continue_market=continue_market)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.config import Mode, Settings
 from app.core.clock import Clock
 from app.marketdata.feeds.base import Feed
+from app.marketdata.feeds.simorigin import continued_origin
 from app.marketdata.feeds.simulated import SimulatedFeed
 
 MAX_QUOTES_PER_WALL_SECOND = 100.0
@@ -19,14 +20,26 @@ def simulated_quote_interval(speed: float) -> float:
     return max(1.0, speed / MAX_QUOTES_PER_WALL_SECOND)
 
 
-def build_feed(settings: Settings, clock: Clock) -> Feed:
-    """The simulated market in paper mode; the live Robinhood feed is not written yet."""
+def build_feed(settings: Settings, clock: Clock, *, continue_market: bool = False) -> Feed:
+    """The simulated market in paper mode; the live Robinhood feed is not written yet.
+
+    With ``continue_market`` (the app on its account database) the market continues the
+    path stored in the open database (see :mod:`app.marketdata.feeds.simorigin`).
+    """
     if settings.mode is Mode.LIVE:
         raise NotImplementedError("live Robinhood feed comes with the gateway issue")
+    step = simulated_quote_interval(settings.sim_speed)
+    anchor, start_price = None, settings.sim_start_price
+    if continue_market:
+        anchor, start_price = continued_origin(
+            settings.sim_seed, settings.sim_start_price, step,
+            settings.sim_follow_nyse_sessions, settings.symbol, clock.now(),
+        )  # fmt: skip
     return SimulatedFeed(
         clock,
         seed=settings.sim_seed,
-        start_price=settings.sim_start_price,
+        start_price=start_price,
         follow_nyse_sessions=settings.sim_follow_nyse_sessions,
-        quote_interval=simulated_quote_interval(settings.sim_speed),
+        quote_interval=step,
+        anchor=anchor,
     )

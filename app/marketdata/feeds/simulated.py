@@ -7,7 +7,9 @@ around the clock and says every instant is the REGULAR session (it is clearly
 a simulation); with ``follow_nyse_sessions`` it quotes only in NYSE pre-market,
 regular and after-hours sessions and reports the real session.
 
-History before the anchor is generated backwards (:mod:`app.marketdata.feeds.simhistory`);
+The anchor may be given (a stored one, see :mod:`app.marketdata.feeds.simorigin`):
+the market then continues the path an earlier run traded on. History before
+the anchor is generated backwards (:mod:`app.marketdata.feeds.simhistory`);
 history after it is the live path itself folded into bars, so a chart opened
 late agrees bar for bar with what the market-data service built live.
 """
@@ -22,7 +24,7 @@ from app import calendar
 from app.calendar import Session
 from app.core.clock import Clock
 from app.core.models import SYMBOL_RE, Bar, Interval, Quote
-from app.marketdata.bars import BarBuilder
+from app.marketdata.bars import BarBuilder, bounds_ts
 from app.marketdata.feeds import sessions
 from app.marketdata.feeds.base import Feed, QuoteSink
 from app.marketdata.feeds.simhistory import BackwardHistory, around_the_clock, nyse_sessions
@@ -44,6 +46,7 @@ class SimulatedFeed(Feed):
         follow_nyse_sessions: bool = False,
         quote_interval: float = 1.0,
         params: PathParams | None = None,
+        anchor: datetime | None = None,
     ) -> None:
         super().__init__()
         if start_price <= 0:
@@ -57,9 +60,8 @@ class SimulatedFeed(Feed):
         self.quote_interval = float(quote_interval)
         self.params = params or PathParams()
         self.name = "simulated (NYSE hours)" if follow_nyse_sessions else "simulated (24h)"
-        self.anchor = datetime.fromtimestamp(
-            math.floor(clock.now().timestamp()), clock.now().tzinfo
-        )
+        start = anchor or clock.now()  # a stored anchor continues an earlier run's market
+        self.anchor = datetime.fromtimestamp(math.floor(start.timestamp()), start.tzinfo)
         self._paths: dict[str, PricePath] = {}
         self._history: dict[tuple[str, Interval], BackwardHistory] = {}
         self._next_step: dict[str, int] = {}
@@ -96,7 +98,7 @@ class SimulatedFeed(Feed):
         if count <= 0:
             return []
         end_ts = min(end.timestamp(), self.clock.now().timestamp())
-        forward = self._forward_bars(symbol, interval, end_ts)
+        forward = self._forward_bars(symbol, interval, end_ts, count)
         need = count - len(forward)
         backward = self._backward(symbol, interval).ending_by(end_ts, need) if need > 0 else []
         return (backward + forward)[-count:]
@@ -113,13 +115,20 @@ class SimulatedFeed(Feed):
             self._history[key] = hist
         return hist
 
-    def _forward_bars(self, symbol: str, interval: Interval, end_ts: float) -> list[Bar]:
-        """Closed bars built from the live path between the anchor and ``end_ts``."""
+    def _forward_bars(
+        self, symbol: str, interval: Interval, end_ts: float, count: int
+    ) -> list[Bar]:
+        """The newest ``count`` (about) closed bars built from the live path between the
+        anchor and ``end_ts`` (only the steps of those bars are folded)."""
         anchor_ts = self.anchor.timestamp()
         if end_ts <= anchor_ts:
             return []
         path = self.path(symbol)
-        times, last, volume = path.last_prices(0, path.step_at(end_ts) + 1)
+        first_bar = bounds_ts(interval, end_ts - (count + 1) * interval.seconds)[0]
+        k_from = max(0, path.step_at(first_bar))
+        if path.time_of(k_from) < first_bar:
+            k_from += 1  # the first step inside the first bar: no partial bar in front
+        times, last, volume = path.last_prices(k_from, path.step_at(end_ts) + 1)
         builder = BarBuilder(symbol, interval)
         bars: list[Bar] = []
         cents = Decimal("0.01")
