@@ -218,6 +218,8 @@ class Controller:
         self.window.bot.set_trading_state(event.state, event.reason)
         if event.state is TradingState.HALTED:
             self.window.notifier.notify("Trading halted", event.reason or "kill switch", error=True)
+        elif event.state is TradingState.ACTIVE:
+            self.window.ticket.clear_messages()  # "Denied: trading is halted" no longer holds
 
     def _on_health(self, event: HealthChanged) -> None:
         self.window.status.set_health(event.service, event.state, event.reason)

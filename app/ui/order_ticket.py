@@ -94,11 +94,14 @@ class OrderTicket(QWidget):
         self.sell_button.setObjectName("sellButton")
         self.buy_button.clicked.connect(lambda: self.submit(Side.BUY))
         self.sell_button.clicked.connect(lambda: self.submit(Side.SELL))
-        self.amount_edit = QLineEdit("1")
+        # The first click must be an order the limits allow: MAX_INVESTMENT in dollars
+        # (one share of a $50 ETF is more than the default $20 limit).
+        self.amount_edit = QLineEdit(f"{self.ctx.settings.max_investment:.2f}")
         self.amount_edit.setObjectName("ticketAmount")
         self.unit_combo = QComboBox()
         self.unit_combo.addItem("Shares", SHARES)
         self.unit_combo.addItem("Dollars", DOLLARS)
+        self.unit_combo.setCurrentIndex(self.unit_combo.findData(DOLLARS))
         self.type_combo = QComboBox()
         self.type_combo.addItem("Market", OrderType.MARKET)
         self.type_combo.addItem("Limit", OrderType.LIMIT)
@@ -119,7 +122,11 @@ class OrderTicket(QWidget):
         }
         for edit in (self.amount_edit, self.limit_edit):
             edit.textChanged.connect(self._refresh_estimate)
+            edit.textEdited.connect(self.clear_messages)
         self.unit_combo.currentIndexChanged.connect(self._refresh_estimate)
+        for combo in (self.unit_combo, self.type_combo):
+            combo.activated.connect(self.clear_messages)
+        self.symbol_edit.textEdited.connect(self.clear_messages)
 
         quotes = QHBoxLayout()
         quotes.addWidget(QLabel("Bid"))
@@ -230,6 +237,11 @@ class OrderTicket(QWidget):
             edit.setProperty("invalid", name in problems)
             edit.style().unpolish(edit)
             edit.style().polish(edit)
+
+    def clear_messages(self) -> None:
+        """Forget the last problems and result: the input changed, or trading resumed."""
+        self.show_errors({})
+        self._result("", None)
 
     def error_text(self, name: str) -> str:
         label = self.errors[name]

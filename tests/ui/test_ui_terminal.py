@@ -23,6 +23,7 @@ def test_clicking_buy_fills_and_shows_position_and_fill(
     async def body() -> None:
         await until(lambda: ticket.quote is not None)
         assert ticket.ask_label.text() != "—"
+        ticket.unit_combo.setCurrentIndex(0)  # shares
         ticket.amount_edit.setText("2")
         qtbot.mouseClick(ticket.buy_button, Qt.MouseButton.LeftButton)
         await until(lambda: "TQQQ" in _symbols(terminal.positions))
@@ -98,6 +99,7 @@ def test_kill_switch_halts_and_cancels_open_orders(terminal: MainWindow, run, qt
         await until(lambda: ticket.quote is not None)
         ticket.type_combo.setCurrentIndex(1)
         ticket.limit_edit.setText("5.00")  # far below the market: stays open
+        ticket.unit_combo.setCurrentIndex(0)  # shares
         ticket.amount_edit.setText("1")
         qtbot.mouseClick(ticket.buy_button, Qt.MouseButton.LeftButton)
         await until(lambda: len(execution.open_orders()) == 1)
