@@ -127,6 +127,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.backtest.cli import run_backtest_cli
 
         return run_backtest_cli(args, settings)
+    if not (args.headless or args.screenshot):
+        from app.ui.display import display_problem
+
+        problem = display_problem(os.environ)
+        if problem is not None:  # before Qt, which would abort with a core dump
+            sys.stderr.write(f"sherwood: {problem}\n")
+            return EXIT_USAGE
     folder = paths.data_dir(args.data_dir)
     demo = is_demo_run(args, settings)
     database = folder / SCRATCH_DATABASE if demo else database_path(folder, settings.mode.value)

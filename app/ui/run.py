@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Settings
+from app.ui.display import display_problem
 
 log = logging.getLogger("sherwood.ui")
 
@@ -35,12 +36,6 @@ SCREENSHOT_SIZE = (1600, 1000)
 LAYOUT_FILE = "layout.ini"
 FIRST_PAINT_TIMEOUT = 2.0  # never hold the start-up back for a paint that does not come
 PROBE_ENV = "SHERWOOD_STARTUP_PROBE"
-
-
-def _no_display() -> bool:
-    if sys.platform != "linux":
-        return False
-    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def window_icon() -> Any:
@@ -70,8 +65,8 @@ class Shell:
 
 def run_gui(args: argparse.Namespace, settings: Settings, database: Path | None = None) -> int:
     screenshot = getattr(args, "screenshot", None)
-    if screenshot and _no_display():
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if screenshot and display_problem(os.environ) is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a picture needs no screen
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
