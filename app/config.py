@@ -12,15 +12,44 @@ Nothing is read at import time.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from app.core.errors import SettingsError
 from app.core.models import AccountType, Interval, normalize_symbol
 from app.core.money import to_decimal
+
+ROBINHOOD_API = "https://api.robinhood.com"
+
+
+def check_api_url(url: str) -> str:
+    """``ROBINHOOD_API_URL`` without a trailing slash; ValueError says what is wrong.
+
+    Plain http is allowed only to a loopback address (a local fake or proxy).
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"must be an http(s) address such as {ROBINHOOD_API}, got {url!r}")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValueError("plain http is allowed only to a loopback address (127.0.0.1)")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("must not carry a query, fragment or credentials")
+    return url.strip().rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
 
 CREDENTIAL_NAMES = frozenset({"ROBINHOOD_USERNAME", "ROBINHOOD_PASSWORD", "ROBINHOOD_MFA_CODE"})
 
@@ -137,6 +166,9 @@ class Settings:
         Confirm.AUTO, "Ask before sending an order (auto: live only)", "General"
     )
     theme: Theme = _setting(Theme.DARK, "Colour theme", "General")
+    robinhood_api_url: str = _setting(
+        ROBINHOOD_API, "Where Robinhood requests go (a local fake or recording proxy)", "Robinhood"
+    )
 
     @property
     def confirm_before_sending(self) -> bool:
@@ -197,6 +229,7 @@ _TYPES: dict[str, Any] = {
     "paper_partial_fills": bool, "sim_seed": int, "sim_speed": float,
     "sim_start_price": Decimal, "sim_follow_nyse_sessions": bool,
     "quote_stale_seconds": float, "confirm_orders": Confirm, "theme": Theme,
+    "robinhood_api_url": str,
 }  # fmt: skip
 
 

@@ -10,36 +10,15 @@ only for a loopback address (a local fake or recording proxy).
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
-ROBINHOOD_API = "https://api.robinhood.com"
+from app.config import ROBINHOOD_API, check_api_url
+
+__all__ = ["ROBINHOOD_API", "RobinhoodAdapter", "api_url", "check_api_url", "install"]
 DEFAULT_TIMEOUT = (5.0, 20.0)  # connect, read (seconds)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_api_url(url: str) -> str:
-    """The URL without a trailing slash; ValueError says what is wrong with it."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValueError(f"must be an http(s) address such as {ROBINHOOD_API}, got {url!r}")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise ValueError("plain http is allowed only to a loopback address (127.0.0.1)")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise ValueError("must not carry a query, fragment or credentials")
-    return url.strip().rstrip("/")
 
 
 class RobinhoodAdapter(HTTPAdapter):
