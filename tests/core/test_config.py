@@ -69,7 +69,8 @@ def test_credentials_are_never_settings() -> None:
     # in the environment they are simply not read as settings
     s = resolve_settings(environ={"ROBINHOOD_PASSWORD": "hunter2"})
     assert "hunter2" not in repr(s)
-    assert all("ROBINHOOD" not in spec.env for spec in setting_specs())
+    names = {spec.env for spec in setting_specs()}
+    assert not names & {"ROBINHOOD_USERNAME", "ROBINHOOD_PASSWORD", "ROBINHOOD_MFA_CODE"}
 
 
 def test_unknown_command_line_setting_is_an_error() -> None:
@@ -127,3 +128,13 @@ def test_run_for_must_be_a_positive_number_of_seconds(
         main(["--headless", "--run-for", text])
     assert caught.value.code == 2
     assert "--run-for" in capsys.readouterr().err
+
+
+def test_robinhood_api_url_allows_plain_http_only_to_loopback() -> None:
+    assert resolve_settings().robinhood_api_url == "https://api.robinhood.com"
+    local = resolve_settings(environ={"ROBINHOOD_API_URL": "http://127.0.0.1:8123/"})
+    assert local.robinhood_api_url == "http://127.0.0.1:8123/"
+    with pytest.raises(SettingsError, match="ROBINHOOD_API_URL: plain http is allowed only"):
+        resolve_settings(environ={"ROBINHOOD_API_URL": "http://example.com"})
+    with pytest.raises(SettingsError, match="ROBINHOOD_API_URL"):
+        resolve_settings(environ={"ROBINHOOD_API_URL": "ftp://127.0.0.1"})
