@@ -380,6 +380,10 @@ def validate(s: Settings) -> dict[str, str]:
         "QUOTE_STALE_SECONDS",
         f"must be between 1 and {DAY_SECONDS} seconds",
     )
+    try:
+        check_api_url(s.robinhood_api_url)
+    except ValueError as exc:
+        need(False, "ROBINHOOD_API_URL", str(exc))
     return problems
 
 
