@@ -43,26 +43,34 @@ def evaluate_exit(
 def exit_rule(price: Decimal, entry: Decimal, settings: Settings) -> tuple[Decimal, str]:
     """(P/L %, PROFIT_TARGET / STOP_LOSS / "") for a valid ``price`` and ``entry`` (> 0).
 
-    The rule alone, without the human text: the per-price path builds that only
-    when it is shown.
+    The rule alone, without the human text. P/L % = (price - entry) / entry x 100
+    is compared with the settings' percentages by multiplying out the division,
+    so a price exactly at a target or stop (+1 % of 33.33) counts as reaching it.
     """
-    pnl_pct = (price - entry) / entry * 100
-    if pnl_pct >= settings.profit_target_pct:
+    gain = (price - entry) * 100
+    pnl_pct = gain / entry
+    if gain >= settings.profit_target_pct * entry:
         return pnl_pct, PROFIT_TARGET
-    if pnl_pct <= settings.stop_loss_pct:
+    if gain <= settings.stop_loss_pct * entry:
         return pnl_pct, STOP_LOSS
     return pnl_pct, ""
 
 
-class ExitTriggers:
+class FiredExits:
     """Remembers which exits fired for each position episode.
 
     An episode is a position's (quantity, average cost); any change re-arms
-    both triggers, so a trigger fires once while the price stays past it.
+    both exits, so an exit fires once while the price stays past it.
     """
 
     def __init__(self) -> None:
         self._fired: dict[str, tuple[tuple[Decimal, Decimal], set[str]]] = {}
+
+    def armed(self, position: Position, reason: str) -> bool:
+        """True while ``reason`` has not fired in this episode of ``position``."""
+        current = self._fired.get(position.symbol)
+        episode = (position.quantity, position.average_cost)
+        return current is None or current[0] != episode or reason not in current[1]
 
     def should_fire(self, position: Position, reason: str) -> bool:
         """True the first time ``reason`` is seen for this episode (and records it)."""

@@ -2,13 +2,21 @@
 
 Every check fails closed: a missing price, a zero price or an unexpected error
 is a denial with a reason, never a crash and never a pass.
+
+Exits work like a broker's bracket order: when a position, the day's P&L, the
+trading state or the settings change, the service computes each open
+position's trigger prices (profit target, stop loss, daily-loss stop, see
+:mod:`app.risk.triggers`); a price update compares its bid with them and runs
+the exact rules only when one is reached (and on a new trade date). The pure
+rules live beside this module: :mod:`app.risk.limits` (pre-trade),
+:mod:`app.risk.exits`, :mod:`app.risk.triggers`, :mod:`app.risk.state` and
+:mod:`app.risk.day_marks` (what survives a restart).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -37,13 +45,18 @@ from app.core.money import ZERO, floor_shares
 from app.core.ports import QuoteSource
 from app.core.service import Service
 from app.risk import limits
-from app.risk.band import CachedBand
 from app.risk.day_marks import load_day_marks, save_day_marks
 from app.risk.decisions import CheckResult, ExitCheck, Exposure
-from app.risk.exits import PROFIT_TARGET, ExitTriggers, evaluate_exit, exit_rule
+from app.risk.exits import PROFIT_TARGET, STOP_LOSS, FiredExits, evaluate_exit
 from app.risk.limits import MIN_NOTIONAL, fmt_money
-from app.risk.quiet import QuietBands
 from app.risk.state import CAUSE_DAILY_LOSS, CAUSE_USER, StoredState, load_state, save_state
+from app.risk.triggers import (
+    EVERY_PRICE,
+    NO_TRIGGERS,
+    Triggers,
+    daily_stop_price,
+    exit_triggers,
+)
 
 
 class PortfolioView(Protocol):
@@ -56,7 +69,9 @@ class PortfolioView(Protocol):
     def realized_pnl_today(self) -> Decimal: ...
 
 
-class RiskService(QuietBands, Service):
+class RiskService(Service):
+    """See the module docstring."""
+
     name = "risk"
 
     def __init__(
@@ -72,21 +87,17 @@ class RiskService(QuietBands, Service):
         self.quotes = quotes
         self.portfolio = portfolio
         self._stored = StoredState()
-        self._triggers = ExitTriggers()
+        self._fired = FiredExits()
         self._subscriptions: list[Subscription] = []
         self._day_marks: dict[str, Decimal] = {}
         self._day_marks_date: date | None = None
-        self._opened_dates: dict[datetime, date] = {}  # trade dates of positions' opening times
-        # With no open position the daily P&L is today's realized P&L, which only a trade,
-        # a new trade date, a state or a settings change can move: checked once per those.
-        self._flat_checked: date | None = None
-        self._bands: dict[str, CachedBand] = {}  # quiet bands of _on_price, see quiet_band
+        self._triggers: dict[str, Triggers] = {}  # trigger prices of the open positions
+        self._any_price = True  # the next price of any symbol runs the rules
+        self._triggers_date: date | None = None  # the trade date the triggers were made on
 
     # ------------------------------------------------------------------ lifecycle
 
     async def on_start(self) -> None:
-        self._flat_checked = None
-        self._bands.clear()
         self._stored = load_state()
         if self._stored.state is not TradingState.ACTIVE:
             self.log.warning(
@@ -97,6 +108,7 @@ class RiskService(QuietBands, Service):
             self.bus.subscribe(TradeCompleted, self._on_trade),
         ]
         await self._roll_day()
+        self._update_triggers()
 
     async def on_stop(self) -> None:
         for subscription in self._subscriptions:
@@ -105,8 +117,7 @@ class RiskService(QuietBands, Service):
 
     def update_settings(self, settings: Settings) -> None:
         self.settings = settings
-        self._flat_checked = None
-        self._bands.clear()
+        self._update_triggers()
 
     def _today(self) -> date:
         return trade_date(self.clock.now())
@@ -150,9 +161,8 @@ class RiskService(QuietBands, Service):
         now = self.clock.now()
         day = trade_date(now) if cause == CAUSE_DAILY_LOSS else None
         self._stored = StoredState(state, reason, cause, day)
-        self._flat_checked = None
-        self._bands.clear()
         save_state(self._stored, now)
+        self._update_triggers()
         if state is not previous:
             self.log.warning("trading state %s -> %s: %s", previous, state, reason)
             await self.bus.publish(
@@ -245,69 +255,102 @@ class RiskService(QuietBands, Service):
             self.log.exception("exit check failed for %s", symbol)
             return ExitCheck(False, "", None, price, f"exit check failed: {exc}")
 
+    def trigger_prices(self, symbol: str) -> Triggers:
+        """The bids of ``symbol`` at which a price makes risk act (see :mod:`app.risk.triggers`).
+
+        Recomputed whenever a position, the day's P&L (a trade, another position's
+        price), the trading state or the settings change, and on each new trade date.
+        A flat symbol has none, unless the rules must run on the next price anyway.
+        """
+        if self._any_price:
+            return EVERY_PRICE
+        return self._triggers.get(symbol, NO_TRIGGERS)
+
     async def _on_price(self, event: PriceUpdated) -> None:
         quote = event.quote
         symbol = quote.symbol
-        now = self.clock.now()
-        cached = self._bands.get(symbol)
-        if cached is not None and self._band_valid(cached, now):
-            if cached.low < quote.bid < cached.high:
-                return  # inside the quiet band: no rule can fire at this bid
-        else:
-            cached = None
-        await self._on_price_exact(quote)
-        if cached is None or self._bands.get(symbol) is not cached:
-            self._cache_band(symbol, self.clock.now())
+        if (
+            self._any_price
+            or self._triggers_date != self._today()
+            or (symbol in self._triggers and self._triggers[symbol].hit(quote.bid))
+        ):
+            await self._run_rules(quote)
+            self._update_triggers()
+        elif len(self._triggers) > 1 or (self._triggers and symbol not in self._triggers):
+            self._update_triggers()  # this price moved the other positions' daily-loss stops
 
-    async def _on_price_exact(self, quote: Quote) -> None:
-        if self._stored.state is TradingState.REDUCING:  # only a REDUCING state can roll over
-            await self._roll_day()
-        positions = self.portfolio.open_positions()
-        if not positions:
-            today = self._today()
-            if self._flat_checked == today:
-                return
-            await self._check_daily_loss({}, positions)
-            if not self.portfolio.open_positions():
-                self._flat_checked = today
-            return
+    async def _run_rules(self, quote: Quote) -> None:
+        """The exact rules on ``quote``: a new trade date, the exit, the daily loss."""
+        await self._roll_day()
         position = self.portfolio.get_position(quote.symbol)
         if position is not None and position.quantity > 0:
             exit_event = self._exit_event(position, quote)
             if exit_event is not None:
-                await self.bus.publish(exit_event)
-            positions = self.portfolio.open_positions()  # an exit handler may have traded
-        await self._check_daily_loss({quote.symbol: quote}, positions)
+                await self.bus.publish(exit_event)  # delivered after this price (FIFO)
+        await self._check_daily_loss({quote.symbol: quote})
 
     async def _on_trade(self, event: TradeCompleted) -> None:
-        self._flat_checked = None
-        self._bands.clear()
         await self._roll_day()
         await self._check_daily_loss({})
+        self._update_triggers()
 
     def _exit_event(
         self, position: Position, quote: Quote
     ) -> ProfitTargetReached | StopLossTriggered | None:
         """The exit ``quote`` triggers for ``position`` (once per episode), or None."""
-        if quote.stale or (
-            (self.clock.now() - quote.time).total_seconds() > self.settings.quote_stale_seconds
-        ):
-            return None  # limits.quote_is_fresh, inline
-        bid = quote.bid
-        entry = position.average_cost
-        if not (bid.is_finite() and bid > 0 and entry.is_finite() and entry > 0):
-            return None  # evaluate_exit's "no fresh price" / "entry price unknown": no exit
-        pnl_pct, reason = exit_rule(bid, entry, self.settings)  # evaluate_exit's rule, no text
-        if not reason or not self._triggers.should_fire(position, reason):
+        if not limits.quote_is_fresh(quote, self.clock.now(), self.settings.quote_stale_seconds):
             return None
-        kind = ProfitTargetReached if reason == PROFIT_TARGET else StopLossTriggered
-        if self.log.isEnabledFor(logging.INFO):
-            detail = evaluate_exit(position, bid, self.settings).detail
-            self.log.info("%s %s: %s", kind.__name__, position.symbol, detail)
+        check = evaluate_exit(position, quote.bid, self.settings)
+        if not check.should_exit or not self._fired.should_fire(position, check.reason):
+            return None
+        kind = ProfitTargetReached if check.reason == PROFIT_TARGET else StopLossTriggered
+        self.log.info("%s %s: %s", kind.__name__, position.symbol, check.detail)
+        assert check.pnl_pct is not None  # set whenever should_exit is
         return kind(
-            time=self.clock.now(), symbol=position.symbol, entry_price=entry, price=bid,
-            pnl_pct=pnl_pct,
+            time=self.clock.now(), symbol=position.symbol, entry_price=position.average_cost,
+            price=quote.bid, pnl_pct=check.pnl_pct,
         )  # fmt: skip
+
+    def _update_triggers(self) -> None:
+        """Recompute every open position's trigger prices (see :meth:`trigger_prices`)."""
+        try:
+            self._triggers, self._any_price = self._compute_triggers()
+        except Exception:  # fail closed: run the exact rules on every price
+            self.log.exception("trigger prices failed; every price runs the rules")
+            self._triggers, self._any_price = {}, True
+        self._triggers_date = self._today()
+
+    def _compute_triggers(self) -> tuple[dict[str, Triggers], bool]:
+        today = self._today()
+        daily = self._stored.state is TradingState.ACTIVE  # checked only while ACTIVE
+        positions = [p for p in self.portfolio.open_positions() if p.quantity > 0]
+        bases: dict[str, tuple[Decimal, Decimal]] = {}  # symbol -> (base, today's unrealized)
+        if daily:
+            for p in positions:
+                base = self._pnl_base(p, today)
+                if base is None:
+                    return {}, True  # no day mark yet: the next price sets it
+                bases[p.symbol] = (base, (self._mark(p, {}) - base) * p.quantity)
+        realized = self.portfolio.realized_pnl_today() if daily else ZERO
+        unrealized = sum((u for _, u in bases.values()), ZERO)
+        limit = self.settings.max_daily_loss
+        if daily and realized + unrealized <= -limit:
+            return {}, True  # already past the limit: the next price acts on it
+        triggers: dict[str, Triggers] = {}
+        for p in positions:
+            target = stop = daily_stop = None
+            exits = exit_triggers(p.average_cost, self.settings)
+            if exits is not None:
+                if self._fired.armed(p, PROFIT_TARGET):
+                    target = exits[0]
+                if self._fired.armed(p, STOP_LOSS):
+                    stop = exits[1]
+            if daily:
+                base, mine = bases[p.symbol]
+                rest = realized + unrealized - mine
+                daily_stop = daily_stop_price(p.quantity, base, rest, limit)
+            triggers[p.symbol] = Triggers(target, stop, daily_stop)
+        return triggers, False
 
     # ------------------------------------------------------------------ exposure, daily loss
 
@@ -326,50 +369,43 @@ class RiskService(QuietBands, Service):
         utilisation = total / limit * 100 if limit > 0 else ZERO
         return Exposure(total, limit, utilisation, per_position)
 
-    def _opened_date(self, opened: datetime) -> date:
-        day = self._opened_dates.get(opened)
-        if day is None:
-            if len(self._opened_dates) > 256:
-                self._opened_dates.clear()
-            day = self._opened_dates[opened] = trade_date(opened)
-        return day
+    def _pnl_base(self, position: Position, today: date) -> Decimal | None:
+        """The price today's unrealized P&L of ``position`` counts from (None: not known yet).
 
-    def _unrealized_today(self, position: Position, mark: Decimal) -> Decimal:
-        """Unrealized P&L made today: from the average cost for a position opened today,
-        else from the first price seen this trade date (a stand-in for the previous close;
-        saved, so a restart keeps it: see :mod:`app.risk.day_marks`)."""
-        today = self._today()
+        The average cost for a position opened today, else the first price seen
+        this trade date (a stand-in for the previous close; saved, so a restart
+        keeps it: see :mod:`app.risk.day_marks`).
+        """
+        opened = position.opened_at
+        if opened is None or trade_date(opened) >= today:
+            return position.average_cost
         if self._day_marks_date != today:
             self._day_marks_date = today
             self._day_marks = load_day_marks(today)
-        opened = position.opened_at
-        if opened is None or self._opened_date(opened) >= today:
-            return position.unrealized_pnl(mark)
-        reference = self._day_marks.get(position.symbol)
-        if reference is None:  # the first price of the day: kept across restarts
-            reference = self._day_marks[position.symbol] = mark
-            save_day_marks(today, self._day_marks, self.clock.now())
-        return (mark - reference) * position.quantity
+        return self._day_marks.get(position.symbol)
 
-    def daily_pnl(
-        self, quotes: dict[str, Quote] | None = None, positions: list[Position] | None = None
-    ) -> Decimal:
+    def _unrealized_today(self, position: Position, mark: Decimal) -> Decimal:
+        """Unrealized P&L made today at ``mark``; the day's first price becomes the day mark."""
+        today = self._today()
+        base = self._pnl_base(position, today)
+        if base is None:  # the first price of the day: kept across restarts
+            base = self._day_marks[position.symbol] = mark
+            save_day_marks(today, self._day_marks, self.clock.now())
+        return (mark - base) * position.quantity
+
+    def daily_pnl(self, quotes: dict[str, Quote] | None = None) -> Decimal:
         """Realized today + unrealized today (at the bid) of the open positions."""
         marks = quotes or {}
-        if positions is None:
-            positions = self.portfolio.open_positions()
         unrealized = ZERO
-        for p in positions:
+        for p in self.portfolio.open_positions():
             if p.quantity > 0:
                 unrealized += self._unrealized_today(p, self._mark(p, marks))
         return self.portfolio.realized_pnl_today() + unrealized
 
-    async def _check_daily_loss(
-        self, quotes: dict[str, Quote], positions: list[Position] | None = None
-    ) -> None:
+    async def _check_daily_loss(self, quotes: dict[str, Quote]) -> None:
         if self._stored.state is not TradingState.ACTIVE:
             return
-        pnl = self.daily_pnl(quotes, positions)
+        pnl = self.daily_pnl(quotes)
         if pnl > -self.settings.max_daily_loss:
             return
         detail = (

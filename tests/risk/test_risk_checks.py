@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from peewee import Database
 from quote_book import QuoteBook
 
 from app.config import Settings
@@ -25,6 +26,7 @@ from app.core.models import (
     TradingState,
 )
 from app.portfolio.service import PortfolioService
+from app.portfolio.store import PortfolioStore
 from app.risk.service import RiskService
 
 D = Decimal
@@ -37,9 +39,9 @@ def quotes(clock: SimulatedClock) -> QuoteBook:
 
 @pytest.fixture
 async def portfolio(
-    db: object, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook
+    db: Database, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook
 ) -> AsyncIterator[PortfolioService]:
-    service = PortfolioService(bus, clock, quotes)
+    service = PortfolioService(bus, clock, quotes, PortfolioStore(db))
     await service.start()
     yield service
     await service.stop()
@@ -47,7 +49,7 @@ async def portfolio(
 
 @pytest.fixture
 async def risk(
-    db: object,
+    db: Database,
     bus: EventBus,
     clock: SimulatedClock,
     settings: Settings,
@@ -217,7 +219,7 @@ class BrokenPortfolio:
 
 
 async def test_an_error_inside_the_check_denies(
-    db: object, bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: QuoteBook
+    db: Database, bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: QuoteBook
 ) -> None:
     risk = RiskService(bus, clock, settings, quotes, BrokenPortfolio())
     quotes.set("TQQQ", "50", "50")

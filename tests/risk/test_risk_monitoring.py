@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from peewee import Database
 from quote_book import QuoteBook
 
 from app.config import Settings
@@ -25,6 +26,7 @@ from app.core.events import (
 )
 from app.core.models import Fill, OrderRequest, Position, Side, TradingState
 from app.portfolio.service import PortfolioService
+from app.portfolio.store import PortfolioStore
 from app.risk.service import RiskService
 from app.storage.db import open_database
 
@@ -47,9 +49,9 @@ def quotes(clock: SimulatedClock) -> QuoteBook:
 
 @pytest.fixture
 async def portfolio(
-    db: object, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook
+    db: Database, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook
 ) -> AsyncIterator[PortfolioService]:
-    service = PortfolioService(bus, clock, quotes)
+    service = PortfolioService(bus, clock, quotes, PortfolioStore(db))
     await service.start()
     yield service
     await service.stop()
@@ -106,7 +108,7 @@ class ZeroCostPortfolio:
 
 
 async def test_entry_price_zero_never_divides(
-    db: object, bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: QuoteBook
+    db: Database, bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: QuoteBook
 ) -> None:
     risk = RiskService(bus, clock, settings, quotes, ZeroCostPortfolio())
     await risk.start()
@@ -142,7 +144,7 @@ async def test_exit_events_once_per_position_episode(
 
 
 async def test_daily_loss_switches_to_reducing_until_the_next_trade_date(
-    db: object, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook,
+    db: Database, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook,
     portfolio: PortfolioService,
 ) -> None:  # fmt: skip
     settings = Settings().replace(max_daily_loss=D("5"))
@@ -179,7 +181,7 @@ async def test_halt_persists_across_a_restart(
     db_path: Path, bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: QuoteBook
 ) -> None:
     database = open_database(db_path)
-    portfolio = PortfolioService(bus, clock, quotes)
+    portfolio = PortfolioService(bus, clock, quotes, PortfolioStore(database))
     risk = RiskService(bus, clock, settings, quotes, portfolio)
     await risk.start()
     seen = Recorder(bus)
@@ -191,7 +193,8 @@ async def test_halt_persists_across_a_restart(
 
     database = open_database(db_path)
     bus2 = EventBus()
-    restarted = RiskService(bus2, clock, settings, quotes, PortfolioService(bus2, clock, quotes))
+    portfolio2 = PortfolioService(bus2, clock, quotes, PortfolioStore(database))
+    restarted = RiskService(bus2, clock, settings, quotes, portfolio2)
     await restarted.start()
     assert restarted.state is TradingState.HALTED
     quotes.set("TQQQ", "50")
@@ -207,7 +210,7 @@ async def test_halt_persists_across_a_restart(
 
 
 async def test_a_mid_day_restart_keeps_the_daily_loss_reference_of_an_overnight_position(
-    db: object, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook,
+    db: Database, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook,
     portfolio: PortfolioService,
 ) -> None:  # fmt: skip
     settings = Settings().replace(max_daily_loss=D("5"))
