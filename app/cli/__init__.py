@@ -13,7 +13,12 @@ import importlib
 from collections.abc import Sequence
 
 # name -> module; each module defines main(argv) -> exit code.
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "import-legacy": "app.cli.import_legacy",
+    "login": "app.cli.login",
+    "logout": "app.cli.logout",
+    "status": "app.cli.status",
+}
 
 
 def run_subcommand(name: str, argv: Sequence[str]) -> int:

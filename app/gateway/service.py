@@ -74,6 +74,11 @@ class GatewayService(Service):
         return self._status
 
     @property
+    def has_session(self) -> bool:
+        """A session is held (logged in, or expired and still renewable)."""
+        return self._session is not None
+
+    @property
     def logged_in(self) -> bool:
         return self._session is not None and self._status.state is SessionState.LOGGED_IN
 
