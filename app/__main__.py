@@ -38,15 +38,20 @@ def positive_seconds(text: str) -> float:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "sherwood", description: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="sherwood",
-        description="Trading terminal and RSI/MACD bot for Robinhood (paper trading by default).",
+        prog=prog,
+        description=description
+        or "Trading terminal and RSI/MACD bot for Robinhood (paper trading by default).",
     )
     parser.add_argument("--headless", action="store_true", help="run the bot without a window")
     parser.add_argument(
         "--backtest", metavar="FILE.csv",
         help="run the bot over the bars of a replay CSV file, print a summary and exit",
+    )  # fmt: skip
+    parser.add_argument(
+        "--report", metavar="DIR",
+        help="with --backtest: write trades.csv, equity.csv, metrics.json and equity.png to DIR",
     )  # fmt: skip
     parser.add_argument("--mode", choices=[m.value for m in Mode], help="paper (default) or live")
     parser.add_argument(
@@ -102,16 +107,25 @@ def is_demo_run(args: argparse.Namespace, settings: Settings) -> bool:
 
 
 def remove_database_files(database: Path) -> None:
-    """Delete a scratch database and its companions (WAL, shared memory, intent log)."""
-    for suffix in ("", "-wal", "-shm", "-intents"):
+    """Empty a scratch database and delete its companions (WAL, shared memory, intent log).
+
+    The database file is emptied, not deleted: this process holds its instance lock on it
+    (SQLite treats an empty file as a new database).
+    """
+    for suffix in ("-wal", "-shm", "-intents"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
+    if database.exists():
+        os.truncate(database, 0)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, prog: str = "sherwood", description: str | None = None
+) -> int:
+    """``prog`` and ``description`` name another entry point in ``--help`` (the legacy bots)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments and arguments[0] in SUBCOMMANDS:
         return run_subcommand(arguments[0], arguments[1:])
-    args = build_parser().parse_args(arguments)
+    args = build_parser(prog, description).parse_args(arguments)
     try:
         settings = load_settings(args)
     except SettingsError as exc:

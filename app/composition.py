@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,9 @@ from app.marketdata.feeds.factory import build_feed
 from app.marketdata.service import MarketDataService
 from app.portfolio.service import PortfolioService
 from app.risk.service import RiskService
+from app.storage.backup import DailyBackup
 from app.storage.db import database_path, open_database
+from app.storage.health import StorageGuard, require_space
 from app.strategy.engine import StrategyEngine
 
 log = logging.getLogger("sherwood.app")
@@ -67,6 +70,8 @@ class AppContext:
     accounts: AccountCache
     execution: ExecutionService
     audit: AuditTrail
+    storage: StorageGuard | None = None  # a database file's disk; None in memory
+    backups: DailyBackup | None = None
     refresh_seconds: float = ACCOUNT_REFRESH_SECONDS
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _started: list[Service] = field(default_factory=list)
@@ -74,10 +79,11 @@ class AppContext:
 
     def services(self) -> list[Service]:
         """Services in start order."""
-        return [
+        started = [
             self.audit, self.market_data, self.portfolio, self.compliance, self.risk,
             self.strategy, self.execution,
         ]  # fmt: skip
+        return started + ([self.storage] if self.storage is not None else [])
 
     async def start(self) -> None:
         try:
@@ -89,6 +95,7 @@ class AppContext:
                 self._started.append(service)
             await self.accounts.refresh()
             await self.market_data.watch(self.settings.symbol)  # market data runs the feed
+            self._back_up()
             self._spawn(self._refresh_loop(), "account refresh")
         except BaseException:
             await self.stop()
@@ -104,15 +111,25 @@ class AppContext:
         task.add_done_callback(_report_crash)
         self._tasks.append(task)
 
+    def _back_up(self) -> None:
+        """Today's backup of the database, once a day by the machine's date (not the
+        simulated clock's, which may run a day in a minute)."""
+        if self.backups is not None:
+            self.backups.run(datetime.now().date())
+
     async def _refresh_loop(self) -> None:
         count = 0
         while True:
             await self.clock.sleep(self.refresh_seconds)
-            account = await self.accounts.refresh()
-            await self.execution.resolve_unknown()
-            count += 1
-            if account is not None and count % EQUITY_SNAPSHOT_EVERY == 0:
-                await self.portfolio.snapshot_equity(account)
+            try:  # one failed round (a full disk, a broker error) must not end the loop
+                account = await self.accounts.refresh()
+                await self.execution.resolve_unknown()
+                count += 1
+                if account is not None and count % EQUITY_SNAPSHOT_EVERY == 0:
+                    await self.portfolio.snapshot_equity(account)
+                self._back_up()
+            except Exception:
+                log.exception("account refresh failed; retrying in %g s", self.refresh_seconds)
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
@@ -175,7 +192,11 @@ def build_app(
             "run in paper mode (--mode paper)"
         )
     folder = paths.data_dir(data_dir)
-    db = open_database(database or database_path(folder, settings.mode.value))
+    path = database or database_path(folder, settings.mode.value)
+    on_disk = str(path) != ":memory:"
+    if on_disk:
+        require_space(folder)
+    db = open_database(path)
     clock = clock or default_clock(settings)
     bus = bus or EventBus()
     feed = feed or build_feed(settings, clock, continue_market=True)  # the stored market path
@@ -190,9 +211,10 @@ def build_app(
         bus, clock, settings, broker, risk, compliance, portfolio, market_data
     )
     audit = AuditTrail(bus, clock)
+    storage = StorageGuard(bus, clock, db, folder, risk) if on_disk else None
     return AppContext(
         settings=settings, data_dir=folder, clock=clock, bus=bus, db=db, feed=feed,
         market_data=market_data, strategy=strategy, risk=risk, compliance=compliance,
         portfolio=portfolio, broker=broker, accounts=accounts, execution=execution,
-        audit=audit,
+        audit=audit, storage=storage, backups=DailyBackup(path) if on_disk else None,
     )  # fmt: skip

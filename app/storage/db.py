@@ -4,21 +4,35 @@
 to the returned connection; one database is open per process at a time (paper
 and live never share a file), and one process per database file (see
 :mod:`app.storage.instance_lock`). Nothing is opened at import time.
+
+A file is checked before it is used (``PRAGMA quick_check``): a damaged one is
+refused with :class:`DatabaseDamaged`, whose message points to the automatic
+backups (:mod:`app.storage.backup`). The database and its WAL and shared-memory
+files are readable by their owner only (0600).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from peewee import SqliteDatabase
+from peewee import DatabaseError, OperationalError, SqliteDatabase
 
 from app.storage import instance_lock
 from app.storage.checkpoint import BackgroundCheckpointer
 from app.storage.instance_lock import DatabaseInUse
 
-__all__ = ["DatabaseInUse", "SherwoodDatabase", "database_path", "migrate", "open_database"]
+__all__ = [
+    "DatabaseDamaged",
+    "DatabaseInUse",
+    "SherwoodDatabase",
+    "database_path",
+    "migrate",
+    "open_database",
+]
 from app.storage.tables import ALL_TABLES, SchemaVersion
 
 log = logging.getLogger(__name__)
@@ -29,6 +43,14 @@ PRAGMAS = {
     "foreign_keys": 1,
     "busy_timeout": 5000,
 }
+
+
+PRIVATE_FILE = 0o600  # the database, its WAL and shared memory: the owner's only
+COMPANIONS = ("", "-wal", "-shm")
+
+
+class DatabaseDamaged(RuntimeError):
+    """The database file fails SQLite's check: Sherwood refuses to trade on it."""
 
 
 def _v1_create_all(db: SqliteDatabase) -> None:
@@ -118,11 +140,65 @@ def open_database(
     return db
 
 
+def keep_private(path: Path | str) -> None:
+    """Make the database file and its WAL and shared-memory files 0600 (those that exist).
+
+    SQLite creates the WAL and shared-memory files with the database's permissions.
+    """
+    for suffix in COMPANIONS:
+        companion = Path(f"{path}{suffix}")
+        if companion.exists():
+            os.chmod(companion, PRIVATE_FILE)
+
+
+def damaged_message(path: Path | str, problem: str) -> str:
+    """One line: what is wrong, that Sherwood will not use the file, and where the backups are."""
+    from app.storage.backup import backup_folder, newest_backup
+
+    newest = newest_backup(path)
+    where = (
+        f"the newest automatic backup is {newest}"
+        if newest is not None
+        else f"automatic backups are kept in {backup_folder(path)} (none yet)"
+    )
+    return (
+        f"the database {path} is damaged ({problem}); Sherwood will not trade on it. "
+        f"Close Sherwood and copy a backup over it: {where}"
+    )
+
+
+def check_integrity(db: SqliteDatabase, path: Path | str) -> None:
+    """``PRAGMA quick_check``; :class:`DatabaseDamaged` naming the first problem."""
+    try:
+        rows = db.execute_sql("PRAGMA quick_check").fetchall()
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
+        if isinstance(exc, OperationalError | sqlite3.OperationalError):
+            raise  # locked, full, unreadable: not damage
+        raise DatabaseDamaged(damaged_message(path, str(exc))) from exc
+    if [tuple(row) for row in rows] != [("ok",)]:
+        raise DatabaseDamaged(damaged_message(path, str(rows[0][0])))
+
+
 def _open(path: Path | str, background_checkpoint: bool) -> SherwoodDatabase:
     db = SherwoodDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
-    db.bind(ALL_TABLES, bind_refs=False, bind_backrefs=False)
-    db.connect(reuse_if_open=True)
-    migrate(db)
+    in_memory = str(path) == ":memory:"
+    if not in_memory:
+        Path(path).touch(mode=PRIVATE_FILE)
+        keep_private(path)
+    try:
+        db.bind(ALL_TABLES, bind_refs=False, bind_backrefs=False)
+        db.connect(reuse_if_open=True)
+        if not in_memory:
+            check_integrity(db, path)
+        migrate(db)
+    except (DatabaseError, sqlite3.DatabaseError) as exc:  # "file is not a database"
+        db.close()
+        if isinstance(exc, OperationalError | sqlite3.OperationalError):
+            raise  # locked, full, unreadable: not damage
+        raise DatabaseDamaged(damaged_message(path, str(exc))) from exc
+    except BaseException:
+        db.close()
+        raise
     if background_checkpoint:
         checkpointer = BackgroundCheckpointer(str(path))
         try:

@@ -1,13 +1,22 @@
-"""One Sherwood per database file: an exclusive lock on ``<database file>.lock``.
+"""One Sherwood per database file: an exclusive OS lock on the database file itself.
 
 Two app instances on the same paper or live database would run two brokers
-over one account state and write ahead into one intent log. The first
-instance takes an exclusive, non-blocking OS lock (``flock`` on POSIX,
-``msvcrt.locking`` on Windows) on a small file beside the database and holds
-it until its database is closed; the operating system drops it if the process
-dies, so a crash never leaves a stale lock. Inside one process the lock is
-re-entrant (counted), so a process may open its own database more than once.
-Readers that only look (loading saved settings) do not take it.
+over one account state and sell one position twice. The first instance takes
+an exclusive, non-blocking ``flock`` on the database file itself (created
+empty if it does not exist yet: SQLite treats an empty file as a new database)
+and holds it until its database is closed or the process ends; the operating
+system drops it when the process dies, so a crash never leaves a stale lock,
+and there is no lock file a user could delete to let a second instance in.
+On Linux and macOS ``flock`` locks are independent of the POSIX record locks
+SQLite takes on the same file. On Windows, where locks are mandatory and would
+stop SQLite reading the file, the lock is taken on ``<database>.lock``, which
+Windows does not let anyone delete while it is open.
+
+Inside one process the lock is re-entrant (counted), so a process may open its
+own database more than once. Readers that only look (loading saved settings)
+do not take it. The descriptor is closed only when the last hold goes, after
+the database's connections are closed: closing any descriptor of a file drops
+the POSIX locks the process holds on it, SQLite's included.
 """
 
 from __future__ import annotations
@@ -21,11 +30,14 @@ class DatabaseInUse(RuntimeError):
     """Another running Sherwood holds this database."""
 
 
-_held: dict[str, tuple[int, int]] = {}  # lock file -> (fd, how many opens in this process)
+_held: dict[str, tuple[int, int]] = {}  # locked file -> (fd, how many opens in this process)
 
 
 def lock_path(database_file: Path | str) -> Path:
-    return Path(f"{database_file}.lock")
+    """The file the lock is taken on: the database itself (``.lock`` beside it on Windows)."""
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        return Path(f"{database_file}.lock")
+    return Path(database_file)
 
 
 def _try_lock(fd: int) -> bool:
@@ -61,6 +73,11 @@ def acquire(database_file: Path | str) -> None:
             "or start this one with another --data-dir"
         )
     _held[key] = (fd, 1)
+
+
+def is_held(database_file: Path | str) -> bool:
+    """True while this process holds the database's lock."""
+    return str(lock_path(database_file).resolve()) in _held
 
 
 def release(database_file: Path | str) -> None:

@@ -25,29 +25,61 @@ def sherwood(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+def started(process: subprocess.Popen[str], log: Path) -> None:
+    """Wait until the headless run logs that it started."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if log.exists() and "Sherwood started" in log.read_text(errors="replace"):
+            return
+        assert process.poll() is None, "the first instance died"
+        time.sleep(0.1)
+    raise AssertionError("the first instance did not start")
+
+
 def test_a_second_instance_on_the_same_data_folder_is_refused(tmp_path: Path) -> None:
     first = subprocess.Popen(
-        [sys.executable, "-m", "app", "--headless", "--run-for", "60", "--speed", "60",
-         "--data-dir", str(tmp_path)],
+        [sys.executable, "-m", "app", "--headless", "--run-for", "60", "--data-dir", str(tmp_path)],
         cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while not (tmp_path / "paper.sqlite3.lock").exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(1.0)
+        started(first, tmp_path / "logs" / "sherwood.log")
         second = sherwood(tmp_path, "--headless", "--run-for", "1")
         assert second.returncode == 2
         assert "another Sherwood is already running" in second.stderr
         assert "orders:" not in second.stdout  # it never started
+        # Deleting every file that looks like a lock does not let a second one in.
+        for stray in [*tmp_path.rglob("*.lock"), *tmp_path.rglob("*-shm")]:
+            stray.unlink()
+        third = sherwood(tmp_path, "--headless", "--run-for", "1")
+        assert third.returncode == 2, third.stderr[-2000:]
+        assert "another Sherwood is already running" in third.stderr
         sample = str(REPO / "resources" / "sample" / "tqqq_5m.csv")
         backtest = sherwood(tmp_path, "--backtest", sample)  # a scratch database: allowed
         assert backtest.returncode == 0, backtest.stderr[-2000:]
     finally:
         first.terminate()
         first.communicate(timeout=60)
-    after = sherwood(tmp_path, "--headless", "--run-for", "1", "--speed", "60")
+    after = sherwood(tmp_path, "--headless", "--run-for", "1")
     assert after.returncode == 0, after.stderr[-2000:]
+
+
+def test_two_fast_demo_runs_on_one_folder_are_refused_too(tmp_path: Path) -> None:
+    """A demo run empties its scratch account at start: a second one must not empty it under
+    the first."""
+    args = ["--headless", "--speed", "600", "--data-dir", str(tmp_path)]
+    first = subprocess.Popen(
+        [sys.executable, "-m", "app", *args, "--run-for", "60"],
+        cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        started(first, tmp_path / "logs" / "sherwood.log")
+        second = sherwood(tmp_path, "--headless", "--speed", "600", "--run-for", "1")
+        assert second.returncode == 2
+        assert "another Sherwood is already running" in second.stderr
+    finally:
+        first.terminate()
+        _out, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err[-2000:]
 
 
 def test_the_lock_is_reentrant_in_one_process_and_released_on_close(tmp_path: Path) -> None:
