@@ -4,8 +4,9 @@ The file is in the replay feed's format (:mod:`app.marketdata.feeds.replay`); it
 interval is read from the spacing of its timestamps (the smallest gap between
 two bars: 1m, 5m, 15m, 1h or 1d). The symbol is ``--symbol`` (default: the
 configured one), the strategy ``--strategy``; the risk, day-trade and paper
-account rules are the resolved settings. Exit code 0 after a run, 2 when the
-file is missing or bad.
+account rules are the resolved settings. ``--report DIR`` also writes the
+run's trades, equity curve, metrics and picture there (:mod:`app.backtest.report`).
+Exit code 0 after a run, 2 when the file is missing or bad.
 """
 
 from __future__ import annotations
@@ -65,6 +66,13 @@ def run_backtest_cli(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         sys.stderr.write(f"sherwood: cannot backtest {args.backtest}: {exc}\n")
         return EXIT_BAD_INPUT
-    sys.stdout.write("\n".join(result.summary) + "\n")
+    lines = list(result.summary)
+    report = getattr(args, "report", None)
+    if report:
+        from app.backtest.report import write_report
+
+        written = write_report(result, report)
+        lines.append(f"report: {Path(report)} ({', '.join(p.name for p in written)})")
+    sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     return EXIT_OK

@@ -1,8 +1,9 @@
-"""What a backtest reports: orders, fills, denials, P&L, day trades, and the event timeline.
+"""What a backtest reports: orders, fills, denials, P&L, day trades, metrics and the timeline.
 
 :class:`Timeline` records the trade-relevant events of a run as plain rows
 without the random ids (client order ids, execution ids), so two runs over the
-same bars can be compared row for row; :class:`BacktestResult` is the outcome.
+same bars can be compared row for row; :class:`BacktestResult` is the outcome,
+with the equity curve and the figures of :mod:`app.backtest.metrics`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from app.backtest.metrics import EquityPoint, Metrics, RoundTrip
 from app.compliance.day_trades import DayTrade
 from app.core.bus import EventBus
 from app.core.events import (
@@ -30,7 +32,7 @@ from app.core.events import (
     TradeCompleted,
     TradingStateChanged,
 )
-from app.core.models import Fill, Order, Position, TradingState
+from app.core.models import Fill, Order, Position, Side, TradingState
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,16 @@ class Timeline:
     def rows(self) -> list[TimelineRow]:
         return [TimelineRow(e.time, type(e).__name__, _describe(e)) for e in self.events]
 
+    def round_trips(self) -> list[RoundTrip]:
+        """Every sale with the P&L the portfolio realized on it, oldest first."""
+        return [
+            RoundTrip(e.fill.time, e.fill.quantity, e.fill.price, e.realized_pnl)
+            for e in self.events
+            if isinstance(e, TradeCompleted)
+            and e.fill.side is Side.SELL
+            and e.realized_pnl is not None
+        ]
+
     def denials(self) -> Counter[str]:
         """``"source: reason"`` -> how many orders were denied so."""
         denied = [e for e in self.events if isinstance(e, OrderDenied)]
@@ -127,6 +139,11 @@ class BacktestResult:
     timeline: tuple[TimelineRow, ...]
     skipping_off: str = ""  # why every bar was fed, if skipping was asked for but unsafe
     summary: tuple[str, ...] = field(default=())
+    interval: str = ""  # the bars' interval, e.g. "5m"
+    starting_cash: Decimal = Decimal("0")
+    equity: tuple[EquityPoint, ...] = ()  # one point per bar, at its close
+    round_trips: tuple[RoundTrip, ...] = ()
+    metrics: Metrics | None = None
 
     @property
     def bars_per_second(self) -> float:

@@ -27,9 +27,11 @@ def test_backtest_of_the_sample_file_prints_a_summary(tmp_path: Path) -> None:
     assert lines[0].startswith("Sherwood backtest: macd on TQQQ, 780 5m bars from 2026-11-02")
     fed = next(line for line in lines if line.startswith("bars: "))
     assert fed.endswith("seen by the strategy only")
-    assert any(line.startswith("fills: ") for line in lines)
-    assert any(line.startswith("realized P&L: ") for line in lines)
-    assert any(line.startswith("day trades used: ") for line in lines)
+    assert any(line.startswith("signals: ") and "fills: " in line for line in lines)
+    assert any(line.startswith("net P&L: ") and "realized " in line for line in lines)
+    assert any(line.startswith("day trades: ") and "in any 5-session window" in line
+               for line in lines)  # fmt: skip
+    assert not any("(today" in line for line in lines)  # no wall-clock "today" figure
     assert list(tmp_path.iterdir()) == []  # no paper account, log or database was touched
 
 
