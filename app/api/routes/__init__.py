@@ -1,0 +1,1 @@
+"""The endpoints, one module per original service; each has ``routes(backends)``."""
