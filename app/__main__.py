@@ -66,6 +66,9 @@ def build_parser(prog: str = "sherwood", description: str | None = None) -> argp
     parser.add_argument("--data-dir", metavar="DIR", help="folder for the database and logs")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR")
     parser.add_argument("--screenshot", metavar="PATH", help="save a window screenshot and exit")
+    parser.add_argument(
+        "--api", action="store_true", help="serve the HTTP API on 127.0.0.1 (port: API_PORT)"
+    )
     return parser
 
 
@@ -78,6 +81,7 @@ def cli_settings(args: argparse.Namespace) -> dict[str, str]:
         "SIM_SPEED": args.speed,
         "SIM_SEED": args.seed,
         "LOG_LEVEL": args.log_level,
+        "API_ENABLED": "true" if getattr(args, "api", False) else None,
     }
     return {name: str(value) for name, value in pairs.items() if value is not None}
 

@@ -22,6 +22,8 @@ from typing import Any
 from peewee import SqliteDatabase
 
 from app import paths
+from app.api.ports import Backends
+from app.api.server import ApiServer
 from app.audit import AuditTrail
 from app.brokers.account import AccountCache
 from app.brokers.paper import PaperBroker
@@ -73,6 +75,7 @@ class AppContext:
     storage: StorageGuard | None = None  # a database file's disk; None in memory
     backups: DailyBackup | None = None
     refresh_seconds: float = ACCOUNT_REFRESH_SECONDS
+    api: ApiServer | None = None  # the HTTP API, when API_ENABLED (see app.api)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _started: list[Service] = field(default_factory=list)
     _broker_open: bool = False
@@ -97,6 +100,9 @@ class AppContext:
             await self.market_data.watch(self.settings.symbol)  # market data runs the feed
             self._back_up()
             self._spawn(self._refresh_loop(), "account refresh")
+            if self.settings.api_enabled:
+                self.api = api_server(self)
+                await self.api.start()
         except BaseException:
             await self.stop()
             raise
@@ -132,6 +138,9 @@ class AppContext:
                 log.exception("account refresh failed; retrying in %g s", self.refresh_seconds)
 
     async def stop(self) -> None:
+        if self.api is not None:
+            await self.api.stop()
+            self.api = None
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
@@ -154,6 +163,20 @@ class AppContext:
         if not self.db.is_closed():
             self.db.close()
         log.info("Sherwood stopped")
+
+
+def api_server(ctx: AppContext) -> ApiServer:
+    """The HTTP API over the app's services, the same public methods the window uses."""
+    s = ctx.settings
+    backends = Backends(
+        mode=s.mode.value, default_symbol=s.symbol, bar_interval=s.bar_interval,
+        market=ctx.market_data, strategies=ctx.strategy, orders=ctx.execution, risk=ctx.risk,
+        compliance=ctx.compliance, portfolio=ctx.portfolio, account=ctx.accounts.current_account,
+        health=lambda: {service.name: service.health for service in ctx.services()},
+    )  # fmt: skip
+    return ApiServer(
+        backends, ctx.bus, ctx.data_dir, port=s.api_port, cors_origins=s.api_cors_origins.split(",")
+    )
 
 
 def _report_crash(task: asyncio.Task[Any]) -> None:

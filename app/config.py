@@ -77,6 +77,11 @@ class Confirm(StrEnum):
     OFF = "off"
 
 
+class BacktestFill(StrEnum):
+    NEXT_OPEN = "next_open"  # an order decided on a bar fills at the next bar's open
+    CLOSE = "close"  # ... or at the deciding bar's close
+
+
 class Theme(StrEnum):
     DARK = "dark"
     LIGHT = "light"
@@ -149,6 +154,14 @@ class Settings:
     paper_partial_fills: bool = _setting(
         False, "Paper orders larger than the quoted size fill in parts", "Paper trading"
     )
+    backtest_fill: BacktestFill = _setting(
+        BacktestFill.NEXT_OPEN,
+        "Backtest and replay fills: next_open (the next bar's open) or close (the bar's close)",
+        "Backtest",
+    )
+    backtest_spread: Decimal = _setting(
+        Decimal("0.01"), "Bid-ask spread of a replayed bar's quote (ask = bid + spread)", "Backtest"
+    )
     sim_seed: int = _setting(42, "Seed of the simulated market", "Simulated market")
     sim_speed: float = _setting(1.0, "Simulated clock speed (1 = real time)", "Simulated market")
     sim_start_price: Decimal = _setting(
@@ -166,6 +179,13 @@ class Settings:
         Confirm.AUTO, "Ask before sending an order (auto: live only)", "General"
     )
     theme: Theme = _setting(Theme.DARK, "Colour theme", "General")
+    api_enabled: bool = _setting(
+        False, "Serve the HTTP API on 127.0.0.1 (scripts, sherwood buy/sell/status)", "API"
+    )
+    api_port: int = _setting(8000, "Port of the HTTP API (0 = any free port)", "API")
+    api_cors_origins: str = _setting(
+        "", "Browser origins allowed to call the API, comma-separated (none by default)", "API"
+    )
     robinhood_api_url: str = _setting(
         ROBINHOOD_API, "Where Robinhood requests go (a local fake or recording proxy)", "Robinhood"
     )
@@ -226,10 +246,12 @@ _TYPES: dict[str, Any] = {
     "strategy": StrategyName, "bar_interval": Interval, "bot_enabled": bool,
     "day_trade_policy": DayTradePolicy, "account_type": AccountType,
     "paper_starting_cash": Decimal, "paper_slippage_bps": Decimal, "paper_latency_ms": int,
-    "paper_partial_fills": bool, "sim_seed": int, "sim_speed": float,
+    "paper_partial_fills": bool, "backtest_fill": BacktestFill, "backtest_spread": Decimal,
+    "sim_seed": int, "sim_speed": float,
     "sim_start_price": Decimal, "sim_follow_nyse_sessions": bool,
     "quote_stale_seconds": float, "confirm_orders": Confirm, "theme": Theme,
     "robinhood_api_url": str,
+    "api_enabled": bool, "api_port": int, "api_cors_origins": str,
 }  # fmt: skip
 
 
@@ -370,6 +392,7 @@ def validate(s: Settings) -> dict[str, str]:
     need(0 <= s.max_day_trades <= 100, "MAX_DAY_TRADES", "must be between 0 and 100")
     need(0 <= s.paper_slippage_bps <= 1000, "PAPER_SLIPPAGE_BPS", "must be between 0 and 1000")
     need(0 <= s.paper_latency_ms <= 60_000, "PAPER_LATENCY_MS", "must be between 0 and 60000")
+    need(0 <= s.backtest_spread <= 100, "BACKTEST_SPREAD", "must be between $0 and $100")
     need(
         0 < s.sim_speed <= MAX_SIM_SPEED,
         "SIM_SPEED",
@@ -384,6 +407,7 @@ def validate(s: Settings) -> dict[str, str]:
         check_api_url(s.robinhood_api_url)
     except ValueError as exc:
         need(False, "ROBINHOOD_API_URL", str(exc))
+    need(0 <= s.api_port <= 65535, "API_PORT", "must be between 0 (any free port) and 65535")
     return problems
 
 
