@@ -47,7 +47,7 @@ class Fault:
     body: Any = None
     delay: float = 0.0  # seconds before answering (the handler still runs after it)
     drop: bool = False  # close the connection without answering
-    after_handler: bool = False  # with drop: run the handler first (the action happened)
+    after_handler: bool = False  # with drop or delay: run the handler first (the action happened)
     times: int = 1
 
 
@@ -87,6 +87,7 @@ class HttpServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out at once
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 return
@@ -98,7 +99,9 @@ class HttpServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -143,7 +146,7 @@ class HttpServer:
         with self.lock:
             self.log.append(request)
         fault = self._take_fault(request.method, request.path)
-        if fault is not None and fault.delay:
+        if fault is not None and fault.delay and not fault.after_handler:
             time.sleep(fault.delay)
         if fault is not None and fault.drop:
             if fault.after_handler:
@@ -155,12 +158,17 @@ class HttpServer:
             status, data = fault.status, fault.body if fault.body is not None else {}
         else:
             status, data = self._answer(request)
+            if fault is not None and fault.delay and fault.after_handler:
+                time.sleep(fault.delay)  # the action happened; the answer comes late
         payload = json.dumps(data).encode()
-        http.send_response(status)
-        http.send_header("Content-Type", "application/json")
-        http.send_header("Content-Length", str(len(payload)))
-        http.end_headers()
-        http.wfile.write(payload)
+        try:
+            http.send_response(status)
+            http.send_header("Content-Type", "application/json")
+            http.send_header("Content-Length", str(len(payload)))
+            http.end_headers()
+            http.wfile.write(payload)
+        except OSError:  # the client gave up (timed out) before the answer
+            http.close_connection = True
 
     def _answer(self, request: Request) -> Answer:
         found = self.router.find(request.method, request.path)
