@@ -122,6 +122,9 @@ def heatmap_png(
         for j in range(grid.shape[1]):
             text = "" if math.isnan(grid[i, j]) else f"{grid[i, j]:.3g}"
             label = pg.TextItem(text, color="#000000", anchor=(0.5, 0.5))
+            font = label.textItem.font()
+            font.setPointSize(11 if len(xs) * len(ys) <= 100 else 7)
+            label.setFont(font)
             label.setPos(i + 0.5, j + 0.5)
             plot.addItem(label)
     plot.getAxis("bottom").setTicks([[(i + 0.5, f"{x:g}") for i, x in enumerate(xs)]])

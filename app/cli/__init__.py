@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, str] = {
     "import-legacy": "app.cli.import_legacy",
     "login": "app.cli.login",
     "logout": "app.cli.logout",
+    "optimize": "app.cli.optimize",
     "status": "app.cli.status",
 }
 
