@@ -1,5 +1,5 @@
 """Account endpoints behind a bearer token: accounts, portfolios, positions, instruments,
-recent day trades, quotes, and a minimal order list (the broker's tests extend it)."""
+recent day trades (orders and quotes: :mod:`fake_robinhood.trading`)."""
 
 from __future__ import annotations
 
@@ -115,9 +115,6 @@ def register(router: Router, state: State, base: Callable[[], str]) -> Callable[
             return 404, {"detail": "Not found."}
         return 200, {"equity_day_trades": list(acct.day_trades), "option_day_trades": []}
 
-    def orders(request: Request) -> Answer:
-        return paginate(request, [], base)
-
     routes = {
         ("GET", r"/accounts"): accounts,
         ("GET", r"/accounts/(?P<number>[^/]+)"): account,
@@ -126,7 +123,6 @@ def register(router: Router, state: State, base: Callable[[], str]) -> Callable[
         ("GET", r"/instruments/(?P<id>[^/]+)"): instrument,
         ("GET", r"/instruments"): instruments,
         ("GET", r"/accounts/(?P<number>[^/]+)/recent_day_trades"): day_trades,
-        ("GET", r"/orders"): orders,
     }
     for (method, pattern), handler in routes.items():
         router.add(method, pattern, authorized(handler))

@@ -6,7 +6,7 @@ import threading
 from decimal import Decimal
 from typing import Any
 
-from fake_robinhood import account, auth
+from fake_robinhood import account, auth, trading
 from fake_robinhood.server import Fault, HttpServer, Request, Router
 from fake_robinhood.state import Position, State, User
 
@@ -29,6 +29,7 @@ class FakeRobinhood:
         self.http = HttpServer(self.router, self.lock)
         auth.register(self.router, self.state)
         self.authorized = account.register(self.router, self.state, lambda: self.url)
+        self.trading = trading.register(self.router, self.state, self.http, self.authorized)
         self.state.positions.append(Position("TQQQ", Decimal("3"), Decimal("52.1400")))
         self.state.instrument_for("TQQQ")
 
