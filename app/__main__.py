@@ -19,6 +19,7 @@ from app import paths
 from app.cli import SUBCOMMANDS, exits, run_subcommand
 from app.config import Mode, Settings, StrategyName, resolve_settings
 from app.core.errors import SettingsError
+from app.startup import one_line_errors
 from app.storage import instance_lock
 from app.storage.db import DatabaseInUse, database_path, open_database
 from app.storage.settings_store import load_saved_settings
@@ -122,6 +123,7 @@ def remove_database_files(database: Path) -> None:
         os.truncate(database, 0)
 
 
+@one_line_errors
 def main(
     argv: Sequence[str] | None = None, *, prog: str = "sherwood", description: str | None = None
 ) -> int:

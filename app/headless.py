@@ -42,6 +42,8 @@ from app.paths import data_dir
 
 log = logging.getLogger("sherwood.flow")
 
+EXIT_STORAGE = 5  # app.cli.exits.STORAGE: trading had to pause because the disk was full
+
 
 class FlowLog:
     """Logs the event flow at INFO and counts what happened in this run."""
@@ -124,7 +126,9 @@ def summary_lines(ctx: AppContext, flow: FlowLog, wall: float, simulated: float)
 
 async def run_app(
     settings: Settings, folder: str | None, run_for: float | None, database: Path | None = None
-) -> list[str]:
+) -> tuple[list[str], int]:
+    """Run until ``run_for`` wall seconds pass or a signal comes; the summary and exit code
+    (:data:`EXIT_STORAGE` when trading had to pause for a full disk)."""
     clock = SimulatedClock(LiveClock().now(), speed=settings.sim_speed)
     ctx = build_app(settings, data_dir=folder, clock=clock, database=database)
     flow = FlowLog(ctx.bus)
@@ -145,7 +149,12 @@ async def run_app(
         await ctx.bus.flush()
         wall = loop.time() - started_wall
         simulated = (clock.now() - started_sim).total_seconds()
-        return summary_lines(ctx, flow, wall, simulated)
+        lines = summary_lines(ctx, flow, wall, simulated)
+        pauses = ctx.storage.pauses if ctx.storage is not None else 0
+        if pauses:
+            lines.append(f"storage: trading paused {pauses} time(s) because the disk was full")
+            return lines, EXIT_STORAGE
+        return lines, 0
     finally:
         await ctx.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -164,7 +173,9 @@ def run_headless(
     settings = settings or Settings()
     folder = data_dir(getattr(args, "data_dir", None))
     setup_logging(folder, getattr(args, "log_level", None) or settings.log_level)
-    lines = asyncio.run(run_app(settings, str(folder), getattr(args, "run_for", None), database))
+    lines, code = asyncio.run(
+        run_app(settings, str(folder), getattr(args, "run_for", None), database)
+    )
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
-    return 0
+    return code
