@@ -145,3 +145,27 @@ def test_plain_http_to_a_remote_host_is_refused(sherwood: Sherwood) -> None:
     sherwood.env["ROBINHOOD_API_URL"] = "http://example.com"
     status = sherwood("status", "--mode", "live")
     assert status.returncode == 2 and "loopback" in status.stderr
+
+
+def test_paper_status_reads_the_paper_account_while_the_app_holds_it(
+    sherwood: Sherwood,
+) -> None:
+    from datetime import UTC, datetime
+
+    from app.storage.db import database_path, open_database
+    from app.storage.tables import PaperAccountRow, PaperPositionRow
+
+    db = open_database(database_path(sherwood.data, "paper"))  # the running app's lock
+    try:
+        now = datetime.now(UTC)
+        PaperAccountRow.create(account_type="cash", cash="812.50", starting_cash="1000.00",
+                               created_at=now)  # fmt: skip
+        PaperPositionRow.create(symbol="TQQQ", quantity="3.5", average_cost="53.5")
+        status = sherwood("status", "--mode", "paper")
+    finally:
+        db.close()
+    assert status.returncode == 0, status.stderr
+    assert "Paper account (cash)" in status.stdout
+    assert "Cash: $812.50" in status.stdout
+    assert "Equity at cost: $999.75" in status.stdout  # 812.50 + 3.5 x 53.50
+    assert "TQQQ" in status.stdout and "3.5 @ $53.50" in status.stdout
