@@ -81,9 +81,7 @@ def loopback_only() -> Middleware:
     return middleware
 
 
-def bearer_token(
-    token: str, cors_origins: Iterable[str] = ()
-) -> Middleware:
+def bearer_token(token: str, cors_origins: Iterable[str] = ()) -> Middleware:
     expected = f"Bearer {token}".encode()
     origins = frozenset(o.strip() for o in cors_origins if o.strip())
 

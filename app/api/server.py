@@ -76,6 +76,11 @@ class ApiServer:
         self.url: str | None = None
         self.token_file: Path | None = None
         self._runner: web.AppRunner | None = None
+        self._application: web.Application | None = None
+
+    def routes(self) -> list[web.AbstractRoute]:
+        """The served routes (empty before ``start``)."""
+        return list(self._application.router.routes()) if self._application else []
 
     async def start(self) -> bool:
         """Serve; False (and a logged reason) when the port cannot be bound."""
@@ -95,6 +100,7 @@ class ApiServer:
                       HOST, self.port, exc.strerror or exc)  # fmt: skip
             return False
         self._runner = runner
+        self._application = app
         self.events.start()
         port = runner.addresses[0][1]
         self.url = f"http://{HOST}:{port}"

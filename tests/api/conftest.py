@@ -6,58 +6,16 @@ the server wrote to the data folder, found through ``api.json`` as a client woul
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
+from api_harness import API_SETTINGS, TUESDAY_10_NY, Api, read_api_json
 
-from app.composition import AppContext, build_app
+from app.composition import build_app
 from app.config import Settings
 from app.core.clock import SimulatedClock
-
-TUESDAY_10_NY = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
-API_SETTINGS = {
-    "max_investment": Decimal("500"),
-    "max_position_value": Decimal("2000"),
-    "max_daily_loss": Decimal("500"),
-    "paper_starting_cash": Decimal("5000"),
-    "paper_latency_ms": 20,
-    "api_enabled": True,
-    "api_port": 0,
-}
-
-
-@dataclass
-class Api:
-    """A started app and an HTTP session that sends its token."""
-
-    ctx: AppContext
-    url: str
-    token: str
-    http: aiohttp.ClientSession
-
-    async def call(
-        self, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None,
-        token: str | None = None,
-    ) -> tuple[int, Any]:  # fmt: skip
-        sent = {"Authorization": f"Bearer {self.token if token is None else token}"}
-        sent.update(headers or {})
-        async with self.http.request(
-            method, self.url + path, json=body, headers=sent
-        ) as response:
-            text = await response.text()
-            return response.status, json.loads(text) if text else None
-
-
-def read_api_json(folder: Path) -> tuple[str, str]:
-    found = json.loads((folder / "api.json").read_text())
-    return found["url"], Path(found["token_file"]).read_text().strip()
 
 
 @pytest.fixture
