@@ -17,13 +17,15 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QWidget,
 )
 
@@ -54,6 +56,33 @@ DOCKS = (
     ("signals", "Signals", BOTTOM),
     ("log", "Log", BOTTOM),
 )
+
+
+RIGHT_COLUMN = ("ticket", "pdt", "bot")
+# The bot panel scrolls when the screen is short: a message in the ticket or the meter
+# never makes the window taller than the screen (they take their room from it).
+SCROLLING = ("bot",)
+BOTTOM_HEIGHT = 210  # the bottom panes: title, header, five rows, scroll bar and tabs
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> QSize:
+    """``width`` x ``height``, made smaller where the screen (less its panels) is smaller."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return QSize(width, height)
+    available = screen.availableGeometry()
+    return QSize(min(width, available.width()), min(height, available.height()))
+
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless vertical scroll area (it keeps its width)."""
+    area = QScrollArea()
+    area.setObjectName(f"{widget.objectName() or type(widget).__name__}Scroll")
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
 
 
 def make_chart(settings: Any) -> QWidget:
@@ -111,7 +140,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Sherwood — {mode.upper()}")
         self.setObjectName("SherwoodMain")
         self.setDockNestingEnabled(True)
-        self.resize(1440, 900)
+        # the right column runs the full height; the bottom panes sit under the chart only
+        self.setCorner(Qt.Corner.TopRightCorner, RIGHT)
+        self.setCorner(Qt.Corner.BottomRightCorner, RIGHT)
+        self.resize(fit_to_screen(self, 1440, 900))
         if icon is not None:
             self.setWindowIcon(icon)
 
@@ -130,7 +162,7 @@ class MainWindow(QMainWindow):
         self.docks["orders"].raise_()
         self.docks["signals"].raise_()
         self.resizeDocks([self.docks["ticket"]], [330], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["positions"]], [250], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["positions"]], [BOTTOM_HEIGHT], Qt.Orientation.Vertical)
 
         self.statusBar().showMessage("Starting…")
         self.mode_badge = QLabel(mode.upper())
@@ -191,13 +223,24 @@ class MainWindow(QMainWindow):
         }  # fmt: skip
         for name, widget in panes.items():
             old = self.docks[name].widget()
-            self.docks[name].setWidget(widget)
+            self.docks[name].setWidget(scrolling(widget) if name in SCROLLING else widget)
             if old is not None:
                 old.deleteLater()
+        if not self.layout_keeper.restored:  # a saved layout keeps its own sizes
+            self._fit_panes()
         self.status = StatusBar(ctx.clock, around_the_clock=self.around_the_clock,
                                 mode=self.mode)  # fmt: skip
         self.setStatusBar(self.status)
         self.attached.emit()
+
+    def _fit_panes(self) -> None:
+        """The right column: the ticket and the day-trade meter at their natural height, the
+        bot panel below; the bottom row: positions, orders and signals side by side."""
+        column = [self.docks[name] for name in RIGHT_COLUMN]
+        heights = [pane.sizeHint().height() for pane in (self.ticket, self.pdt, self.bot)]
+        self.resizeDocks(column, heights, Qt.Orientation.Vertical)
+        row = [self.docks[name] for name in ("positions", "orders", "signals")]
+        self.resizeDocks(row, [300, 460, 280], Qt.Orientation.Horizontal)
 
     def install_chart(self) -> None:
         """Replace the "Loading chart…" placeholder with the chart (imports pyqtgraph)."""
@@ -214,6 +257,8 @@ class MainWindow(QMainWindow):
 
     def _after_chart_swap(self, state: QByteArray) -> None:
         self.restoreState(state, LAYOUT_VERSION)
+        if self.is_attached and not self.layout_keeper.restored:
+            self._fit_panes()
         self.setUpdatesEnabled(True)
 
     @property

@@ -45,10 +45,12 @@ class PdtMeter(QWidget):
         self.drop_offs.setProperty("role", "muted")
         self.policy = QLabel("")
         self.policy.setProperty("role", "muted")
+        self.policy.setWordWrap(True)
         self.warning = QLabel("")
         self.warning.setWordWrap(True)
         self.warning.hide()
         layout = QVBoxLayout(self)
+        layout.setSpacing(3)
         for widget in (self.headline, self.bar, self.remaining, self.warning, self.drop_offs,
                        self.policy):  # fmt: skip
             layout.addWidget(widget)

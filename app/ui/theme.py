@@ -44,12 +44,16 @@ def colors() -> Colors:
 
 
 def stylesheet(name: str) -> str:
-    path = resource_dir() / "theme" / f"{name}.qss"
+    """The theme's QSS; ``@THEME_DIR@`` in it (images such as the spin box arrows) becomes
+    the theme folder, wherever the app is installed."""
+    folder = resource_dir() / "theme"
+    path = folder / f"{name}.qss"
     try:
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except OSError:
         log.warning("theme file %s not found; using the platform style", path)
         return ""
+    return text.replace("@THEME_DIR@", folder.as_posix())
 
 
 def apply_theme(app: QApplication, name: str) -> Colors:

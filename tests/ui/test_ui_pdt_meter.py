@@ -32,6 +32,7 @@ def test_pdt_meter_changes_after_a_day_trade(terminal: MainWindow, run, qtbot, u
 
     async def body() -> None:
         await until(lambda: ticket.quote is not None)
+        ticket.unit_combo.setCurrentIndex(0)  # shares
         ticket.amount_edit.setText("1")
         qtbot.mouseClick(ticket.buy_button, Qt.MouseButton.LeftButton)
         await until(lambda: len(terminal.fills.rows) == 1)

@@ -73,7 +73,7 @@ def test_shell_paints_placeholder_then_chart_replaces_it_with_bars(
     clock = SimulatedClock(NOW, speed=10.0)
     ctx = build_app(ui_settings, data_dir=tmp_path / "data", clock=clock)
     controller = _start(window, ctx, run)
-    assert window.docks["ticket"].widget() is window.ticket
+    assert window.docks["ticket"].isAncestorOf(window.ticket)
     assert isinstance(window.chart, QLabel)  # the panes came first, the chart not yet
     window.install_chart()
     chart = window.chart

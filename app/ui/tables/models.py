@@ -13,6 +13,7 @@ from app.core.models import Fill, Order, OrderStatus, Side
 from app.core.models import Signal as TradeSignal
 from app.ui import theme
 from app.ui.tables.base import (
+    NEW_YORK,
     Column,
     Index,
     KeyedTableModel,
@@ -68,6 +69,23 @@ def _status_color(order: Order) -> str | None:
     return colors.muted
 
 
+_REFUSED = (OrderStatus.DENIED, OrderStatus.REJECTED)
+
+
+def _refused_color(order: Order) -> str | None:
+    """A denied or rejected order is greyed out: it never reached the market."""
+    return theme.colors().muted if order.status in _REFUSED else None
+
+
+def _order_side_color(order: Order) -> str:
+    return theme.colors().muted if order.status in _REFUSED else _side_color(order.side)
+
+
+def _status_text(order: Order) -> str:
+    text = order.status.value.replace("_", " ")
+    return f"✕ {text.upper()}" if order.status in _REFUSED else text
+
+
 def _order_amount(order: Order) -> str:
     if order.quantity is not None:
         return qty(order.quantity)
@@ -77,15 +95,16 @@ def _order_amount(order: Order) -> str:
 def orders_model() -> KeyedTableModel[Order]:
     return KeyedTableModel(
         [
-            Column("Time", lambda o: clock_time(o.created_at)),
-            Column("Symbol", lambda o: o.symbol),
-            Column("Side", lambda o: o.side.value.upper(), lambda o: _side_color(o.side)),
-            Column("Qty", _order_amount, numeric=True),
-            Column("Type", lambda o: o.request.order_type.value),
-            Column("Limit", lambda o: price(o.request.limit_price), numeric=True),
+            Column("Time", lambda o: clock_time(o.created_at), _refused_color),
+            Column("Symbol", lambda o: o.symbol, _refused_color),
+            Column("Side", lambda o: o.side.value.upper(), _order_side_color),
+            Column("Qty", _order_amount, _refused_color, numeric=True),
+            # the status comes early so that it shows in a narrow pane
+            Column("Status", _status_text, _status_color),
             Column("Filled", lambda o: qty(o.filled_quantity), numeric=True),
             Column("Avg price", lambda o: price(o.average_fill_price), numeric=True),
-            Column("Status", lambda o: o.status.value.replace("_", " "), _status_color),
+            Column("Type", lambda o: o.request.order_type.value),
+            Column("Limit", lambda o: price(o.request.limit_price), numeric=True),
             Column("Source", lambda o: o.request.source.value),
             Column("Reason", lambda o: o.reason),
         ],
@@ -194,7 +213,7 @@ def _level_color(row: LogRow) -> str | None:
 def log_model() -> KeyedTableModel[LogRow]:
     return KeyedTableModel(
         [
-            Column("Time", lambda r: r.time.strftime("%H:%M:%S")),
+            Column("Time", lambda r: clock_time(r.time)),  # New York time, like every pane
             Column("Level", lambda r: logging.getLevelName(r.level), _level_color),
             Column("Source", lambda r: r.name.removeprefix("sherwood.")),
             Column("Message", lambda r: r.message),
@@ -226,7 +245,7 @@ class QtLogHandler(logging.Handler):
             if record.exc_info and record.exc_info[1] is not None:
                 message = f"{message} ({record.exc_info[1]!r})"
             row = LogRow(
-                self._seq, datetime.fromtimestamp(record.created, UTC).astimezone(),
+                self._seq, datetime.fromtimestamp(record.created, UTC).astimezone(NEW_YORK),
                 record.levelno, record.name, message,
             )  # fmt: skip
             self.relay.record.emit(row)

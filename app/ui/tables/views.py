@@ -27,6 +27,8 @@ from app.core.models import Order
 from app.ui.tables.base import KeyedTableModel
 from app.ui.tables.models import LevelFilter, LogRow
 
+MIN_ROWS = 5  # a bottom pane always shows this many rows
+
 
 def make_table(model: QAbstractItemModel, parent: QWidget | None = None) -> QTableView:
     view = QTableView(parent)
@@ -92,6 +94,9 @@ def _configure(view: QTableView, model: QAbstractItemModel) -> None:
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)
     header.setDefaultSectionSize(88)
+    # at least five rows under the header, with room for the horizontal scroll bar
+    rows = view.verticalHeader().defaultSectionSize() * MIN_ROWS
+    view.setMinimumHeight(header.sizeHint().height() + rows + 16)
     view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
 
