@@ -66,3 +66,17 @@ async def filled(api: Api, order_id: str, timeout: float = 5.0) -> dict[str, Any
             return body
         assert time.monotonic() < deadline, f"order {order_id} still {body['status']}"
         await asyncio.sleep(0.02)
+
+
+async def server_sent_events(response: Any) -> Any:
+    """Yield ``(event name, data)`` from a ``text/event-stream`` response."""
+    name, data = "", []
+    async for raw in response.content:
+        line = raw.decode().rstrip("\n")
+        if line.startswith("event: "):
+            name = line[7:]
+        elif line.startswith("data: "):
+            data.append(line[6:])
+        elif line == "" and name:
+            yield name, json.loads("\n".join(data))
+            name, data = "", []
