@@ -82,16 +82,25 @@ def run_gui(args: argparse.Namespace, settings: Settings, database: Path | None 
     import qasync
 
     from app.ui.errors import ExceptionHook, message_box
+    from app.ui.termination import SignalCloser
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     hook = ExceptionHook(message_box())
     hook.install(loop)
+    closer = SignalCloser(lambda: quit_without_asking(shell.window))
     try:
         with loop:
             return int(loop.run_until_complete(_run(args, shell)))
     finally:
+        closer.uninstall()
         hook.uninstall()
+
+
+def quit_without_asking(window: Any) -> None:
+    """What File > Quit does, minus the question (a signal cannot answer it)."""
+    window.ask_close = lambda _question: True
+    window.close()
 
 
 def show_shell(args: argparse.Namespace, settings: Settings, app: Any, icon: Any) -> Shell:
