@@ -30,7 +30,8 @@ from app.gateway.errors import ChallengeFailed, LoginTimedOut
 from app.gateway.state import ChallengeKind
 
 T = TypeVar("T")
-MAX_ROUNDS = 3  # password sent at most this many times per login
+MAX_ROUNDS = 3  # challenge rounds per login
+MAX_CODE_TRIES = 3  # an authenticator or SMS code may be typed this many times
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +80,32 @@ class LoginFlow:
             if isinstance(answer, Granted):
                 return answer.data
             if isinstance(answer, MfaRequired):
-                deadline = self._deadline(self.timings.code_timeout)
-                mfa_code = await self.talk.ask_code(answer.kind, answer.kind.describe(), deadline)
-            elif isinstance(answer, VerificationRequired):
+                answer = await self._mfa(answer.kind, username, password, device_token)
+                continue
+            if isinstance(answer, VerificationRequired):
                 await self._verify(device_token, answer.workflow_id)
             answer = await self.talk.call(grant, username, password, device_token, mfa_code)
         raise ChallengeFailed("Robinhood kept asking for verification; try again later")
+
+    async def _mfa(
+        self, kind: ChallengeKind, username: str, password: str, device_token: str
+    ) -> TokenAnswer:
+        """Ask for the code and send the password again with it; a refused code is asked
+        for again, up to MAX_CODE_TRIES times."""
+        message = kind.describe()
+        attempt = 1
+        while True:
+            deadline = self._deadline(self.timings.code_timeout)
+            code = await self.talk.ask_code(kind, message, deadline)
+            try:
+                return await self.talk.call(
+                    self.client.password_grant, username, password, device_token, code
+                )
+            except ChallengeFailed:
+                if attempt >= MAX_CODE_TRIES:
+                    raise
+            attempt += 1
+            message = f"Robinhood refused the code; enter {kind.describe()} again"
 
     def _deadline(self, seconds: float) -> datetime:
         return self.talk.now() + timedelta(seconds=seconds)

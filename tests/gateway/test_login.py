@@ -242,3 +242,15 @@ async def test_login_prints_nothing_and_writes_no_token_pickle(
     out, _ = capfd.readouterr()
     assert out == ""
     assert not (tmp_path / ".tokens").exists()  # type: ignore[operator]
+
+
+async def test_wrong_totp_code_typed_in_is_asked_for_again(
+    fake: FakeRobinhood, gateway: GatewayService, bus: EventBus
+) -> None:
+    fake.add_user("alice", PASSWORD, mfa="totp", code="314159")
+    shown = answer_codes(bus, gateway, ["000000", "314159"])
+    assert (await gateway.login("alice", PASSWORD)).logged_in
+    assert "refused the code" in shown[1]
+    assert [r.body.get("mfa_code") for r in fake.calls("POST", "/oauth2/token/")] == [
+        None, "000000", "314159",
+    ]  # fmt: skip
