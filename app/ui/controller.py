@@ -285,6 +285,7 @@ class Controller:
         app = QApplication.instance()
         if isinstance(app, QApplication):
             theme.apply_theme(app, name)
+            self.window.restyle_chart()  # the chart draws in its own colours
 
 
 async def _maybe(value: Any) -> Any:

@@ -94,8 +94,11 @@ def make_chart(settings: Any) -> QWidget:
         placeholder = QLabel("Chart unavailable")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         return placeholder
+    from app.ui.chart.colors import for_theme
+
     s = getattr(settings, "settings", settings)  # an app context also works
     return ChartWidget(
+        colors=for_theme(theme.colors() is theme.LIGHT),
         rsi_levels=(s.rsi_oversold, s.rsi_overbought),
         macd_params=(s.macd_fast, s.macd_slow, s.macd_signal),
         rsi_period=s.rsi_period,
@@ -254,6 +257,12 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self, lambda: self._after_chart_swap(state))
         self.chart_installed = True
         self.chartInstalled.emit()
+
+    def restyle_chart(self) -> None:
+        """A new chart in the current theme's colours (after the theme changed)."""
+        if self.chart_installed:
+            self.chart_installed = False
+            self.install_chart()  # the controller binds it and loads its bars again
 
     def _after_chart_swap(self, state: QByteArray) -> None:
         self.restoreState(state, LAYOUT_VERSION)

@@ -61,6 +61,8 @@ class SettingsDialog(QDialog):
             if form is None:
                 page = QWidget()
                 form = QFormLayout(page)
+                # a long description puts its field below it instead of being cut
+                form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
                 scroll = QScrollArea()
                 scroll.setWidgetResizable(True)
                 scroll.setWidget(page)
@@ -72,8 +74,7 @@ class SettingsDialog(QDialog):
             error.setProperty("role", "error")
             error.setWordWrap(True)
             error.hide()
-            label = QLabel(spec.doc)
-            label.setWordWrap(True)
+            label = QLabel(spec.doc)  # not word-wrapped: a form cuts wrapped labels
             label.setToolTip(spec.env)
             form.addRow(label, editor)
             form.addRow("", error)
@@ -90,7 +91,8 @@ class SettingsDialog(QDialog):
         layout.addWidget(tabs)
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
-        self.resize(640, 520)
+        # wide enough for every tab title (none scrolled away or cut), at most a laptop screen
+        self.resize(min(max(640, tabs.tabBar().sizeHint().width() + 40), 1300), 520)
 
     def _editor(self, spec: SettingSpec, value: Any) -> QWidget:
         if spec.type is bool:

@@ -29,6 +29,19 @@ class ChartColors:
     error: str = "#ef5350"
 
 
+LIGHT = ChartColors(
+    background="#ffffff", foreground="#57606a", grid="#e6e9ed", up="#089981", down="#e5484d",
+    rsi="#7e57c2", rsi_levels="#8c959f", rsi_band="#b39ddb", macd="#0969da",
+    macd_signal="#e36209", crosshair="#6e7781", buy_marker="#00a152", sell_marker="#d50000",
+    average_cost="#9a6700", error="#cf222e",
+)  # fmt: skip
+
+
+def for_theme(light: bool) -> ChartColors:
+    """The chart's colours for the light or the dark (default) theme."""
+    return LIGHT if light else ChartColors()
+
+
 def blend(hex_color: str, alpha: int, background: str | None) -> QColor:
     """``hex_color`` at ``alpha`` (0-255); pre-blended over ``background`` as an opaque
     colour when given (opaque fills rasterise much faster than translucent ones)."""
