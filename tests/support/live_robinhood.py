@@ -147,9 +147,7 @@ class Live:
 
     def assert_books_match(self) -> None:
         """Every execution at the fake is counted once in Sherwood, positions equal."""
-        executions = {
-            e["id"] for o in self.fake.trading.orders if o.ref_id for e in o.executions
-        }
+        executions = {e["id"] for o in self.fake.trading.orders if o.ref_id for e in o.executions}
         journaled = {f.execution_id for f in self.execution.fills(10_000)}
         assert journaled == executions
         ours = {p.symbol: p.quantity for p in self.portfolio.open_positions()}
@@ -186,9 +184,7 @@ def live_db(tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-async def live(
-    fake: FakeRobinhood, gateway: GatewayService, live_db: Any
-) -> AsyncIterator[Live]:
+async def live(fake: FakeRobinhood, gateway: GatewayService, live_db: Any) -> AsyncIterator[Live]:
     made = build_live(fake, gateway, live_db)
     await made.start()
     await made.quote("63.10", "63.20")

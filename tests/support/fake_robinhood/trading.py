@@ -108,6 +108,7 @@ class Trading:
         self.orders: list[FakeOrder] = []  # oldest first
         self.quotes: dict[str, FakeQuote] = {}
         self.next_script = Script()
+        self.refused: list[str] = []  # ref_ids refused as already taken
         self.closed_days: set[date] = set()
         self.set_quote("TQQQ", Decimal("63.10"), Decimal("63.20"))
 
@@ -276,6 +277,7 @@ class Trading:
         self.advance()
         ref_id = body.get("ref_id")
         if ref_id and self.by_ref(str(ref_id)):
+            self.refused.append(str(ref_id))
             return 400, REF_ID_TAKEN
         acct = self.state.account
         if body.get("account") != f"{API}/accounts/{acct.number}/":
@@ -382,7 +384,7 @@ class Trading:
             return 400, {"detail": "Invalid span for this interval."}
         end = self.state.now()
         start = end - timedelta(days=spans[span])
-        results = []
+        results: list[dict[str, Any]] = []
         for symbol in symbols:
             quote = self.quotes.get(symbol.upper())
             if quote is None:
