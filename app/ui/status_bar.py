@@ -72,10 +72,13 @@ class StatusBar(QStatusBar):
         self.ny_clock = QLabel("")
         self.health = QLabel("")
         self.account = QLabel("Equity — · Buying power —")
+        self.robinhood = QLabel("")  # the Robinhood session (live mode only)
+        self.robinhood.setVisible(False)
         self._health: dict[str, tuple[HealthState, str]] = {}
         self.addWidget(self.mode_badge)
         self.addWidget(self.session)
         self.addWidget(self.ny_clock)
+        self.addPermanentWidget(self.robinhood)
         self.addPermanentWidget(self.health)
         self.addPermanentWidget(self.account)
         self.timer = QTimer(self)
@@ -106,3 +109,10 @@ class StatusBar(QStatusBar):
         self.account.setText(
             f"Equity {money(equity) or '—'} · Buying power {money(buying_power) or '—'}"
         )
+
+    def set_session(self, text: str, tooltip: str = "", *, warn: bool = False) -> None:
+        """The Robinhood session state and expiry (shown once a gateway is attached)."""
+        self.robinhood.setText(text)
+        self.robinhood.setToolTip(tooltip)
+        self.robinhood.setStyleSheet(f"color: {theme.colors().warn}" if warn else "")
+        self.robinhood.setVisible(True)

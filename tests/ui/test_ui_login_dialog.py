@@ -1,0 +1,128 @@
+"""The Robinhood login dialog, offscreen, driving the real gateway against the fake Robinhood
+over real HTTP: the first-login warning, a code field when asked, "approve on your phone"
+with a countdown and Cancel, and one-line failures."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fake_robinhood import FakeRobinhood
+from gateway_support import FAST
+from memory_keyring import MemoryKeyring
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+
+from app.core.bus import EventBus
+from app.core.clock import LiveClock
+from app.gateway.factory import build_gateway
+from app.gateway.service import GatewayService
+from app.gateway.state import SessionState, SessionStatus
+from app.ui.login_dialog import LoginDialog, session_text
+
+PASSWORD = "hunter2-but-longer"
+WAIT_MS = 5000
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeRobinhood]:
+    with FakeRobinhood() as server:
+        server.add_user("alice", PASSWORD, mfa="totp", code="314159")
+        server.add_user("bob", PASSWORD, verification="prompt", approve_after_polls=None)
+        server.add_user("carol", PASSWORD, verification="sms", code="246810")
+        yield server
+
+
+@pytest.fixture
+def gateway(fake: FakeRobinhood, run: Any) -> Iterator[GatewayService]:
+    made = build_gateway(EventBus(), LiveClock(), fake.url, timings=FAST, backend=MemoryKeyring())
+    run(made.start())
+    yield made
+    run(made.stop())
+
+
+def open_dialog(gateway: GatewayService, qtbot: Any, user: str, warn: bool = False) -> LoginDialog:
+    dialog = LoginDialog(gateway, gateway.bus, LiveClock(), show_warning=warn)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.username, user)
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    return dialog
+
+
+def test_first_login_warns_then_asks_for_the_authenticator_code(
+    gateway: GatewayService, qtbot: Any
+) -> None:
+    dialog = open_dialog(gateway, qtbot, "alice", warn=True)
+    assert dialog.warning.isVisible()
+    assert "does not offer this API to third parties" in dialog.warning_text.text()
+    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    assert "Tick the box" in dialog.message.text() and not dialog.busy
+    dialog.understood.setChecked(True)
+    assert not dialog.code_box.isVisible()
+    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.code_box.isVisible, timeout=WAIT_MS)
+    assert "authenticator app" in dialog.code_message.text()
+    assert not dialog.login_button.isEnabled()
+    qtbot.keyClicks(dialog.code, "314159")
+    qtbot.mouseClick(dialog.submit_code, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=WAIT_MS)
+    assert gateway.logged_in and gateway.status.username == "alice"
+    assert dialog.password.text() == ""
+
+
+def test_approve_on_the_phone_shows_a_countdown_and_cancel_stops_it(
+    gateway: GatewayService, fake: FakeRobinhood, qtbot: Any
+) -> None:
+    dialog = open_dialog(gateway, qtbot, "bob")
+    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.prompt_box.isVisible, timeout=WAIT_MS)
+    assert "Robinhood app on your phone" in dialog.prompt_message.text()
+    assert re.fullmatch(r"\d+:\d\d left", dialog.prompt_countdown.text())
+    assert not dialog.code_box.isVisible()
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=WAIT_MS)
+    assert dialog.message.text() == "Login cancelled"
+    assert not dialog.prompt_box.isVisible() and dialog.login_button.isEnabled()
+    assert dialog.isVisible()  # cancelling the login leaves the dialog open to try again
+    assert gateway.status.state is SessionState.LOGGED_OUT and fake.live_tokens() == 0
+
+
+def test_sms_code_wrong_then_right(gateway: GatewayService, qtbot: Any) -> None:
+    dialog = open_dialog(gateway, qtbot, "carol")
+    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.code_box.isVisible, timeout=WAIT_MS)
+    assert "text message" in dialog.code_message.text()
+    qtbot.keyClicks(dialog.code, "111111")
+    qtbot.keyClick(dialog.code, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "2 attempts left" in dialog.code_message.text(), timeout=WAIT_MS)
+    qtbot.keyClicks(dialog.code, "246810")
+    qtbot.keyClick(dialog.code, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=WAIT_MS)
+    assert gateway.logged_in
+
+
+def test_wrong_password_is_one_red_line(gateway: GatewayService, qtbot: Any) -> None:
+    dialog = LoginDialog(gateway, gateway.bus, LiveClock())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.username, "alice")
+    qtbot.keyClicks(dialog.password, "not it")
+    qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.busy and dialog.message.text() != "", timeout=WAIT_MS)
+    assert dialog.message.text() == "Unable to log in with provided credentials."
+    assert dialog.login_button.isEnabled() and dialog.isVisible()
+
+
+def test_status_bar_text_shows_who_and_how_long() -> None:
+    now = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
+    status = SessionStatus(SessionState.LOGGED_IN, username="alice",
+                           expires_at=now + timedelta(hours=23, minutes=5))  # fmt: skip
+    text, tip = session_text(status, now)
+    assert text == "Robinhood: alice · 23h 05m" and "renews itself" in tip
+    assert session_text(SessionStatus(SessionState.EXPIRED, detail="log in again"), now) == (
+        "Robinhood: expired", "log in again",
+    )  # fmt: skip
