@@ -234,6 +234,10 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(ctx.clock, around_the_clock=self.around_the_clock,
                                 mode=self.mode)  # fmt: skip
         self.setStatusBar(self.status)
+        if getattr(ctx, "gateway", None) is not None:  # live: log in / out, session label
+            from app.ui.login_dialog import SessionActions
+
+            self.session_actions = SessionActions(self, ctx.gateway, ctx.bus, ctx.clock)
         self.attached.emit()
 
     def _fit_panes(self) -> None:
@@ -302,6 +306,11 @@ class MainWindow(QMainWindow):
     def _menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        file_menu.addAction(self._action("login", "Log &in to Robinhood…"))
+        file_menu.addAction(self._action("logout", "Log &out of Robinhood"))
+        for name in ("login", "logout"):  # enabled by SessionActions in live mode
+            self.actions_[name].setEnabled(False)
+        file_menu.addSeparator()
         file_menu.addAction(self._action("settings", "&Settings…", "Ctrl+,"))
         file_menu.addSeparator()
         file_menu.addAction(self._action("quit", "&Quit", "Ctrl+Q"))
