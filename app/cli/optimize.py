@@ -120,7 +120,7 @@ def main(argv: Sequence[str]) -> int:
     except (GridError, SettingsError, DataFormatError, ValueError) as exc:
         sys.stderr.write(f"sherwood optimize: {exc}\n")
         return exits.USAGE
-    engine = engine_for(args.ray, args.workers)
+    engine = engine_for(args.ray, args.workers, start_method="fork")  # nothing else runs here
     out = Path(args.out)
     results = run.results
     log = RowLog(out / "optimize.csv", results.columns())

@@ -8,9 +8,13 @@ Setting ``stop`` (a :class:`threading.Event`) or closing the iterator ends the
 run: the pool's processes are terminated, Ray's tasks cancelled; rows already
 yielded stay with the caller.
 
-* :class:`ProcessEngine`: ``multiprocessing`` with the *spawn* start method
-  (a fresh interpreter per worker, safe beside Qt), ``workers`` processes
-  (default: every core). Workers ignore SIGINT: Ctrl+C reaches the caller only.
+* :class:`ProcessEngine`: ``multiprocessing``, ``workers`` processes (default:
+  every core). The start method is the caller's choice: ``fork`` from the
+  command line (a single-threaded process: workers start in milliseconds
+  with the backtest already imported), the default *forkserver* from the
+  terminal (a server process imports the backtest once and forks the
+  workers from itself, never from the caller's Qt threads; *spawn* where
+  there is no forkserver). Workers ignore SIGINT: Ctrl+C reaches the caller only.
 * :class:`RayEngine`: ``ray`` (the optional ``cluster`` extra) with one actor
   per CPU of the cluster (or ``workers``), jobs handed out by
   ``ray.util.ActorPool``. ``address="local"`` starts a private local instance;
@@ -62,8 +66,12 @@ def _run_job(job: Job) -> JobResult:
 class ProcessEngine:
     name = "processes"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, start_method: str | None = None) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
+        methods = multiprocessing.get_all_start_methods()
+        if start_method is None or start_method not in methods:
+            start_method = "forkserver" if "forkserver" in methods else "spawn"
+        self.start_method = start_method
 
     def run(
         self,
@@ -74,7 +82,9 @@ class ProcessEngine:
     ) -> Iterator[JobResult]:
         if not jobs:
             return
-        context = multiprocessing.get_context("spawn")
+        context = multiprocessing.get_context(self.start_method)
+        if self.start_method == "forkserver":
+            context.set_forkserver_preload([__name__])  # the workers start with it imported
         size = min(self.workers, len(jobs))
         pool = context.Pool(size, initializer=_start_worker, initargs=(stretches, base))
         try:
@@ -159,11 +169,13 @@ class RayEngine:
                 ray.shutdown()
 
 
-def engine_for(ray_address: str | None, workers: int | None) -> Engine:
+def engine_for(
+    ray_address: str | None, workers: int | None, start_method: str | None = None
+) -> Engine:
     """The Ray engine when an address (or ``local``) is given, else the process pool."""
     if ray_address:
         return RayEngine(ray_address, workers)
-    return ProcessEngine(workers)
+    return ProcessEngine(workers, start_method)
 
 
 def run_all(engine: Engine, stretches: Sequence[Sequence[Bar]], base: Settings,
