@@ -1,4 +1,4 @@
-"""Optimizer benchmark: parameter combinations x bars per second, Sherwood against backtrader and vectorbt.
+"""Optimizer benchmark: combinations x bars per second, Sherwood vs backtrader and vectorbt.
 
 Run ``python bench/optimize.py`` (or ``python -m bench.optimize``) from the repo root.
 
@@ -168,8 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Sherwood 1 -> {args.workers} workers: {scaling:.2f}x, {efficiency:.0%} efficient "
           f"(goal >= 80 %: {'met' if efficiency >= 0.8 else 'NOT met'})")  # fmt: skip
     if vector is not None:
-        print(f"vectorbt vs Sherwood on {args.workers} workers: "
-              f"{every['seconds'] / vector['seconds']:.0f}x faster (as measured)")
+        print(
+            f"vectorbt vs Sherwood on {args.workers} workers: "
+            f"{every['seconds'] / vector['seconds']:.0f}x faster (as measured)"
+        )
     print(f"Sherwood's trades over the grid: {every['trades']:.0f} (1 worker: {one['trades']:.0f})")
     return 0
 
