@@ -21,6 +21,7 @@ from app.core.errors import (
     StaleQuote,
     UnknownSymbol,
 )
+from app.gateway.errors import LoginFailed
 from app.strategy.base import InsufficientHistory, StrategyError
 
 
@@ -55,6 +56,8 @@ def from_exception(exc: Exception) -> ApiError | None:
     reason = str(exc) or type(exc).__name__
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, LoginFailed):
+        return ApiError(400, "login_failed", reason)
     if isinstance(exc, UnknownSymbol):
         return ApiError(404, "unknown_symbol", reason)
     if isinstance(exc, StaleQuote):

@@ -79,6 +79,17 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         )
     },
+    "/auth/code": {
+        "post": _op(
+            "Answer the code challenge of a login in progress",
+            errors=(400, 409, 503),
+            body={
+                "type": "object",
+                "required": ["code"],
+                "properties": {"code": {"type": "string"}},
+            },
+        )
+    },
     "/auth/logout": {"post": _op("Log out of Robinhood", errors=(503,))},
     "/auth/status": {"get": _op("Robinhood session status", errors=(503,))},
     "/health": {"get": _op("Health of every service, mode, trading state")},

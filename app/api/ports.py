@@ -25,6 +25,7 @@ from app.core.models import (
     Signal,
     TradingState,
 )
+from app.gateway.state import SessionStatus
 from app.portfolio.views import PnL, PortfolioSummary, PositionView, TransactionView
 from app.risk.decisions import CheckResult, ExitCheck, Exposure
 from app.strategy.base import StrategyInfo
@@ -111,11 +112,16 @@ class PortfolioQueries(Protocol):
 class Session(Protocol):
     """The Robinhood gateway's session, as the original Gateway's /auth endpoints used it."""
 
-    async def login(self, username: str, password: str, mfa_code: str | None = None) -> Any: ...
+    @property
+    def status(self) -> SessionStatus: ...
 
-    async def logout(self) -> Any: ...
+    async def login(
+        self, username: str, password: str, mfa_code: str | None = None
+    ) -> SessionStatus: ...
 
-    def status(self) -> Any: ...
+    def submit_code(self, code: str) -> bool: ...
+
+    async def logout(self) -> bool: ...
 
 
 @dataclass(frozen=True)

@@ -88,12 +88,12 @@ def test_a_buy_over_the_api_appears_in_the_orders_table_once(
                     == [OrderStatus.FILLED]
                 )
             )
+            await until(lambda: [p.symbol for p in window.positions.rows] == ["TQQQ"])
             return order_id
 
         order_id = run(qapp, qloop, body())
         ids = [row.client_order_id for row in window.orders.rows]
         assert ids.count(order_id) == 1
-        assert [p.symbol for p in window.positions.rows] == ["TQQQ"]
         journal = [o for o in ctx.execution.orders(100) if o.client_order_id == order_id]
         assert len(journal) == 1
     finally:

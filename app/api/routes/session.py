@@ -2,23 +2,34 @@
 
 Login goes to the Robinhood gateway's session when the app has one; without
 it (paper mode needs no login) the /auth endpoints answer 503 with the
-reason. The password is passed on and never logged or echoed.
+reason. The password is passed on and never logged or echoed. A login that
+Robinhood challenges waits (the request stays open) until the code arrives
+with ``POST /auth/code {"code": ...}`` from another request, or a ``mfa_code``
+given up front answers it.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from aiohttp import web
 
 from app.api.bodies import json_object, text
 from app.api.encode import plain
-from app.api.errors import unavailable
+from app.api.errors import ApiError, unavailable
 from app.api.ports import Backends, Session
 from app.core.models import HealthState
+from app.gateway.state import SessionStatus
 
 NO_GATEWAY = (
     "this Sherwood has no Robinhood gateway session ({mode} mode): "
     "paper trading needs no login; run it in live mode to log in"
 )
+
+
+def status_json(status: SessionStatus) -> dict[str, Any]:
+    """The session as the original's status: ``authenticated``, ``username``, valid until."""
+    return {"authenticated": status.logged_in, **plain(status)}
 
 
 def routes(b: Backends) -> list[web.RouteDef]:
@@ -32,16 +43,22 @@ def routes(b: Backends) -> list[web.RouteDef]:
         body = await json_object(request)
         username = text(body, "username", required=True) or ""
         password = text(body, "password", required=True) or ""
-        mfa_code = text(body, "mfa_code")
-        result = await gateway.login(username, password, mfa_code)
-        return web.json_response({"success": True, "status": plain(result)})
+        status = await gateway.login(username, password, text(body, "mfa_code"))
+        return web.json_response({"success": True, **status_json(status)})
+
+    async def code(request: web.Request) -> web.Response:
+        gateway = session()
+        answer = text(await json_object(request), "code", required=True) or ""
+        if not gateway.submit_code(answer):
+            raise ApiError(409, "no_challenge", "no login is waiting for a code")
+        return web.json_response({"success": True})
 
     async def logout(request: web.Request) -> web.Response:
-        result = await session().logout()
-        return web.json_response({"success": True, "status": plain(result)})
+        revoked = await session().logout()
+        return web.json_response({"success": True, "revoked": revoked})
 
     async def status(request: web.Request) -> web.Response:
-        return web.json_response(plain(session().status()))
+        return web.json_response(status_json(session().status))
 
     async def health(request: web.Request) -> web.Response:
         services = b.health()
@@ -57,6 +74,7 @@ def routes(b: Backends) -> list[web.RouteDef]:
 
     return [
         web.post("/auth/login", login),
+        web.post("/auth/code", code),
         web.post("/auth/logout", logout),
         web.get("/auth/status", status),
         web.get("/health", health),
