@@ -173,6 +173,7 @@ def api_server(ctx: AppContext) -> ApiServer:
         market=ctx.market_data, strategies=ctx.strategy, orders=ctx.execution, risk=ctx.risk,
         compliance=ctx.compliance, portfolio=ctx.portfolio, account=ctx.accounts.current_account,
         health=lambda: {service.name: service.health for service in ctx.services()},
+        session=getattr(ctx, "gateway", None),  # the Robinhood session, where the app has one
     )  # fmt: skip
     return ApiServer(
         backends, ctx.bus, ctx.data_dir, port=s.api_port, cors_origins=s.api_cors_origins.split(",")
