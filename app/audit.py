@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from peewee import Database
+
 from app.core.bus import EventBus, Subscription
 from app.core.clock import Clock
 from app.core.events import (
@@ -176,8 +178,9 @@ class AuditTrail(Service):
 
     name = "audit"
 
-    def __init__(self, bus: EventBus, clock: Clock) -> None:
+    def __init__(self, bus: EventBus, clock: Clock, db: Database) -> None:
         super().__init__(bus, clock)
+        self.db = db
         self._subscriptions: list[Subscription] = []
         self._pending: list[Event] = []
         self._timer: asyncio.TimerHandle | None = None
@@ -226,8 +229,8 @@ class AuditTrail(Service):
                 rows.append(row)
         if not rows:
             return 0
-        db = AuditRow._meta.database
-        if db is None or db.is_closed():  # never reopen a database the app has closed
+        db = self.db
+        if db.is_closed():  # never reopen a database the app has closed
             log.error("audit database closed: %d audit rows not written", len(rows))
             return 0
         try:
@@ -244,7 +247,7 @@ class AuditTrail(Service):
         query = AuditRow.select()
         if kind is not None:
             query = query.where(AuditRow.kind == kind)
-        rows = query.order_by(AuditRow.id.desc()).limit(limit)
+        rows = query.order_by(AuditRow.id.desc()).limit(limit).execute(self.db)
         return [
             AuditEntry(
                 time=r.time, kind=r.kind, symbol=r.symbol, client_order_id=r.client_order_id,

@@ -25,18 +25,24 @@ from app import paths
 from app.api.ports import Backends
 from app.api.server import ApiServer
 from app.audit import AuditTrail
+from app.bot.autotrader import AutoTrader
 from app.brokers.account import AccountCache
 from app.brokers.paper import PaperBroker
+from app.brokers.paper_store import PaperStore
 from app.compliance.service import ComplianceService
+from app.compliance.store import ComplianceStore
 from app.config import Mode, Settings
 from app.core.bus import EventBus
 from app.core.clock import Clock, LiveClock, SimulatedClock
 from app.core.service import Service
+from app.execution.control import TradingControls
+from app.execution.journal import Journal
 from app.execution.service import ExecutionService
 from app.marketdata.feeds.base import Feed
 from app.marketdata.feeds.factory import build_feed
 from app.marketdata.service import MarketDataService
 from app.portfolio.service import PortfolioService
+from app.portfolio.store import PortfolioStore
 from app.risk.service import RiskService
 from app.storage.backup import DailyBackup
 from app.storage.db import database_path, open_database
@@ -71,6 +77,8 @@ class AppContext:
     broker: PaperBroker
     accounts: AccountCache
     execution: ExecutionService
+    bot: AutoTrader
+    controls: TradingControls
     audit: AuditTrail
     storage: StorageGuard | None = None  # a database file's disk; None in memory
     backups: DailyBackup | None = None
@@ -84,7 +92,7 @@ class AppContext:
         """Services in start order."""
         started = [
             self.audit, self.market_data, self.portfolio, self.compliance, self.risk,
-            self.strategy, self.execution,
+            self.strategy, self.execution, self.bot,
         ]  # fmt: skip
         return started + ([self.storage] if self.storage is not None else [])
 
@@ -96,6 +104,7 @@ class AppContext:
             for service in self.services():
                 await service.start()
                 self._started.append(service)
+            self.controls.start()
             await self.accounts.refresh()
             await self.market_data.watch(self.settings.symbol)  # market data runs the feed
             self._back_up()
@@ -141,6 +150,7 @@ class AppContext:
         if self.api is not None:
             await self.api.stop()
             self.api = None
+        self.controls.stop()
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
@@ -225,20 +235,21 @@ def build_app(
     bus = bus or EventBus()
     feed = feed or build_feed(settings, clock, continue_market=True)  # the stored market path
     market_data = MarketDataService(bus, clock, feed, settings, bar_store=bar_store)
-    portfolio = PortfolioService(bus, clock, market_data)
-    broker = PaperBroker(bus, clock, settings, feed.session_at)
+    portfolio = PortfolioService(bus, clock, market_data, PortfolioStore(db))
+    broker = PaperBroker(bus, clock, settings, feed.session_at, PaperStore(db))
     accounts = AccountCache(bus, clock, broker)
-    compliance = ComplianceService(bus, clock, settings, accounts)
+    compliance = ComplianceService(bus, clock, settings, accounts, ComplianceStore(db))
     risk = RiskService(bus, clock, settings, market_data, portfolio)
     strategy = StrategyEngine(bus, clock, market_data, settings)
-    execution = ExecutionService(
-        bus, clock, settings, broker, risk, compliance, portfolio, market_data
-    )
-    audit = AuditTrail(bus, clock)
+    execution = ExecutionService(bus, clock, broker, Journal(db), risk, compliance, portfolio)
+    bot = AutoTrader(bus, clock, settings, execution, portfolio, market_data)
+    controls = TradingControls(bus, clock, execution, portfolio, risk)
+    audit = AuditTrail(bus, clock, db)
     storage = StorageGuard(bus, clock, db, folder, risk) if on_disk else None
     return AppContext(
         settings=settings, data_dir=folder, clock=clock, bus=bus, db=db, feed=feed,
         market_data=market_data, strategy=strategy, risk=risk, compliance=compliance,
-        portfolio=portfolio, broker=broker, accounts=accounts, execution=execution,
-        audit=audit, storage=storage, backups=DailyBackup(path) if on_disk else None,
+        portfolio=portfolio, broker=broker, accounts=accounts, execution=execution, bot=bot,
+        controls=controls, audit=audit, storage=storage,
+        backups=DailyBackup(path) if on_disk else None,
     )  # fmt: skip

@@ -141,7 +141,7 @@ async def run_app(
     started_sim = clock.now()
     try:
         await ctx.start()
-        await ctx.execution.set_bot_enabled(True)
+        await ctx.bot.set_enabled(True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=run_for)
         if stop.is_set():

@@ -39,7 +39,7 @@ LATER = NOW + timedelta(minutes=1)
 
 async def test_every_audited_event_reads_back_with_its_reason_and_detail(db) -> None:
     bus = EventBus()
-    trail = AuditTrail(bus, SimulatedClock(NOW))
+    trail = AuditTrail(bus, SimulatedClock(NOW), db)
     await trail.start()
     signal = Signal(
         "TQQQ", "rsi", SignalAction.BUY, 0.756, {"rsi": 28.5}, NOW, Interval.M1, Decimal("50.1")

@@ -14,17 +14,22 @@ in ``settings.strategy``):
   "other strategy".
 
 Never a second entry while an order for the symbol is pending: the pending
-check reads the execution service's open orders, which include an order from
+check reads the order pipeline's open orders, which include an order from
 the moment it is journaled, and a per-symbol guard covers the checks before.
-Every decision is a :class:`~app.core.events.DecisionMade` (the execution
-service publishes "ordered"/"denied"; this module publishes "ignored").
+Every decision is a :class:`~app.core.events.DecisionMade` (the order
+pipeline publishes "ordered"/"denied"; this module publishes "ignored").
+
+The bot sees the order pipeline only through :class:`OrderPort` (submit an
+order request, list open orders), positions through
+:class:`~app.core.ports.PositionSource` and quotes through
+:class:`~app.core.ports.QuoteSource`; the composition root wires them.
 """
 
 from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Protocol
 
 from app.config import Settings
 from app.core.bus import EventBus, Subscription
@@ -35,50 +40,65 @@ from app.core.events import (
     SignalGenerated,
     StopLossTriggered,
 )
-from app.core.models import OrderRequest, OrderSource, Side, Signal, SignalAction
-
-if TYPE_CHECKING:
-    from app.execution.service import ExecutionService
+from app.core.models import Order, OrderRequest, OrderSource, Side, Signal, SignalAction
+from app.core.ports import PositionSource, QuoteSource
+from app.core.service import Service
 
 log = logging.getLogger("sherwood.autotrader")
 
 
-class AutoTrader:
+class OrderPort(Protocol):
+    """The order pipeline as the bot sees it."""
+
+    async def submit(self, request: OrderRequest, *, signal: Signal | None = None) -> Order:
+        """Check, journal and send ``request`` (DENIED with a reason if refused)."""
+        ...
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Orders not yet in a terminal state (of ``symbol``)."""
+        ...
+
+
+class AutoTrader(Service):
     """See the module docstring."""
+
+    name = "bot"
 
     def __init__(
         self,
-        execution: ExecutionService,
         bus: EventBus,
         clock: Clock,
         settings: Settings,
-        portfolio: Any,
-        market_data: Any,
+        orders: OrderPort,
+        positions: PositionSource,
+        quotes: QuoteSource,
     ) -> None:
-        self.execution = execution
-        self.bus = bus
-        self.clock = clock
+        super().__init__(bus, clock)
         self.settings = settings
-        self.portfolio = portfolio
-        self.market_data = market_data
+        self.orders = orders
+        self.positions = positions
+        self.quotes = quotes
         self.enabled = settings.bot_enabled
         self._busy: set[str] = set()
-        self._requests: dict[tuple[object, ...], OrderRequest] = {}  # see _request
         self._subscriptions: list[Subscription] = []
 
-    def start(self) -> None:
+    async def on_start(self) -> None:
         self._subscriptions = [
             self.bus.subscribe(SignalGenerated, self._on_signal),
             self.bus.subscribe(ProfitTargetReached, self._on_exit),
             self.bus.subscribe(StopLossTriggered, self._on_exit),
         ]
 
-    def stop(self) -> None:
+    async def on_stop(self) -> None:
         for subscription in self._subscriptions:
             subscription.cancel()
         self._subscriptions.clear()
 
+    def update_settings(self, settings: Settings) -> None:
+        self.settings = settings
+
     async def set_enabled(self, enabled: bool) -> None:
+        """Turn the bot on or off (a "enabled"/"disabled" decision is published)."""
         if enabled == self.enabled:
             return
         self.enabled = enabled
@@ -94,44 +114,28 @@ class AutoTrader:
     # --- helpers -----------------------------------------------------------------------------
 
     def _holding(self, symbol: str) -> bool:
-        position = self.portfolio.get_position(symbol)
+        position = self.positions.get_position(symbol)
         return position is not None and position.quantity > 0
 
     def _pending(self, symbol: str) -> bool:
-        return symbol in self._busy or bool(self.execution.open_orders(symbol))
+        return symbol in self._busy or bool(self.orders.open_orders(symbol))
 
     def _quote_ok(self, symbol: str) -> bool:
-        quote = self.market_data.latest_quote(symbol)
+        quote = self.quotes.latest_quote(symbol)
         if quote is None or quote.stale:
             return False
         age = (self.clock.now() - quote.time).total_seconds()
         return age <= self.settings.quote_stale_seconds
 
+    @staticmethod
     def _request(
-        self,
-        symbol: str,
-        side: Side,
-        quantity: Decimal | None,
-        notional: Decimal | None,
-        reason: str,
+        symbol: str, side: Side, quantity: Decimal | None, notional: Decimal | None, reason: str
     ) -> OrderRequest:
-        """The bot's market order (source BOT); equal requests are built once and shared.
-
-        An OrderRequest is immutable and validated when built, so sharing one
-        between orders changes nothing. Amounts are keyed by their text, so
-        ``0.40`` and ``0.4`` stay distinct.
-        """
-        key = (symbol, side, str(quantity), str(notional), reason)
-        request = self._requests.get(key)
-        if request is None:
-            request = OrderRequest(
-                symbol=symbol, side=side, quantity=quantity, notional=notional,
-                source=OrderSource.BOT, reason=reason,
-            )  # fmt: skip
-            if len(self._requests) >= 64:
-                self._requests.clear()
-            self._requests[key] = request
-        return request
+        """The bot's market order (source BOT)."""
+        return OrderRequest(
+            symbol=symbol, side=side, quantity=quantity, notional=notional,
+            source=OrderSource.BOT, reason=reason,
+        )  # fmt: skip
 
     async def _ignore(self, symbol: str, reason: str, signal: Signal | None = None) -> None:
         log.info("ignored %s: %s", symbol, reason)
@@ -147,13 +151,11 @@ class AutoTrader:
         symbol = request.symbol
         self._busy.add(symbol)
         try:
-            await self.execution.submit(request, signal=signal)
+            await self.orders.submit(request, signal=signal)
         finally:
             self._busy.discard(symbol)
 
     # --- signals -----------------------------------------------------------------------------
-    # The decision chains are inline (no helper coroutine per step): they run on every signal
-    # and exit on the tick -> order path.
 
     async def _on_signal(self, event: SignalGenerated) -> None:
         signal = event.signal
@@ -182,7 +184,7 @@ class AutoTrader:
             if self._pending(symbol):
                 await self._ignore(symbol, "order pending", signal)
                 return
-            position = self.portfolio.get_position(symbol)
+            position = self.positions.get_position(symbol)
             if position is None or position.quantity <= 0:
                 await self._ignore(symbol, "not holding", signal)
             else:
@@ -200,7 +202,7 @@ class AutoTrader:
         if not self.enabled:
             await self._ignore(symbol, f"{reason}: bot disabled")
             return
-        position = self.portfolio.get_position(symbol)
+        position = self.positions.get_position(symbol)
         if position is None or position.quantity <= 0:
             await self._ignore(symbol, f"{reason}: not holding")
         elif self._pending(symbol):

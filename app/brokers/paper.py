@@ -10,13 +10,12 @@ paper database (see :mod:`app.brokers.paper_store`) and survives a restart.
 ``submit`` returns the acknowledged (ACCEPTED) order; the listener then
 receives every later change (fills, cancel, expiry).
 
-Per quote, with nothing open, the broker only stores the quote and notes that
-the equity mark is out of date (computed when needed, see
-:mod:`app.brokers.paper_equity`); the session is looked up only when an order
-is open.
-
-``submit`` answers from memory: the accepted order's INSERT is written behind,
-on the next loop turn (see :mod:`app.brokers.paper_write_behind`).
+Latency: with ``paper_latency_ms`` above zero an accepted order becomes
+live after that long on the injected clock (a task sleeps on it); with zero,
+it is live at once and a market order fills inside ``submit``, reported to
+the listener before ``submit`` returns (the execution service holds such
+updates back until it has published ``OrderSubmitted``). So a zero-latency
+backtest or test needs no turns of the event loop for a fill.
 """
 
 from __future__ import annotations
@@ -31,13 +30,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from app.brokers import paper_store as store
 from app.brokers.base import Broker, BrokerOrder, BrokerPosition, OrderListener
 from app.brokers.paper_equity import EquityMarks
 from app.brokers.paper_pricing import fill_quantity, limit_fill_price, market_fill_price
 from app.brokers.paper_rows import PaperAccount, PaperOrder, PaperPosition, to_broker_order
-from app.brokers.paper_rules import buying_power, session_allows, validate_order
-from app.brokers.paper_write_behind import WriteBehind
+from app.brokers.paper_rules import buying_power, validate_order
+from app.brokers.paper_store import PaperStore
 from app.calendar import NEW_YORK, Session, settlement_date, trade_date
 from app.config import Settings
 from app.core.bus import EventBus, Subscription
@@ -54,14 +52,14 @@ from app.core.models import (
     Quote,
     Side,
     TimeInForce,
-    new_client_order_id,
 )
 from app.core.money import ZERO
+from app.core.order_rules import session_allows
 
 log = logging.getLogger(__name__)
 
 
-class PaperBroker(WriteBehind, Broker):
+class PaperBroker(Broker):
     """A Robinhood-like broker on simulated (or replayed) quotes; see the module docstring."""
 
     name = "paper"
@@ -72,7 +70,9 @@ class PaperBroker(WriteBehind, Broker):
         clock: Clock,
         settings: Settings,
         session_at: Callable[[datetime], Session],
+        store: PaperStore,
     ) -> None:
+        self._store = store
         self._bus = bus
         self._clock = clock
         self._settings = settings
@@ -87,9 +87,7 @@ class PaperBroker(WriteBehind, Broker):
         self._tasks: set[asyncio.Task[None]] = set()
         self._id_prefix = uuid.uuid4().hex[:12]  # broker order ids: unique per broker instance
         self._id_seq = itertools.count(1)
-        self._known: set[str] = set()  # every client order id this broker has (incl. pending)
-        self._init_write_behind()
-        self._equity = EquityMarks(self._quotes)
+        self._equity = EquityMarks(self._quotes, store)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -107,15 +105,12 @@ class PaperBroker(WriteBehind, Broker):
             self._subscription.cancel()
             self._subscription = None
         await self._cancel_tasks()
-        self.flush()
-        self._drop_pending()
         self._equity.save(self._clock.now())
 
     async def reset(self, starting_cash: Decimal) -> None:
         """Wipe every order, fill, position and cash entry; start again with ``starting_cash``."""
         await self._cancel_tasks()
-        self._drop_pending()
-        store.wipe()
+        self._store.wipe()
         self._account_row = None
         self._equity.reset()
         self._load(starting_cash)
@@ -124,13 +119,12 @@ class PaperBroker(WriteBehind, Broker):
     def _load(self, starting_cash: Decimal | None = None) -> PaperAccount:
         if self._account_row is None:
             cash = self._settings.paper_starting_cash if starting_cash is None else starting_cash
-            self._account_row = store.load_or_create_account(
+            self._account_row = self._store.load_or_create_account(
                 cash, self._settings.account_type, self._clock.now()
             )
-            self._positions = store.positions()
-            self._open = {order.client_order_id: order for order in store.open_orders()}
+            self._positions = self._store.positions()
+            self._open = {order.client_order_id: order for order in self._store.open_orders()}
             self._live = set(self._open)
-            self._known = store.client_order_ids()
             self._equity.track(self._account_row, self._positions)
         return self._account_row
 
@@ -152,44 +146,38 @@ class PaperBroker(WriteBehind, Broker):
 
     async def submit(self, client_order_id: str, request: OrderRequest) -> BrokerOrder:
         account = self._account_row or self._load()
-        if client_order_id in self._known:
+        if client_order_id in self._open:  # a known closed one: the unique key refuses it
             raise DuplicateOrder(f"an order with client id {client_order_id} already exists")
         now = self._clock.now()
         broker_id = f"paper-{self._id_prefix}-{next(self._id_seq)}"
-        settings = self._settings
-        quote = self._quotes.get(request.symbol)  # _fresh_quote, inline
-        if quote is not None and (
-            quote.stale or (now - quote.time).total_seconds() > settings.quote_stale_seconds
-        ):
-            quote = None
+        quote = self._fresh_quote(request.symbol, now)
         try:
             quantity = validate_order(
                 request, self._session_at(now), quote, account.cash, self._open.values(),
-                self._positions, self._quotes, settings.paper_slippage_bps,
+                self._positions, self._quotes, self._settings.paper_slippage_bps,
             )  # fmt: skip
         except OrderRejected as exc:
-            store.create_order(
+            self._store.create_order(
                 client_order_id, broker_id, request, request.quantity,
                 OrderStatus.REJECTED, exc.reason, now,
             )  # fmt: skip
-            self._known.add(client_order_id)
             log.info("paper order %s rejected: %s", client_order_id, exc.reason)
             raise
-        row = store.create_order(
-            client_order_id, broker_id, request, quantity, OrderStatus.ACCEPTED, "", now,
-            write=False,
-        )  # fmt: skip
-        self._known.add(client_order_id)
+        row = self._store.create_order(
+            client_order_id, broker_id, request, quantity, OrderStatus.ACCEPTED, "", now
+        )
         self._open[client_order_id] = row
-        self._accepted.append(row)  # written behind, see paper_write_behind
-        if self._flush_handle is None:
-            self._flush_handle = asyncio.get_running_loop().call_soon(self._after_accept)
-        return to_broker_order(row)
+        accepted = to_broker_order(row)
+        if self._settings.paper_latency_ms > 0:
+            self._spawn(self._activate(client_order_id))
+        else:  # live at once: the fill (if any) is reported before the acknowledgement returns
+            await self._go_live(client_order_id)
+        return accepted
 
     async def cancel(self, client_order_id: str) -> BrokerOrder:
         row = self._open.get(client_order_id)
         if row is None:
-            done = store.find_order(client_order_id)
+            done = self._store.find_order(client_order_id)
             if done is None:
                 raise OrderNotFound(f"no paper order with client id {client_order_id}")
             raise CancelRejected(f"the order is already {done.status}; it cannot be cancelled")
@@ -197,7 +185,7 @@ class PaperBroker(WriteBehind, Broker):
         return to_broker_order(row)
 
     async def get_order(self, client_order_id: str) -> BrokerOrder | None:
-        row = self._open.get(client_order_id) or store.find_order(client_order_id)
+        row = self._open.get(client_order_id) or self._store.find_order(client_order_id)
         return None if row is None else to_broker_order(row)
 
     async def open_orders(self) -> list[BrokerOrder]:
@@ -212,7 +200,7 @@ class PaperBroker(WriteBehind, Broker):
         ]
 
     async def fills_since(self, since: datetime) -> list[Fill]:
-        return store.fills_since(since)
+        return self._store.fills_since(since)
 
     async def account(self) -> Account:
         account = self._load()
@@ -221,7 +209,7 @@ class PaperBroker(WriteBehind, Broker):
         cash: Decimal = account.cash
         unsettled = ZERO
         if account_type is AccountType.CASH:
-            unsettled = store.unsettled_cash(now.astimezone(NEW_YORK).date())
+            unsettled = self._store.unsettled_cash(now.astimezone(NEW_YORK).date())
         equity = self._equity.mark_now(trade_date(now), now)
         previous = self._equity.previous_close(trade_date(now))
         return Account(
@@ -248,6 +236,10 @@ class PaperBroker(WriteBehind, Broker):
 
     async def _activate(self, client_order_id: str) -> None:
         await self._clock.sleep(self._settings.paper_latency_ms / 1000)
+        await self._go_live(client_order_id)
+
+    async def _go_live(self, client_order_id: str) -> None:
+        """The order reached the simulated exchange: it may fill on the current quote."""
         if client_order_id not in self._open:
             return
         self._live.add(client_order_id)
@@ -265,14 +257,8 @@ class PaperBroker(WriteBehind, Broker):
             self._quotes[quote.symbol] = quote
             return
         now = self._clock.now()
-        day = trade_date(now)
-        equity = self._equity
-        if equity.quote(day):  # the usual case: marked lazily (see paper_equity)
-            self._quotes[quote.symbol] = quote
-        else:
-            equity.refresh()  # the previous quote's mark, before this quote changes it
-            self._quotes[quote.symbol] = quote
-            equity.mark_now(day, now)
+        self._quotes[quote.symbol] = quote
+        self._equity.mark_now(trade_date(now), now)
         if not self._open:
             return
         await self._expire_due()
@@ -306,7 +292,7 @@ class PaperBroker(WriteBehind, Broker):
         if quantity <= 0:
             return
         fill = Fill(
-            execution_id=new_client_order_id(),  # a random uuid4 string, as str(uuid.uuid4())
+            execution_id=str(uuid.uuid4()),
             client_order_id=row.client_order_id,
             symbol=row.symbol,
             side=side,
@@ -315,11 +301,10 @@ class PaperBroker(WriteBehind, Broker):
             time=now,
         )
         account = self._account_row or self._load()
-        self._equity.refresh()  # a deferred mark sees the state before this fill
         settles_on = None
         if side is Side.SELL and account.account_type == AccountType.CASH.value:
             settles_on = settlement_date(trade_date(now))
-        position = store.record_fill(
+        position = self._store.record_fill(
             account, row, self._positions.get(row.symbol), fill, settles_on
         )
         if position is None:
@@ -345,7 +330,7 @@ class PaperBroker(WriteBehind, Broker):
 
     async def _finish(self, row: PaperOrder, status: OrderStatus, reason: str) -> None:
         self._forget(row.client_order_id)
-        store.set_status(row, status, reason, self._clock.now())
+        self._store.set_status(row, status, reason, self._clock.now())
         await self._notify(row, ())
 
     def _forget(self, client_order_id: str) -> None:

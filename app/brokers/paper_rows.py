@@ -58,7 +58,6 @@ class PaperOrder:
     created_at: datetime
     updated_at: datetime
     fills: list[Fill] = field(default_factory=list)
-    stored: bool = True  # False while the accept INSERT is still pending (write-behind)
 
     @property
     def remaining(self) -> Decimal:

@@ -11,14 +11,12 @@ denies the order.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from app.calendar import trade_date, trading_days_back
-from app.compliance import store
 from app.compliance.announce import announce_day_trades
 from app.compliance.book import FillBook
 from app.compliance.cash_check import check_cash_order
@@ -37,6 +35,7 @@ from app.compliance.status import (
     is_pattern_day_trader,
     is_restricted,
 )
+from app.compliance.store import ComplianceStore
 from app.config import DayTradePolicy, Settings
 from app.core.bus import EventBus
 from app.core.clock import Clock
@@ -44,8 +43,6 @@ from app.core.models import Account, AccountType, Fill, Order, OrderRequest, Ord
 from app.core.ports import AccountSource
 from app.core.service import Service
 from app.risk.decisions import CheckResult
-from app.storage.fast_tx import fast_atomic
-from app.storage.tables import StateRow
 
 LEDGER_KEY = "settlement_ledger"
 
@@ -64,9 +61,15 @@ class ComplianceService(Service):
     name = "compliance"
 
     def __init__(
-        self, bus: EventBus, clock: Clock, settings: Settings, accounts: AccountSource
+        self,
+        bus: EventBus,
+        clock: Clock,
+        settings: Settings,
+        accounts: AccountSource,
+        store: ComplianceStore,
     ) -> None:
         super().__init__(bus, clock)
+        self.store = store
         self.settings = settings
         self.accounts = accounts
         self._days: _Days | None = None
@@ -135,7 +138,7 @@ class ComplianceService(Service):
         horizon = min(window[:1] + trading_days_back(today, PDT_SESSIONS)[:1])
         previous = self._book
         book = FillBook(horizon)
-        for fill, day in store.load_fills_since(horizon):
+        for fill, day in self.store.load_fills_since(horizon):
             if fill.execution_id not in book.ids:
                 book.add(fill, day)
         if previous is not None:  # fills recorded here before the journal had them
@@ -145,47 +148,55 @@ class ComplianceService(Service):
                         for fill in group:
                             if fill.execution_id not in book.ids:
                                 book.add(fill, day)
-        book.load_trades(store.load_day_trades(horizon))
+        book.load_trades(self.store.load_day_trades(horizon))
         now = self.clock.now()
         for day, by_symbol in book.fills.items():
             for symbol, group in by_symbol.items():
                 trades = day_trades_of_day(symbol, day, group)
                 if trades != book.trades_of(day, symbol):
-                    store.replace_day_trades(symbol, day, trades, now)
+                    self.store.replace_day_trades(symbol, day, trades, now)
                     book.set_trades(symbol, day, trades)
         self._book = book
         self._stale = False
 
     async def record_fill(self, fill: Fill) -> list[DayTrade]:
-        """Count ``fill``; returns the day trades it newly made (empty when seen before)."""
+        """Count ``fill`` and announce; returns the day trades it newly made (empty when seen)."""
+        new = self.record(fill)
+        await self.announce(new)
+        return new
+
+    def record(self, fill: Fill) -> list[DayTrade]:
+        """Count ``fill`` and write its day trades and ledger (in the caller's transaction, if
+        any); returns the day trades it newly made. Announce them with :meth:`announce`."""
         if fill.execution_id in self._recorded:
             return []
         day = trade_date(fill.time)
         book = self._the_book()
         now = self.clock.now()
         try:
-            with fast_atomic(StateRow._meta.database) as conn:
+            with self.store.db.atomic():
                 if not book.holds(day):
                     new = self._record_old(fill, day)
                 elif fill.execution_id in book.ids:  # journaled and loaded on start: counted
                     new = []
                 else:
-                    new = self._count(book, fill, day, now, conn)
+                    new = self._count(book, fill, day, now)
                 ledger = self._ensure_ledger()
                 if ledger.apply(fill, day):
-                    store.save_state(LEDGER_KEY, ledger.dumps(), now, conn)
+                    self.store.save_state(LEDGER_KEY, ledger.dumps(), now)
         except Exception:
             self._stale = True  # the writes rolled back: recount from the book on next use
+            self._ledger = None  # and reload the ledger from what was committed
             raise
         self._recorded[fill.execution_id] = day
-        if new:
-            await announce_day_trades(self, new)
         return new
 
-    @staticmethod
-    def _count(
-        book: FillBook, fill: Fill, day: date, now: datetime, conn: sqlite3.Connection
-    ) -> list[DayTrade]:
+    async def announce(self, new: Sequence[DayTrade]) -> None:
+        """Publish the day trades :meth:`record` returned (and a PDT warning at the limit)."""
+        if new:
+            await announce_day_trades(self, list(new))
+
+    def _count(self, book: FillBook, fill: Fill, day: date, now: datetime) -> list[DayTrade]:
         """Add ``fill`` to the book, recount its (symbol, date), write what changed."""
         symbol = fill.symbol
         group = book.add(fill, day)
@@ -197,25 +208,25 @@ class ComplianceService(Service):
             book.set_trades(symbol, day, trades)
             last = trades[-1]
             if len(trades) == len(stored):  # the last day trade's SELL run grew
-                store.update_day_trade(last, conn)
+                self.store.update_day_trade(last)
                 return []
-            store.insert_day_trade(last, now, conn)
+            self.store.insert_day_trade(last, now)
             return [last]
         trades = day_trades_of_day(symbol, day, group)
         if trades == stored:
             return []
         known = {t.closing_execution_id for t in stored}
-        store.write_day_trades(symbol, day, stored, trades, now)
+        self.store.write_day_trades(symbol, day, stored, trades, now)
         book.set_trades(symbol, day, trades)
         return [t for t in trades if t.closing_execution_id not in known]
 
     def _record_old(self, fill: Fill, day: date) -> list[DayTrade]:
         """A fill dated before the book: recount its (symbol, date) from the journal."""
-        merged = {f.execution_id: f for f in store.load_fills([day], fill.symbol)}
+        merged = {f.execution_id: f for f in self.store.load_fills([day], fill.symbol)}
         merged.setdefault(fill.execution_id, fill)
         fills = sorted(merged.values(), key=lambda f: f.time)
         trades = day_trades_of_day(fill.symbol, day, fills)
-        return store.replace_day_trades(fill.symbol, day, trades, self.clock.now())
+        return self.store.replace_day_trades(fill.symbol, day, trades, self.clock.now())
 
     # ------------------------------------------------------------------ queries
 
@@ -227,7 +238,7 @@ class ComplianceService(Service):
     def day_trades(self, window_only: bool = True) -> list[DayTrade]:
         """The "list" operation: day trades in the window (or all), oldest first."""
         if not window_only:
-            return store.load_day_trades()
+            return self.store.load_day_trades()
         days = self._current_days()
         assert self._book is not None
         return self._book.trades_on(days.window)
@@ -348,9 +359,9 @@ class ComplianceService(Service):
     # ------------------------------------------------------------------ cash accounts
 
     def _load_ledger(self) -> SettlementLedger:
-        row = StateRow.get_or_none(StateRow.key == LEDGER_KEY)
-        if row is not None:
-            return SettlementLedger.from_json(json.loads(row.value))
+        saved = self.store.load_state(LEDGER_KEY)
+        if saved is not None:
+            return SettlementLedger.from_json(json.loads(saved))
         account = self._account()
         if account is None:
             return SettlementLedger(cash_known=False)

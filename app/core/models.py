@@ -8,9 +8,9 @@ The enumerations live in :mod:`app.core.enums` and are re-exported here.
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -62,15 +62,8 @@ __all__ = [
 SYMBOL_RE = re.compile(r"^[A-Z][A-Z0-9.\-]{0,9}$")
 
 
-_VALID_SYMBOLS: dict[str, str] = {}  # text -> its checked ticker (every order request asks)
-
-
 def normalize_symbol(symbol: str) -> str:
     """Upper-case and validate a ticker; raise ValueError with a clear message."""
-    if type(symbol) is str:
-        known = _VALID_SYMBOLS.get(symbol)
-        if known is not None:
-            return known
     if not isinstance(symbol, str):
         raise ValueError(f"symbol must be text, got {symbol!r}")
     cleaned = symbol.strip().upper()
@@ -79,25 +72,13 @@ def normalize_symbol(symbol: str) -> str:
             f"{symbol!r} is not a valid symbol (1-10 letters, digits, '.' or '-', "
             "starting with a letter)"
         )
-    if type(symbol) is str:
-        if len(_VALID_SYMBOLS) >= 4096:
-            _VALID_SYMBOLS.clear()
-        _VALID_SYMBOLS[symbol] = cleaned
     return cleaned
 
 
-_VARIANT = "89ab"
-
-
 def new_client_order_id() -> str:
-    """A fresh client order id; it is also the broker's idempotency key (ref_id).
-
-    A random version-4 UUID string, as ``str(uuid.uuid4())`` gives, from the same
-    source (``os.urandom``) without building a ``uuid.UUID`` object.
-    """
-    h = os.urandom(16).hex()
-    variant = _VARIANT[int(h[16], 16) & 3]  # 10xx: the RFC 4122 variant
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
+    """A fresh client order id (a random UUID4); it is also the broker's idempotency key
+    (Robinhood's ``ref_id``)."""
+    return str(uuid.uuid4())
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +159,7 @@ class OrderRequest:
             symbol = normalize_symbol(self.symbol)
         except ValueError as exc:
             raise InvalidOrder(str(exc)) from None
-        if symbol is not self.symbol:
+        if symbol != self.symbol:
             object.__setattr__(self, "symbol", symbol)
         if (self.quantity is None) == (self.notional is None):
             raise InvalidOrder("give either a quantity in shares or an amount in dollars")
@@ -317,23 +298,8 @@ class Order:
         return True
 
     def snapshot(self) -> Order:
-        """A detached copy for publishing in events (field by field: no ``replace``)."""
-        copy: Order = _new_order(Order)
-        copy.client_order_id = self.client_order_id
-        copy.request = self.request
-        copy.created_at = self.created_at
-        copy.status = self.status
-        copy.updated_at = self.updated_at
-        copy.broker_order_id = self.broker_order_id
-        copy.quantity = self.quantity
-        copy.filled_quantity = self.filled_quantity
-        copy.average_fill_price = self.average_fill_price
-        copy.reason = self.reason
-        copy.fill_ids = list(self.fill_ids)
-        return copy
-
-
-_new_order = object.__new__
+        """A detached copy for publishing in events (later changes do not show in it)."""
+        return replace(self, fill_ids=list(self.fill_ids))
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,12 +7,31 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from app.core.models import Order, OrderRequest, OrderSource
-from app.risk.decisions import CheckResult
 
 log = logging.getLogger("sherwood.execution")
+
+
+class RiskCheck(Protocol):
+    """Risk's pre-trade check: a result with ``allowed``, ``reason``, ``price``, ``warning``,
+    ``max_quantity`` (or an awaitable of one)."""
+
+    def validate_order(self, request: OrderRequest, pending: Sequence[Order]) -> Any: ...
+
+
+class ComplianceCheck(Protocol):
+    """Compliance's pre-trade check (same shape of result as risk's)."""
+
+    def can_trade(
+        self,
+        request: OrderRequest,
+        pending: Sequence[Order] = (),
+        *,
+        bot: bool = False,
+        price: Decimal | None = None,
+    ) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,13 +49,13 @@ ALLOWED = Verdict(True)  # immutable: the one verdict of every order allowed wit
 
 
 async def run_checks(
-    risk: Any, compliance: Any, request: OrderRequest, pending: Sequence[Order]
+    risk: RiskCheck, compliance: ComplianceCheck, request: OrderRequest, pending: Sequence[Order]
 ) -> Verdict:
     """Risk first, then compliance. An exception inside a check is a denial, never a pass."""
     try:
         risk_result = risk.validate_order(request, pending)
-        if type(risk_result) is not CheckResult and inspect.isawaitable(risk_result):
-            risk_result = await risk_result  # an asynchronous check (no extra step otherwise)
+        if inspect.isawaitable(risk_result):
+            risk_result = await risk_result
     except Exception as exc:
         log.exception("risk check failed for %s", request.symbol)
         return Verdict(False, f"risk check failed: {exc}", "risk")
@@ -50,7 +69,7 @@ async def run_checks(
             bot=request.source is OrderSource.BOT,
             price=getattr(risk_result, "price", None),
         )
-        if type(compliance_result) is not CheckResult and inspect.isawaitable(compliance_result):
+        if inspect.isawaitable(compliance_result):
             compliance_result = await compliance_result
     except Exception as exc:
         log.exception("compliance check failed for %s", request.symbol)

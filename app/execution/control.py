@@ -1,96 +1,130 @@
-"""Cancel (confirmed, not assumed), close a position, kill switch and trading-state commands."""
+"""Close a position, the kill switch and trading-state commands, over narrow ports.
+
+:class:`TradingControls` turns the user's "close", "kill switch" and
+"set trading state" into order commands and trading-state changes. It sees
+the order pipeline only through :class:`OrderDesk` (place, cancel, open
+orders), positions through :class:`~app.core.ports.PositionSource`, and the
+trading state through :class:`TradingStateControl`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from typing import Protocol
 
-from app.core.errors import BrokerError, CancelRejected, OrderNotFound
-from app.core.events import OrderCancelRequested
-from app.core.models import Order, OrderSource, OrderStatus, Side, TradingState, describe
+from app.core.bus import EventBus, Subscription
+from app.core.clock import Clock
+from app.core.errors import BrokerError
+from app.core.events import ClosePosition, ErrorOccurred, SetTradingState
+from app.core.models import Order, OrderRequest, OrderSource, Side, TradingState, describe
+from app.core.ports import PositionSource
 
-if TYPE_CHECKING:
-    from app.execution.service import ExecutionService
+log = logging.getLogger("sherwood.execution")
 
 
-async def cancel(service: ExecutionService, client_order_id: str) -> Order:
-    """Ask the broker to cancel; the order is CANCEL_PENDING until the broker reports CANCELLED.
+class OrderDesk(Protocol):
+    """The order pipeline as commands see it."""
 
-    Raises :class:`OrderNotFound` for an id Sherwood never journaled. A refused
-    cancel keeps the order's state and is published as an error.
-    """
-    order = service.store.get(client_order_id)
-    if order is None:
-        raise OrderNotFound(f"no order with client id {client_order_id}")
-    if order.status.is_terminal:
-        await service._error(f"cannot cancel {describe(order)}: it is already {order.status.value}")
-        return order
-    try:
-        answer = await service.broker.cancel(client_order_id)
-    except (CancelRejected, OrderNotFound) as exc:
-        await service._error(f"cancel of {describe(order)} refused: {exc}")
-        found = await service._lookup(client_order_id)
-        if found is not None:
-            await service.updates.apply(found, found.fills)
-        return order
-    except BrokerError as exc:
-        await service._error(f"cancel of {describe(order)} not confirmed: {exc}")
-        return order
-    if order.status is not OrderStatus.CANCEL_PENDING and order.can_transition(
-        OrderStatus.CANCEL_PENDING
-    ):
-        order.transition(OrderStatus.CANCEL_PENDING, service.clock.now())
-        service.store.save(order)
-        service.log.info("cancel requested for %s", describe(order))
-        await service.bus.publish(
-            OrderCancelRequested(time=service.clock.now(), order=order.snapshot())
+    async def submit(self, request: OrderRequest) -> Order: ...
+
+    async def cancel(self, client_order_id: str) -> Order: ...
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]: ...
+
+
+class TradingStateControl(Protocol):
+    """Risk's trading state (ACTIVE, REDUCING, HALTED)."""
+
+    async def halt(self, reason: str) -> None: ...
+
+    async def resume(self) -> None: ...
+
+    async def set_state(self, state: TradingState, reason: str) -> None: ...
+
+
+class TradingControls:
+    """Close position, kill switch, resume; also handles the ``ClosePosition`` and
+    ``SetTradingState`` commands from the bus."""
+
+    def __init__(
+        self,
+        bus: EventBus,
+        clock: Clock,
+        orders: OrderDesk,
+        positions: PositionSource,
+        state: TradingStateControl,
+    ) -> None:
+        self.bus = bus
+        self.clock = clock
+        self.orders = orders
+        self.positions = positions
+        self.state = state
+        self._subscriptions: list[Subscription] = []
+
+    def start(self) -> None:
+        self._subscriptions = [
+            self.bus.subscribe(ClosePosition, self._on_close_command),
+            self.bus.subscribe(SetTradingState, self._on_state_command),
+        ]
+
+    def stop(self) -> None:
+        for subscription in self._subscriptions:
+            subscription.cancel()
+        self._subscriptions.clear()
+
+    async def close_position(
+        self, symbol: str, source: OrderSource = OrderSource.MANUAL, reason: str = "close position"
+    ) -> Order | None:
+        """Market-sell the whole position in ``symbol`` (None when flat)."""
+        position = self.positions.get_position(symbol)
+        if position is None or position.quantity <= 0:
+            await self._error(f"no position in {symbol} to close")
+            return None
+        request = OrderRequest(
+            symbol=symbol, side=Side.SELL, quantity=position.quantity, source=source, reason=reason
         )
-    # The broker's answer is a report like any other: CANCELLED here is its confirmation.
-    await service.updates.apply(answer, answer.fills)
-    return order
+        return await self.orders.submit(request)
 
+    async def kill_switch(self, flatten: bool = False) -> list[Order]:
+        """Halt, cancel every open order, then (optionally) sell every position with RISK orders."""
+        await self.state.halt("kill switch")
+        log.warning("kill switch: trading halted%s", " and flattening" if flatten else "")
+        for order in list(self.orders.open_orders()):
+            try:
+                await self.orders.cancel(order.client_order_id)
+            except BrokerError as exc:
+                await self._error(f"kill switch could not cancel {describe(order)}: {exc}")
+        placed: list[Order] = []
+        if flatten:
+            for position in list(self.positions.open_positions()):
+                if position.quantity <= 0:
+                    continue
+                sold = await self.close_position(
+                    position.symbol, OrderSource.RISK, "kill switch: flatten"
+                )
+                if sold is not None:
+                    placed.append(sold)
+        return placed
 
-async def close_position(
-    service: ExecutionService, symbol: str, source: OrderSource, reason: str
-) -> Order | None:
-    position = service.portfolio.get_position(symbol)
-    if position is None or position.quantity <= 0:
-        await service._error(f"no position in {symbol} to close")
-        return None
-    return await service.place(
-        symbol, Side.SELL, quantity=position.quantity, source=source, reason=reason
-    )
+    async def resume(self) -> None:
+        await self.state.resume()
 
+    async def set_trading_state(self, state: TradingState, reason: str, flatten: bool) -> None:
+        if state is TradingState.HALTED:
+            await self.kill_switch(flatten)
+        elif state is TradingState.ACTIVE:
+            await self.state.resume()
+        else:
+            await self.state.set_state(state, reason)
 
-async def kill_switch(service: ExecutionService, flatten: bool) -> list[Order]:
-    """Halt, cancel every open order, then (optionally) sell every position with RISK orders."""
-    await service.risk.halt("kill switch")
-    service.log.warning("kill switch: trading halted%s", " and flattening" if flatten else "")
-    for order in list(service.store.open_orders()):
-        if order.client_order_id in service._inflight:
-            continue
-        try:
-            await cancel(service, order.client_order_id)
-        except BrokerError as exc:
-            await service._error(f"kill switch could not cancel {describe(order)}: {exc}")
-    placed: list[Order] = []
-    if flatten:
-        for position in list(service.portfolio.open_positions()):
-            if position.quantity <= 0:
-                continue
-            sold = await close_position(
-                service, position.symbol, OrderSource.RISK, "kill switch: flatten"
-            )
-            if sold is not None:
-                placed.append(sold)
-    return placed
+    async def _on_close_command(self, command: ClosePosition) -> None:
+        await self.close_position(command.symbol)
 
+    async def _on_state_command(self, command: SetTradingState) -> None:
+        await self.set_trading_state(command.state, command.reason, command.flatten)
 
-async def set_trading_state(
-    service: ExecutionService, state: TradingState, reason: str, flatten: bool
-) -> None:
-    if state is TradingState.HALTED:
-        await kill_switch(service, flatten)
-    elif state is TradingState.ACTIVE:
-        await service.risk.resume()
-    else:
-        await service.risk.set_state(state, reason)
+    async def _error(self, message: str) -> None:
+        log.warning(message)
+        await self.bus.publish(
+            ErrorOccurred(time=self.clock.now(), source="execution", message=message)
+        )

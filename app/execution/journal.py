@@ -1,28 +1,22 @@
-"""The order journal: OrderRow / FillRow persistence, written ahead of the broker.
+"""The order journal: OrderRow / FillRow persistence, the write-ahead log of every order.
 
-Every new order is recorded with its client order id before the broker sees
-it: in the append-only intent log (:meth:`Journal.write_ahead`, see
-:mod:`app.execution.intent_log`), then as its SQLite row right after the
-broker's answer; on start the log is replayed into SQLite. Every fill is
+Every new order's row (NEW, with its client order id) is committed here before
+the broker sees the order; SQLite is the only write-ahead log. Every fill is
 inserted (unique ``execution_id``) together with its order's new state in one
 transaction. Rows convert to and from domain objects here and nowhere else.
 
-The hot path (:meth:`Journal.write_order`, :meth:`Journal.record_fill`) runs
-precompiled SQL through ``db.execute_sql``: one upsert statement per order
-change (SQLite commits it on its own), and one transaction of two statements
-per fill; nothing is read back. Values are converted exactly as the
-:class:`~app.storage.fields.DecimalText` / ``UtcDateTime`` fields convert
-them, so Peewee reads of the same rows stay correct.
+The journal is handed the database it works on; every query runs on it
+(``query.execute(db)``), never on a process-wide binding.
 """
 
 from __future__ import annotations
 
-import logging
-import sqlite3
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+from peewee import Database, IntegrityError
 
 from app.calendar import settlement_date, trade_date
 from app.core.models import (
@@ -37,123 +31,45 @@ from app.core.models import (
     TimeInForce,
 )
 from app.core.money import ZERO
-from app.execution.intent_log import IntentLog, intent_log_path
-from app.storage.fast_tx import fast_atomic
-from app.storage.fields import decimal_text, utc_text
 from app.storage.rows import fill_from_row
 from app.storage.tables import FillRow, OrderRow
 
-log = logging.getLogger(__name__)
+_TERMINAL = [s.value for s in TERMINAL_STATUSES]
 
-_ORDER_COLUMNS = (
-    "client_order_id", "broker_order_id", "symbol", "side", "order_type", "quantity", "notional",
-    "limit_price", "time_in_force", "extended_hours", "source", "status", "filled_quantity",
-    "average_fill_price", "reason", "created_at", "updated_at",
-)  # fmt: skip
-_ORDER_UPSERT = (
-    f"INSERT INTO order_row ({', '.join(_ORDER_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in _ORDER_COLUMNS)}) "
-    "ON CONFLICT (client_order_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS[1:])
-)
+
+def _order_fields(order: Order) -> dict[str, Any]:
+    request = order.request
+    return {
+        "client_order_id": order.client_order_id,
+        "broker_order_id": order.broker_order_id,
+        "symbol": request.symbol,
+        "side": request.side.value,
+        "order_type": request.order_type.value,
+        "quantity": order.quantity,
+        "notional": request.notional,
+        "limit_price": request.limit_price,
+        "time_in_force": request.time_in_force.value,
+        "extended_hours": request.extended_hours,
+        "source": request.source.value,
+        "status": order.status.value,
+        "filled_quantity": order.filled_quantity,
+        "average_fill_price": order.average_fill_price,
+        "reason": order.reason,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at or order.created_at,
+    }
+
+
 # What can change on a journaled order (the request itself never changes).
-_ORDER_PROGRESS = (
-    "UPDATE order_row SET broker_order_id = ?, quantity = ?, status = ?, filled_quantity = ?, "
-    "average_fill_price = ?, reason = ?, updated_at = ? WHERE client_order_id = ?"
+_PROGRESS = (
+    OrderRow.broker_order_id,
+    OrderRow.quantity,
+    OrderRow.status,
+    OrderRow.filled_quantity,
+    OrderRow.average_fill_price,
+    OrderRow.reason,
+    OrderRow.updated_at,
 )
-_FILL_INSERT = (
-    "INSERT INTO fill_row (execution_id, client_order_id, symbol, side, quantity, price, fee, "
-    "time, trade_date, settlement_date, applied) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
-)
-
-
-def _order_params(order: Order) -> tuple[Any, ...]:
-    request = order.request
-    created = utc_text(order.created_at)
-    # a NEW order's two times are one object: format it once (~4 us of the write-ahead path)
-    updated = created if order.updated_at is order.created_at else utc_text(order.updated_at)
-    return (
-        order.client_order_id,
-        order.broker_order_id,
-        request.symbol,
-        request.side.value,
-        request.order_type.value,
-        decimal_text(order.quantity),
-        decimal_text(request.notional),
-        decimal_text(request.limit_price),
-        request.time_in_force.value,
-        1 if request.extended_hours else 0,
-        request.source.value,
-        order.status.value,
-        decimal_text(order.filled_quantity),
-        decimal_text(order.average_fill_price),
-        order.reason,
-        created,
-        updated,
-    )
-
-
-# An intent record: what a NEW order's row holds beyond the defaults, in this order, as
-# text joined by the unit separator (no field can contain it or a newline: symbols are
-# normalized, ids are UUIDs, numbers are decimal text; "" is None). The creation time is
-# written as whole microseconds since the epoch (formatting ISO text costs more, and is
-# done when the record is read back).
-INTENT_FIELDS = (
-    "client_order_id", "symbol", "side", "order_type", "quantity", "notional", "limit_price",
-    "time_in_force", "extended_hours", "source", "created_at",
-)  # fmt: skip
-_SEP = "\x1f"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _intent_record(order: Order) -> str:
-    """A NEW order's intent record (enum members are str: they format as their value)."""
-    request = order.request
-    quantity = order.quantity
-    notional = request.notional
-    limit = request.limit_price
-    return (
-        f"{order.client_order_id}\x1f{request.symbol}\x1f{request.side}\x1f"
-        f"{request.order_type}\x1f{'' if quantity is None else quantity}\x1f"
-        f"{'' if notional is None else notional}\x1f{'' if limit is None else limit}\x1f"
-        f"{request.time_in_force}\x1f{1 if request.extended_hours else 0}\x1f"
-        f"{request.source}\x1f{round(order.created_at.timestamp() * 1_000_000)}"
-    )
-
-
-def intent_fields(record: str) -> dict[str, str | None] | None:
-    """An intent record's fields by name (None if it is malformed, e.g. torn by a crash)."""
-    values = record.split(_SEP)
-    if len(values) != len(INTENT_FIELDS) or not values[-1].isdigit():
-        return None
-    values[-1] = utc_text(_EPOCH + timedelta(microseconds=int(values[-1])))
-    return {name: value or None for name, value in zip(INTENT_FIELDS, values, strict=True)}
-
-
-def _row_from_intent(record: str) -> tuple[Any, ...] | None:
-    """The journal row params of a NEW order from its intent record (None if malformed)."""
-    fields = intent_fields(record)
-    if fields is None:
-        return None
-    f = fields
-    return (
-        f["client_order_id"], None, f["symbol"], f["side"], f["order_type"], f["quantity"],
-        f["notional"], f["limit_price"], f["time_in_force"], int(f["extended_hours"] or 0),
-        f["source"], OrderStatus.NEW.value, "0", None, "", f["created_at"], f["created_at"],
-    )  # fmt: skip
-
-
-def _progress_params(order: Order) -> tuple[Any, ...]:
-    return (
-        order.broker_order_id,
-        decimal_text(order.quantity),
-        order.status.value,
-        decimal_text(order.filled_quantity),
-        decimal_text(order.average_fill_price),
-        order.reason,
-        utc_text(order.updated_at),
-        order.client_order_id,
-    )
 
 
 def row_to_order(row: OrderRow, fill_ids: Iterable[str] = ()) -> Order:
@@ -186,96 +102,48 @@ def row_to_order(row: OrderRow, fill_ids: Iterable[str] = ()) -> Order:
     )
 
 
-_ORDER_INSERT_NEW = (
-    f"INSERT INTO order_row ({', '.join(_ORDER_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in _ORDER_COLUMNS)}) ON CONFLICT (client_order_id) DO NOTHING"
-)
-
-
 class Journal:
-    """Reads and writes the order journal in the bound database (and its intent log)."""
+    """Reads and writes the order journal in ``db``."""
 
-    def __init__(self) -> None:
-        self.intents = IntentLog(None)
-
-    def open_intents(self) -> int:
-        """Open the database's intent log, replay what it holds into SQLite, empty it.
-
-        Returns how many orders were recovered (written ahead, but with no row:
-        the app stopped between the two writes). They are journaled as they were
-        written, NEW, and reconciliation asks the broker about them.
-        """
-        self.intents.close()
-        self.intents = IntentLog(intent_log_path(str(self.db.database)))
-        records = self.intents.records()
-        recovered = 0
-        if records:
-            db = self.db
-            with db.atomic():
-                for record in records:
-                    params = _row_from_intent(record)
-                    if params is None:
-                        log.warning("intent log: a torn record skipped: %r", record[:80])
-                        continue
-                    recovered += db.execute_sql(_ORDER_INSERT_NEW, params).rowcount
-            if recovered:
-                log.warning("recovered %d order(s) written ahead but not journaled", recovered)
-        self.intents.clear()
-        return recovered
-
-    def close(self) -> None:
-        self.intents.close()
-
-    @property
-    def db(self):  # type: ignore[no-untyped-def]  # peewee's Database is untyped
-        return OrderRow._meta.database
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     # --- orders ------------------------------------------------------------------------------
 
-    def write_ahead(self, order: Order) -> None:
-        """Record a NEW order in the intent log (see :mod:`app.execution.intent_log`)."""
-        self.intents.append(_intent_record(order))
-
-    def write_order(self, order: Order, journaled: bool = False) -> None:
-        """Insert or update the order's row (one statement), committed when this returns.
-
-        ``journaled`` says the row exists already: a plain UPDATE then does (an
-        upsert follows only if it found no row).
-        """
-        db = self.db
-        if journaled and db.execute_sql(_ORDER_PROGRESS, _progress_params(order)).rowcount:
-            return
-        db.execute_sql(_ORDER_UPSERT, _order_params(order))
+    def write_order(self, order: Order) -> None:
+        """Insert or update the order's row (one statement: committed when this returns,
+        unless the caller holds a transaction)."""
+        query = OrderRow.insert(**_order_fields(order)).on_conflict(
+            conflict_target=[OrderRow.client_order_id], preserve=list(_PROGRESS)
+        )
+        query.execute(self.db)
 
     def load_order(self, client_order_id: str) -> Order | None:
-        row = OrderRow.get_or_none(OrderRow.client_order_id == client_order_id)
+        row = OrderRow.select().where(OrderRow.client_order_id == client_order_id).first(self.db)
         if row is None:
             return None
         return row_to_order(row, self.fill_ids(client_order_id))
 
     def open_orders(self) -> list[Order]:
         """Orders not in a terminal state, oldest first."""
-        terminal = [s.value for s in TERMINAL_STATUSES]
-        rows = OrderRow.select().where(OrderRow.status.not_in(terminal)).order_by(OrderRow.id)
-        return [row_to_order(r, self.fill_ids(r.client_order_id)) for r in rows]
+        query = OrderRow.select().where(OrderRow.status.not_in(_TERMINAL)).order_by(OrderRow.id)
+        return [row_to_order(r, self.fill_ids(r.client_order_id)) for r in query.execute(self.db)]
 
     def recent_orders(self, limit: int = 200) -> list[Order]:
         """Newest first."""
-        rows = OrderRow.select().order_by(OrderRow.id.desc()).limit(limit)
-        return [row_to_order(r, self.fill_ids(r.client_order_id)) for r in rows]
+        query = OrderRow.select().order_by(OrderRow.id.desc()).limit(limit)
+        return [row_to_order(r, self.fill_ids(r.client_order_id)) for r in query.execute(self.db)]
 
     def status_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for row in OrderRow.select(OrderRow.status):
+        for row in OrderRow.select(OrderRow.status).execute(self.db):
             counts[row.status] = counts.get(row.status, 0) + 1
         return counts
 
-    def denial_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        query = OrderRow.select(OrderRow.reason).where(OrderRow.status == OrderStatus.DENIED.value)
-        for row in query:
-            counts[row.reason] = counts.get(row.reason, 0) + 1
-        return counts
+    def first_open_order_time(self) -> datetime | None:
+        query = OrderRow.select().where(OrderRow.status.not_in(_TERMINAL))
+        row = query.order_by(OrderRow.created_at).first(self.db)
+        return None if row is None else row.created_at
 
     # --- fills -------------------------------------------------------------------------------
 
@@ -285,62 +153,55 @@ class Journal:
             .where(FillRow.client_order_id == client_order_id)
             .order_by(FillRow.id)
         )
-        return [r.execution_id for r in query]
+        return [r.execution_id for r in query.execute(self.db)]
 
     def has_fill(self, execution_id: str) -> bool:
-        return FillRow.select().where(FillRow.execution_id == execution_id).exists()
+        return bool(FillRow.select().where(FillRow.execution_id == execution_id).exists(self.db))
 
-    def record_fill(self, fill: Fill, order: Order, journaled: bool = True) -> bool:
-        """Insert the fill and the order's new state in one transaction.
+    def record_fill(self, fill: Fill, order: Order) -> bool:
+        """Insert the fill and write the order's new state, in one transaction.
 
-        ``journaled=False`` (the order is only in the intent log so far) writes the
-        order's whole row instead of its progress. Returns False (writing nothing)
-        when the execution id is already journaled.
+        Returns False (writing nothing) when the execution id is journaled already.
         """
         day = trade_date(fill.time)
-        fill_params = (
-            fill.execution_id,
-            fill.client_order_id,
-            fill.symbol,
-            fill.side.value,
-            decimal_text(fill.quantity),
-            decimal_text(fill.price),
-            decimal_text(fill.fee),
-            utc_text(fill.time),
-            day.isoformat(),
-            settlement_date(day).isoformat(),
+        insert = FillRow.insert(
+            execution_id=fill.execution_id,
+            client_order_id=fill.client_order_id,
+            symbol=fill.symbol,
+            side=fill.side.value,
+            quantity=fill.quantity,
+            price=fill.price,
+            fee=fill.fee,
+            time=fill.time,
+            trade_date=day.isoformat(),
+            settlement_date=settlement_date(day).isoformat(),
+            applied=False,
         )
-        order_sql = _ORDER_PROGRESS if journaled else _ORDER_UPSERT
-        order_params = _progress_params(order) if journaled else _order_params(order)
-        with fast_atomic(self.db) as conn:
-            try:
-                conn.execute(_FILL_INSERT, fill_params)
-            except sqlite3.IntegrityError:  # the execution id is journaled already: nothing written
-                return False
-            conn.execute(order_sql, order_params)
+        try:
+            with self.db.atomic():
+                insert.execute(self.db)
+                self.write_order(order)
+        except IntegrityError:  # the execution id is journaled already: nothing written
+            return False
         return True
 
+    def mark_applied(self, execution_id: str) -> None:
+        """The fill's effects (portfolio, compliance) are recorded (inside their transaction)."""
+        query = FillRow.update(applied=True).where(FillRow.execution_id == execution_id)
+        query.execute(self.db)
+
     def unapplied_fills(self) -> list[Fill]:
-        rows = FillRow.select().where(FillRow.applied == False).order_by(FillRow.id)  # noqa: E712
-        return [fill_from_row(r) for r in rows]
+        """Journaled fills whose effects were never recorded (a crash in between), oldest first."""
+        query = FillRow.select().where(FillRow.applied == False)  # noqa: E712
+        return [fill_from_row(r) for r in query.order_by(FillRow.time, FillRow.id).execute(self.db)]
 
     def recent_fills(self, limit: int = 200) -> list[Fill]:
-        rows = FillRow.select().order_by(FillRow.id.desc()).limit(limit)
-        return [fill_from_row(r) for r in rows]
+        query = FillRow.select().order_by(FillRow.id.desc()).limit(limit)
+        return [fill_from_row(r) for r in query.execute(self.db)]
 
     def fill_count(self) -> int:
-        return int(FillRow.select().count())
+        return int(FillRow.select().count(self.db))
 
     def last_fill_time(self) -> datetime | None:
-        row = FillRow.select().order_by(FillRow.time.desc()).first()
+        row = FillRow.select().order_by(FillRow.time.desc()).first(self.db)
         return None if row is None else row.time
-
-    def first_open_order_time(self) -> datetime | None:
-        terminal = [s.value for s in TERMINAL_STATUSES]
-        row = (
-            OrderRow.select()
-            .where(OrderRow.status.not_in(terminal))
-            .order_by(OrderRow.created_at)
-            .first()
-        )
-        return None if row is None else row.created_at

@@ -8,19 +8,17 @@
      marked REJECTED "not sent before restart" -- a stale market order sent
      hours later is more dangerous than a missed one.
    * Unknown to the broker, journaled SUBMITTED or ACCEPTED without fills:
-     the broker never got it or lost it (the paper broker writes its accept
-     behind the acknowledgement, see :mod:`app.brokers.paper`; the journal
-     may also still say NEW because the ACCEPTED update is written just after
-     ``OrderSubmitted``). Handled exactly like NEW: resent under the SAME
-     client id when under a minute old, else REJECTED -- never lost, never
-     duplicated (the broker refuses a second order under one client id).
+     the broker never got it or lost it. Handled exactly like NEW: resent
+     under the SAME client id when under a minute old, else REJECTED -- never
+     lost, never duplicated (the broker refuses a second order under one
+     client id).
    * Older than that: REJECTED "the broker never received it (not sent
      before restart)"; an order with journaled fills is never resent.
    * Known: the broker's state is adopted and missing fills are applied
      through the normal fill path.
 2. ``broker.fills_since(last journaled fill)`` catches fills made while down.
-3. Fills journaled but never folded into the portfolio (the app stopped
-   between the two) are applied now, then ``portfolio.apply_unapplied_fills``.
+3. Fills journaled but whose effects (portfolio, compliance ledger) were
+   never committed (the app stopped between the two) are applied now.
 4. Broker positions are compared with the portfolio, broker open orders with
    the journal; every mismatch is logged and published as ``ErrorOccurred``
    (positions opened outside the app are reported, not adopted).
@@ -29,16 +27,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
+from app.brokers.base import Broker, BrokerOrder
+from app.core.bus import EventBus
+from app.core.clock import Clock
 from app.core.events import ErrorOccurred, ReconciliationCompleted
 from app.core.models import Order, OrderStatus, describe
 from app.core.money import ZERO
-
-if TYPE_CHECKING:
-    from app.execution.service import ExecutionService
+from app.core.ports import PositionSource
+from app.execution.orders import OrderStore
+from app.execution.updates import UpdateApplier
 
 log = logging.getLogger("sherwood.reconcile")
 
@@ -58,15 +59,34 @@ class ReconcileReport:
 
 
 class Reconciler:
-    def __init__(self, service: ExecutionService) -> None:
-        self.service = service
+    """One start-up reconciliation; see the module docstring."""
+
+    def __init__(
+        self,
+        bus: EventBus,
+        clock: Clock,
+        broker: Broker,
+        store: OrderStore,
+        updates: UpdateApplier,
+        positions: PositionSource,
+        *,
+        resend: Callable[[Order], None],
+        reject: Callable[[Order, str], Awaitable[None]],
+    ) -> None:
+        self.bus = bus
+        self.clock = clock
+        self.broker = broker
+        self.store = store
+        self.updates = updates
+        self.positions = positions
+        self.resend = resend
+        self.reject = reject
         self.report = ReconcileReport()
 
     async def run(self) -> ReconcileReport:
-        service = self.service
-        since = _earliest(service.store.journal.last_fill_time(),
-                          service.store.journal.first_open_order_time())  # fmt: skip
-        for order in list(service.store.open_orders()):
+        journal = self.store.journal
+        since = _earliest(journal.last_fill_time(), journal.first_open_order_time())
+        for order in list(self.store.open_orders()):
             self.report.orders_checked += 1
             try:
                 await self._order(order)
@@ -84,78 +104,68 @@ class Reconciler:
             report.orders_checked, report.resubmitted, report.expired,
             report.fills_recovered, report.fills_applied, len(report.problems),
         )  # fmt: skip
-        await service.bus.publish(
+        await self.bus.publish(
             ReconciliationCompleted(
-                time=service.clock.now(), orders_checked=report.orders_checked,
+                time=self.clock.now(), orders_checked=report.orders_checked,
                 fills_recovered=report.fills_recovered, problems=tuple(report.problems),
             )
         )  # fmt: skip
         return report
 
     async def _order(self, order: Order) -> None:
-        service = self.service
-        found = await service.broker.get_order(order.client_order_id)
+        found = await self.broker.get_order(order.client_order_id)
         if found is not None:
             before = len(order.fill_ids)
-            await service.updates.apply(found, found.fills)
+            await self.updates.apply(found, found.fills)
             self.report.fills_recovered += len(order.fill_ids) - before
             return
-        age = service.clock.now() - order.created_at
+        age = self.clock.now() - order.created_at
         unfilled = not order.fill_ids and not order.filled_quantity
         if order.status in _RESENDABLE and unfilled and age <= RESUBMIT_WINDOW:
             log.info("will resubmit %s under the same client id", describe(order))
             self.report.resubmitted += 1
-            service.resend_when_priced(order)
+            self.resend(order)
             return
         reason = "not sent before restart"
         if order.status is not OrderStatus.NEW:
             reason = "the broker never received it (not sent before restart)"
         self.report.expired += 1
-        await service.reject_unsent(order, reason)
+        await self.reject(order, reason)
 
     async def _missed_fills(self, since: datetime) -> None:
-        service = self.service
-        journal = service.store.journal
+        journal = self.store.journal
         try:
-            fills = await service.broker.fills_since(since)
+            fills = await self.broker.fills_since(since)
         except Exception as exc:
             self._problem(f"could not fetch fills since {since.isoformat()}: {exc}")
             return
         for fill in fills:
             if journal.has_fill(fill.execution_id):
                 continue
-            found = await service.broker.get_order(fill.client_order_id)
-            if found is None or service.store.get(fill.client_order_id) is None:
+            found = await self.broker.get_order(fill.client_order_id)
+            if found is None or self.store.get(fill.client_order_id) is None:
                 self._problem(
                     f"fill {fill.execution_id} ({fill.side.value} {fill.quantity} {fill.symbol}) "
                     "belongs to an order Sherwood did not place"
                 )
                 continue
-            await service.updates.apply(found, (fill,))
+            await self.updates.apply(found, (fill,))
             self.report.fills_recovered += 1
 
     async def _unapplied(self) -> None:
-        service = self.service
-        for fill in service.store.journal.unapplied_fills():
-            try:
-                await service.updates.fold_fill(fill)
-            except Exception as exc:
-                self._problem(f"fill {fill.execution_id} could not be applied: {exc}")
-                continue
-            self.report.fills_applied += 1
-        try:
-            self.report.fills_applied += await service.portfolio.apply_unapplied_fills()
-        except Exception as exc:
-            self._problem(f"unapplied fills could not be applied: {exc}")
+        for fill in self.store.journal.unapplied_fills():
+            if await self.updates.fold(fill):
+                self.report.fills_applied += 1
+            else:
+                self._problem(f"fill {fill.execution_id} could not be applied")
 
     async def _positions(self) -> None:
-        service = self.service
         try:
-            broker_positions = {p.symbol: p.quantity for p in await service.broker.positions()}
+            broker_positions = {p.symbol: p.quantity for p in await self.broker.positions()}
         except Exception as exc:
             self._problem(f"could not fetch broker positions: {exc}")
             return
-        ours = {p.symbol: p.quantity for p in service.portfolio.open_positions()}
+        ours = {p.symbol: p.quantity for p in self.positions.open_positions()}
         for symbol in sorted(set(broker_positions) | set(ours)):
             theirs = broker_positions.get(symbol, ZERO)
             mine = ours.get(symbol, ZERO)
@@ -166,14 +176,13 @@ class Reconciler:
                 )
 
     async def _foreign_orders(self) -> None:
-        service = self.service
         try:
-            open_at_broker = await service.broker.open_orders()
+            open_at_broker = await self.broker.open_orders()
         except Exception as exc:
             self._problem(f"could not fetch open orders: {exc}")
             return
         for broker_order in open_at_broker:
-            if service.store.get(broker_order.client_order_id) is None:
+            if self.store.get(broker_order.client_order_id) is None:
                 self._problem(
                     f"open order {broker_order.broker_order_id} ({broker_order.side.value} "
                     f"{broker_order.symbol}) was not placed by Sherwood"
@@ -182,11 +191,33 @@ class Reconciler:
     def _problem(self, message: str) -> None:
         log.warning(message)
         self.report.problems.append(message)
-        self.service.bus.publish_nowait(
-            ErrorOccurred(time=self.service.clock.now(), source="reconcile", message=message)
+        self.bus.publish_nowait(
+            ErrorOccurred(time=self.clock.now(), source="reconcile", message=message)
         )
 
 
 def _earliest(*times: datetime | None) -> datetime | None:
     present = [t for t in times if t is not None]
     return min(present) if present else None
+
+
+async def resolve_unknown(
+    store: OrderStore,
+    updates: UpdateApplier,
+    lookup: Callable[[str], Awaitable[BrokerOrder | None]],
+    created_before: datetime,
+    in_flight: Collection[str] = (),
+) -> int:
+    """Look up SUBMITTED orders the broker never confirmed (created before ``created_before``,
+    not being submitted right now) and apply what the broker says; returns how many."""
+    resolved = 0
+    for order in list(store.open_orders()):
+        if order.status is not OrderStatus.SUBMITTED or order.created_at > created_before:
+            continue
+        if order.client_order_id in in_flight:
+            continue
+        found = await lookup(order.client_order_id)
+        if found is not None:
+            await updates.apply(found, found.fills)
+            resolved += 1
+    return resolved

@@ -1,59 +1,52 @@
-"""ExecutionService: the only caller of the broker.
+"""ExecutionService: the order pipeline, and the only caller of the broker.
 
-Every order goes the same way: build the request -> risk check -> compliance
-check (any error in a check denies: fail closed) -> journal the order with a
-fresh client order id (committed) -> ``broker.submit`` with that id. Denials
-are journaled as DENIED orders and published as ``OrderDenied`` with the
-reason; nothing raises for a business refusal. Malformed input (no quantity,
-negative price, bad symbol) raises :class:`~app.core.errors.InvalidOrder`
-because no order can be built from it; it is also published as
-``ErrorOccurred``.
+Every order goes the same way, forward only: order command -> risk check ->
+compliance check (any error in a check denies: fail closed) -> the order's row
+(NEW, with a fresh client order id) committed to SQLite -> ``broker.submit``
+with that id -> the broker's answer through the one update applier
+(:class:`~app.execution.updates.UpdateApplier`) -> events. Denials are
+journaled as DENIED orders and published as ``OrderDenied`` with the reason;
+nothing raises for a business refusal. Malformed input (no quantity, negative
+price, bad symbol) raises :class:`~app.core.errors.InvalidOrder` because no
+order can be built from it; it is also published as ``ErrorOccurred``.
 
 After a timeout or an unclear broker answer the order is looked up by its
 client id before anything else and never resubmitted blindly; if the broker
 still cannot say, the order stays SUBMITTED and reconciliation resolves it.
-Broker updates (acks, fills, cancels) all go through
-:class:`~app.execution.updates.UpdateApplier`. Updates that arrive while the
-submit call is still in flight are held back and applied after
-``OrderSubmitted`` is published, so subscribers always see submit -> fill.
-
-Latency of tick -> ``OrderSubmitted``: on that path the only write is the
-order's record in the journal's intent log (the write-ahead rule; a copy
-into a memory-mapped file, see :mod:`app.execution.intent_log`). The acknowledgement's
-state change (ACCEPTED, broker order id) is applied in memory before the event
-and the order's SQLite row is written right after it; a crash in between
-leaves the intent record, which the next start journals as NEW and
-reconciliation resolves by client id.
+Broker updates that arrive while the submit call is still in flight (a
+zero-latency paper fill, a live broker's poller) are held back and applied
+after ``OrderSubmitted`` is published, so subscribers always see submit ->
+fill.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
+from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from app.bot.autotrader import AutoTrader
 from app.brokers.base import Broker, BrokerOrder
-from app.config import Settings
 from app.core.bus import EventBus, Subscription
 from app.core.clock import Clock
 from app.core.errors import (
     AuthenticationRequired,
     BrokerError,
+    CancelRejected,
     DuplicateOrder,
     InvalidOrder,
+    OrderNotFound,
     OrderRejected,
     RateLimited,
 )
 from app.core.events import (
     CancelOrder,
-    ClosePosition,
     DecisionMade,
     ErrorOccurred,
+    OrderCancelRequested,
     OrderDenied,
     OrderSubmitted,
     PriceUpdated,
-    SetTradingState,
     SubmitOrder,
 )
 from app.core.events import OrderRejected as OrderRejectedEvent
@@ -70,24 +63,35 @@ from app.core.models import (
     describe,
     new_client_order_id,
 )
+from app.core.ports import PositionSource
 from app.core.service import Service
-from app.execution import control
-from app.execution.checks import run_checks
+from app.execution import reconcile
+from app.execution.checks import ComplianceCheck, RiskCheck, run_checks
 from app.execution.journal import Journal
 from app.execution.orders import OrderStore
-from app.execution.queries import OrderQueries, Update
 from app.execution.reconcile import RESUBMIT_WINDOW, Reconciler, ReconcileReport
-from app.execution.updates import UpdateApplier
+from app.execution.updates import PositionBook, TradeRecorder, UpdateApplier
 
-if TYPE_CHECKING:
-    from app.compliance.service import ComplianceService
-    from app.marketdata.service import MarketDataService
-    from app.portfolio.service import PortfolioService
-    from app.risk.service import RiskService
+Update = tuple[BrokerOrder, tuple[Fill, ...]]
 
 
-class ExecutionService(Service, OrderQueries):
-    """Orders in, broker calls out; see the module docstring (look-ups: OrderQueries)."""
+class Risk(RiskCheck, Protocol):
+    """What execution needs of risk: the pre-trade check and the trading state."""
+
+    @property
+    def state(self) -> TradingState: ...
+
+
+class Compliance(ComplianceCheck, TradeRecorder, Protocol):
+    """What execution needs of compliance: the pre-trade check and a fill's day trades."""
+
+
+class Portfolio(PositionBook, PositionSource, Protocol):
+    """What execution needs of the portfolio: booking fills and reading positions."""
+
+
+class ExecutionService(Service):
+    """Orders in, broker calls out; see the module docstring."""
 
     name = "execution"
 
@@ -95,23 +99,19 @@ class ExecutionService(Service, OrderQueries):
         self,
         bus: EventBus,
         clock: Clock,
-        settings: Settings,
         broker: Broker,
-        risk: RiskService,
-        compliance: ComplianceService,
-        portfolio: PortfolioService,
-        market_data: MarketDataService,
+        journal: Journal,
+        risk: Risk,
+        compliance: Compliance,
+        portfolio: Portfolio,
     ) -> None:
         super().__init__(bus, clock)
-        self.settings = settings
         self.broker = broker
         self.risk = risk
         self.compliance = compliance
         self.portfolio = portfolio
-        self.market_data = market_data
-        self.store = OrderStore(Journal())
+        self.store = OrderStore(journal)
         self.updates = UpdateApplier(bus, clock, self.store, portfolio, compliance)
-        self.autotrader = AutoTrader(self, bus, clock, settings, portfolio, market_data)
         self.last_reconcile: ReconcileReport | None = None
         self._inflight: dict[str, list[Update]] = {}
         self._resend: dict[str, Order] = {}
@@ -131,35 +131,21 @@ class ExecutionService(Service, OrderQueries):
     async def on_start(self) -> None:
         await self.attach_broker()
         self.store.load_open()
-        self.last_reconcile = await Reconciler(self).run()
+        reconciler = Reconciler(
+            self.bus, self.clock, self.broker, self.store, self.updates, self.portfolio,
+            resend=self.resend_when_priced, reject=self.reject_unsent,
+        )  # fmt: skip
+        self.last_reconcile = await reconciler.run()
         self._subscriptions = [
             self.bus.subscribe(SubmitOrder, self._on_submit_command),
             self.bus.subscribe(CancelOrder, self._on_cancel_command),
-            self.bus.subscribe(ClosePosition, self._on_close_command),
-            self.bus.subscribe(SetTradingState, self._on_state_command),
             self.bus.subscribe(PriceUpdated, self._on_price),
         ]
-        self.autotrader.start()
 
     async def on_stop(self) -> None:
-        self.autotrader.stop()
         for subscription in self._subscriptions:
             subscription.cancel()
         self._subscriptions.clear()
-        self.store.journal.close()
-
-    def update_settings(self, settings: Settings) -> None:
-        self.settings = settings
-        self.autotrader.settings = settings
-
-    # --- the bot -----------------------------------------------------------------------------
-
-    @property
-    def bot_enabled(self) -> bool:
-        return self.autotrader.enabled
-
-    async def set_bot_enabled(self, enabled: bool) -> None:
-        await self.autotrader.set_enabled(enabled)
 
     # --- placing orders ----------------------------------------------------------------------
 
@@ -243,12 +229,12 @@ class ExecutionService(Service, OrderQueries):
             )  # fmt: skip
             await self._decide(order, "denied", f"{verdict.source}: {verdict.reason}", signal)
             return order
-        self.store.save_ahead(order)  # write ahead: in the intent log before the broker sees it
+        self.store.save(order)  # write ahead: committed before the broker sees the order
         why = request.reason or request.source.value
         if verdict.warnings:
             why = f"{why} (warning: {'; '.join(verdict.warnings)})"
             self.log.warning("%s: %s", describe(request), "; ".join(verdict.warnings))
-        await self.bus.publish(self._decision(order, "ordered", why, signal))
+        await self._decide(order, "ordered", why, signal)
         return await self.send(order)
 
     async def send(self, order: Order) -> Order:
@@ -257,12 +243,12 @@ class ExecutionService(Service, OrderQueries):
         if order.status is OrderStatus.NEW:
             order.transition(OrderStatus.SUBMITTED, self.clock.now())
         self._inflight[coid] = []
-        ack: BrokerOrder | None = None
         try:
+            ack: BrokerOrder | None = None
             try:
                 ack = await self.broker.submit(coid, order.request)
             except DuplicateOrder:
-                ack = await self._lookup(coid)
+                ack = await self.lookup(coid)
             except OrderRejected as exc:
                 await self._reject(order, exc.reason)
                 return order
@@ -271,28 +257,20 @@ class ExecutionService(Service, OrderQueries):
                 return order
             except Exception as exc:  # BrokerUnavailable, timeouts, broker bugs: outcome unknown
                 self.log.warning("submit of %s unclear (%s); looking it up", coid, exc)
-                ack = await self._lookup(coid)
+                ack = await self.lookup(coid)
                 if ack is None:
                     order.reason = f"broker did not confirm ({exc}); will reconcile"
             if ack is None:
                 self.store.save(order)  # SUBMITTED, outcome unknown: reconciliation decides
+                changes = None
             else:
-                changes = self.updates.absorb(order, ack, write=False)
-            if self.log.isEnabledFor(logging.INFO):
-                self.log.info("submitted %s (%s)", describe(order), coid)
-            try:
-                await self.bus.publish(
-                    OrderSubmitted(time=self.clock.now(), order=order.snapshot())
-                )
-            finally:  # the row (or the ack's state change), after the event
-                if ack is not None and changes.unsaved:
-                    self.store.save(order)
-                else:
-                    self.store.write_behind(order)
-            if ack is None:
+                changes = self.updates.absorb(order, ack)
+            self.log.info("submitted %s (%s)", describe(order), coid)
+            await self.bus.publish(OrderSubmitted(time=self.clock.now(), order=order.snapshot()))
+            if changes is None:
                 await self._error(f"{describe(order)}: {order.reason}")
             else:
-                await self.updates.effects(order, changes)
+                await self.updates.publish(order, changes)
         finally:
             queued = self._inflight.pop(coid, [])
         for update, fills in queued:
@@ -338,14 +316,11 @@ class ExecutionService(Service, OrderQueries):
         await self.updates.apply(update, fills)
 
     async def _decide(self, order: Order, outcome: str, reason: str, signal: Signal | None) -> None:
-        await self.bus.publish(self._decision(order, outcome, reason, signal))
-
-    def _decision(
-        self, order: Order, outcome: str, reason: str, signal: Signal | None
-    ) -> DecisionMade:
-        return DecisionMade(
-            time=self.clock.now(), symbol=order.symbol, outcome=outcome, reason=reason,
-            signal=signal, client_order_id=order.client_order_id,
+        await self.bus.publish(
+            DecisionMade(
+                time=self.clock.now(), symbol=order.symbol, outcome=outcome, reason=reason,
+                signal=signal, client_order_id=order.client_order_id,
+            )
         )  # fmt: skip
 
     async def _error(self, message: str) -> None:
@@ -354,24 +329,45 @@ class ExecutionService(Service, OrderQueries):
             ErrorOccurred(time=self.clock.now(), source=self.name, message=message)
         )
 
-    # --- cancel, close, kill switch ----------------------------------------------------------
+    # --- cancel ------------------------------------------------------------------------------
 
     async def cancel(self, client_order_id: str) -> Order:
-        """Ask the broker to cancel; CANCEL_PENDING until the broker confirms CANCELLED."""
-        return await control.cancel(self, client_order_id)
+        """Ask the broker to cancel; CANCEL_PENDING until the broker confirms CANCELLED.
 
-    async def close_position(self, symbol: str) -> Order | None:
-        """Market-sell the whole position in ``symbol`` (None when flat)."""
-        return await control.close_position(self, symbol, OrderSource.MANUAL, "close position")
-
-    async def kill_switch(self, flatten: bool = False) -> list[Order]:
-        """Halt trading, cancel every open order, and optionally flatten every position."""
-        return await control.kill_switch(self, flatten)
-
-    async def resume(self) -> None:
-        await self.risk.resume()
-
-    # --- commands from the bus ---------------------------------------------------------------
+        Raises :class:`OrderNotFound` for an id Sherwood never journaled. A refused
+        cancel keeps the order's state and is published as an error.
+        """
+        order = self.store.get(client_order_id)
+        if order is None:
+            raise OrderNotFound(f"no order with client id {client_order_id}")
+        if order.status.is_terminal:
+            await self._error(
+                f"cannot cancel {describe(order)}: it is already {order.status.value}"
+            )
+            return order
+        try:
+            answer = await self.broker.cancel(client_order_id)
+        except (CancelRejected, OrderNotFound) as exc:
+            await self._error(f"cancel of {describe(order)} refused: {exc}")
+            found = await self.lookup(client_order_id)
+            if found is not None:
+                await self.updates.apply(found, found.fills)
+            return order
+        except BrokerError as exc:
+            await self._error(f"cancel of {describe(order)} not confirmed: {exc}")
+            return order
+        if order.status is not OrderStatus.CANCEL_PENDING and order.can_transition(
+            OrderStatus.CANCEL_PENDING
+        ):
+            order.transition(OrderStatus.CANCEL_PENDING, self.clock.now())
+            self.store.save(order)
+            self.log.info("cancel requested for %s", describe(order))
+            await self.bus.publish(
+                OrderCancelRequested(time=self.clock.now(), order=order.snapshot())
+            )
+        # The broker's answer is a report like any other: CANCELLED here is its confirmation.
+        await self.updates.apply(answer, answer.fills)
+        return order
 
     async def _on_submit_command(self, command: SubmitOrder) -> None:
         await self.submit(command.request)
@@ -382,8 +378,38 @@ class ExecutionService(Service, OrderQueries):
         except BrokerError as exc:
             await self._error(f"cancel failed: {exc}")
 
-    async def _on_close_command(self, command: ClosePosition) -> None:
-        await self.close_position(command.symbol)
+    # --- look-ups ----------------------------------------------------------------------------
 
-    async def _on_state_command(self, command: SetTradingState) -> None:
-        await control.set_trading_state(self, command.state, command.reason, command.flatten)
+    async def lookup(self, client_order_id: str) -> BrokerOrder | None:
+        """The broker's view of an order by client id (None if unknown or unreachable)."""
+        try:
+            return await self.broker.get_order(client_order_id)
+        except Exception as exc:
+            self.log.warning("could not look up order %s: %s", client_order_id, exc)
+            return None
+
+    def get_order(self, client_order_id: str) -> Order | None:
+        return self.store.get(client_order_id)
+
+    def status(self, client_order_id: str) -> OrderStatus | None:
+        order = self.store.get(client_order_id)
+        return None if order is None else order.status
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        return self.store.open_orders(symbol)
+
+    def orders(self, limit: int = 200) -> list[Order]:
+        return self.store.recent(limit)
+
+    def fills(self, limit: int = 200) -> list[Fill]:
+        return self.store.journal.recent_fills(limit)
+
+    def pending(self) -> Sequence[Order]:
+        return self.store.open_orders()
+
+    async def resolve_unknown(self, older_than: timedelta = timedelta(seconds=30)) -> int:
+        """Look up SUBMITTED orders the broker never confirmed; returns how many were resolved."""
+        return await reconcile.resolve_unknown(
+            self.store, self.updates, self.lookup, self.clock.now() - older_than,
+            in_flight=self._inflight.keys(),
+        )  # fmt: skip

@@ -1,28 +1,34 @@
-"""The fill path: broker order updates -> order state, journal, portfolio, compliance, events.
+"""The one update applier: broker order updates -> order state, journal, fill effects, events.
 
-One path for every update, whether it comes from the broker's listener, a
-submit acknowledgement, a cancel answer or reconciliation. It is idempotent:
-a fill whose ``execution_id`` is journaled is ignored, and a status the order
-already has (or cannot reach) changes nothing.
+Every broker update goes through :meth:`UpdateApplier.apply`, whether it comes
+from the broker's listener, a submit acknowledgement, a cancel answer or
+reconciliation. It is idempotent: a fill whose ``execution_id`` is journaled
+is ignored, and a status the order already has (or cannot reach) changes
+nothing.
 
-Order of work for each update: (1) synchronously, with no ``await`` in
-between, the in-memory order changes and the journal rows are committed (a
-new fill and its order state in one transaction); (2) the portfolio and
-compliance fold in the new fills; (3) events are published. So the cache and
-the database are current before anyone hears about it.
+For each update, in this order:
 
-One exception, the submit acknowledgement (``absorb(..., write=False)``): the
-order's NEW row with its client id is committed before the broker call, so
-its status change to ACCEPTED (and the broker's order id) is written right
-after ``OrderSubmitted`` is published rather than before (``Changes.unsaved``;
-the caller saves). The in-memory order is current before the event either
-way; a crash in between leaves a NEW row that reconciliation resolves by
-client id. Fills and terminal statuses are never deferred.
+1. the order's new state and each new fill are committed to the journal (a
+   fill and its order's state in one transaction: a committed fill is never
+   lost);
+2. each new fill's effects -- the portfolio's transaction and position rows,
+   the compliance ledger, and the fill's ``applied`` flag -- are committed in
+   one more transaction, all or nothing. If the app stops between (1) and
+   (2), the fill is journaled but not applied, and the next start applies it
+   through the same step (:meth:`UpdateApplier.fold`). In-memory positions
+   change only after that commit;
+3. events are published, in causal order: per fill ``OrderFilled`` (or
+   ``OrderPartiallyFilled``), then the portfolio's position events and
+   ``TradeCompleted``, then the day trades it made; then the order's status
+   event (accepted, cancelled, rejected).
+
+So the cache and the database are current before anyone hears about it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -56,12 +62,27 @@ _REPORTABLE = frozenset(
 )
 
 
-class FillSink(Protocol):
-    async def apply_fill(self, fill: Fill) -> Any: ...
+class PositionBook(Protocol):
+    """The portfolio's side of a fill (see :class:`~app.portfolio.service.PortfolioService`)."""
+
+    def book(self, fill: Fill) -> Any | None:
+        """Write the fill's rows in the caller's transaction; None if booked before."""
+
+    def commit(self, booking: Any) -> None:
+        """Update the in-memory positions once the transaction has committed."""
+
+    async def announce(self, booking: Any) -> None:
+        """Publish the position events of a committed booking."""
 
 
-class FillRecorder(Protocol):
-    async def record_fill(self, fill: Fill) -> Any: ...
+class TradeRecorder(Protocol):
+    """Compliance's side of a fill: day trades and the settlement ledger."""
+
+    def record(self, fill: Fill) -> Sequence[Any]:
+        """Write the fill's day trades and ledger in the caller's transaction; the new ones."""
+
+    async def announce(self, new: Sequence[Any]) -> None:
+        """Publish the day trades ``record`` returned."""
 
 
 @dataclass
@@ -70,11 +91,18 @@ class Changes:
 
     fills: list[Fill] = field(default_factory=list)
     status: OrderStatus | None = None
-    unsaved: bool = False  # the order changed but is not journaled yet (``absorb(write=False)``)
 
     @property
     def empty(self) -> bool:
         return not self.fills and self.status is None
+
+
+@dataclass
+class Effects:
+    """One fill's committed effects, to announce after its order event."""
+
+    booking: Any | None
+    day_trades: Sequence[Any]
 
 
 class UpdateApplier:
@@ -85,8 +113,8 @@ class UpdateApplier:
         bus: EventBus,
         clock: Clock,
         store: OrderStore,
-        portfolio: FillSink,
-        compliance: FillRecorder,
+        portfolio: PositionBook,
+        compliance: TradeRecorder,
     ) -> None:
         self.bus = bus
         self.clock = clock
@@ -108,19 +136,13 @@ class UpdateApplier:
             )
             return None
         changes = self.absorb(order, update, fills)
-        await self.effects(order, changes)
+        await self.publish(order, changes)
         return order
 
-    # --- step 1: state and journal (synchronous) ---------------------------------------------
+    # --- step 1: order state and journal -----------------------------------------------------
 
-    def absorb(
-        self, order: Order, update: BrokerOrder, fills: tuple[Fill, ...] = (), write: bool = True
-    ) -> Changes:
-        """Fold ``update`` into ``order`` and journal it.
-
-        With ``write=False`` a change that is neither a fill nor a terminal status
-        is left for the caller to save (``changes.unsaved``).
-        """
+    def absorb(self, order: Order, update: BrokerOrder, fills: tuple[Fill, ...] = ()) -> Changes:
+        """Fold ``update`` into ``order`` and commit it to the journal."""
         changes = Changes()
         now = self.clock.now()
         dirty = False
@@ -152,10 +174,7 @@ class UpdateApplier:
             changes.status = order.status
             dirty = True
         if dirty:
-            if write or order.status.is_terminal:
-                self.store.save(order)
-            else:
-                changes.unsaved = True
+            self.store.save(order)
         return changes
 
     def _adopt_status(self, order: Order, update: BrokerOrder, now: Any) -> bool:
@@ -176,29 +195,62 @@ class UpdateApplier:
         order.transition(target, now, update.reason)
         return True
 
-    # --- steps 2 and 3: portfolio, compliance, events ----------------------------------------
+    # --- step 2: a fill's effects, all or nothing --------------------------------------------
 
-    async def effects(self, order: Order, changes: Changes) -> None:
+    def record_effects(self, fill: Fill) -> Effects | None:
+        """Commit the fill's portfolio and compliance rows and its ``applied`` flag together.
+
+        None when that failed: nothing of it is stored, the fill stays unapplied
+        in the journal and the next start applies it again.
+        """
+        journal = self.store.journal
+        try:
+            with journal.db.atomic():
+                booking = self.portfolio.book(fill)
+                journal.mark_applied(fill.execution_id)
+                day_trades = self.compliance.record(fill)
+        except Exception:
+            log.exception("the effects of fill %s were not recorded", fill.execution_id)
+            return None
+        if booking is not None:
+            self.portfolio.commit(booking)
+        return Effects(booking, day_trades)
+
+    async def announce_effects(self, effects: Effects | None) -> None:
+        if effects is None:
+            return
+        if effects.booking is not None:
+            await self.portfolio.announce(effects.booking)
+        if effects.day_trades:
+            await self.compliance.announce(effects.day_trades)
+
+    async def fold(self, fill: Fill) -> bool:
+        """Apply a journaled fill's effects (after a restart); False if they failed again."""
+        effects = self.record_effects(fill)
+        await self.announce_effects(effects)
+        return effects is not None
+
+    # --- step 3: events ----------------------------------------------------------------------
+
+    async def publish(self, order: Order, changes: Changes) -> None:
         if changes.empty:
             return
-        for fill in changes.fills:
-            await self.fold_fill(fill)
+        effects = [self.record_effects(fill) for fill in changes.fills]
         snapshot = order.snapshot()
         now = self.clock.now()
         for index, fill in enumerate(changes.fills):
             last = index == len(changes.fills) - 1
-            if last and snapshot.status is OrderStatus.FILLED:
-                log.info(
-                    "filled %s %s %s @ %s (%s)",
-                    fill.side.value, fill.quantity, fill.symbol, fill.price, order.client_order_id,
-                )  # fmt: skip
+            done = last and snapshot.status is OrderStatus.FILLED
+            log.info(
+                "%s %s %s %s @ %s (%s)",
+                "filled" if done else "partial fill", fill.side.value, fill.quantity,
+                fill.symbol, fill.price, order.client_order_id,
+            )  # fmt: skip
+            if done:
                 await self.bus.publish(OrderFilled(time=now, order=snapshot, fill=fill))
             else:
-                log.info(
-                    "partial fill %s %s %s @ %s (%s)",
-                    fill.side.value, fill.quantity, fill.symbol, fill.price, order.client_order_id,
-                )  # fmt: skip
                 await self.bus.publish(OrderPartiallyFilled(time=now, order=snapshot, fill=fill))
+            await self.announce_effects(effects[index])
         status = changes.status
         if status is OrderStatus.ACCEPTED:
             await self.bus.publish(OrderAccepted(time=now, order=snapshot))
@@ -208,18 +260,6 @@ class UpdateApplier:
         elif status is OrderStatus.REJECTED:
             log.warning("order %s rejected by the broker: %s", order.client_order_id, order.reason)
             await self.bus.publish(OrderRejected(time=now, order=snapshot, reason=order.reason))
-
-    async def fold_fill(self, fill: Fill) -> None:
-        """Portfolio then compliance; a failure leaves the fill unapplied for the next start."""
-        try:
-            await self.portfolio.apply_fill(fill)
-        except Exception:
-            log.exception("portfolio could not apply fill %s", fill.execution_id)
-            raise
-        try:
-            await self.compliance.record_fill(fill)
-        except Exception:
-            log.exception("compliance could not record fill %s", fill.execution_id)
 
 
 def _merge(first: tuple[Fill, ...], second: tuple[Fill, ...]) -> list[Fill]:

@@ -1,15 +1,17 @@
 """PortfolioService: positions, transactions and P&L built from fills (average-cost method).
 
-The ExecutionService journals each fill (FillRow) and calls :meth:`apply_fill`;
-a fill is applied exactly once (TransactionRow.execution_id is unique), in one
-database transaction with its position change; the unique key, not a read,
-detects a fill applied before. Positions are mirrored in
-memory so :meth:`get_position` is cheap; views and P&L are computed from the
-latest quote at call time, so they are always fresh.
+The order pipeline's update applier journals each fill (FillRow), then books
+it here (:meth:`book`, inside the transaction that also records compliance's
+side), commits the in-memory change (:meth:`commit`) after that transaction, and has
+the position events published after the fill's order event (:meth:`announce`).
+A fill is booked exactly once (TransactionRow.execution_id is unique).
+Positions are mirrored in memory so :meth:`get_position` is cheap; views and
+P&L are computed from the latest quote at call time, so they are always fresh.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -21,7 +23,8 @@ from app.core.models import Account, Fill, Position
 from app.core.money import ZERO
 from app.core.ports import QuoteSource
 from app.core.service import Service
-from app.portfolio import ledger, store
+from app.portfolio import ledger
+from app.portfolio.store import PortfolioStore
 from app.portfolio.views import (
     PnL,
     PortfolioSummary,
@@ -30,6 +33,14 @@ from app.portfolio.views import (
     position_view,
     totals,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """A fill written to the portfolio's tables, and what it did to its position."""
+
+    fill: Fill
+    entry: ledger.LedgerEntry
 
 
 class _Day:
@@ -52,9 +63,12 @@ class PortfolioService(Service):
 
     name = "portfolio"
 
-    def __init__(self, bus: EventBus, clock: Clock, quotes: QuoteSource) -> None:
+    def __init__(
+        self, bus: EventBus, clock: Clock, quotes: QuoteSource, store: PortfolioStore
+    ) -> None:
         super().__init__(bus, clock)
         self._quotes = quotes
+        self._store = store
         self._positions: dict[str, Position] = {}
         self._realized_total = ZERO
         self._transaction_count = 0
@@ -68,9 +82,9 @@ class PortfolioService(Service):
         self._load()
 
     def _load(self) -> None:
-        self._positions = store.load_positions()
-        self._realized_total, self._transaction_count = store.realized_total()
-        latest = store.latest_transaction_time()
+        self._positions = self._store.load_positions()
+        self._realized_total, self._transaction_count = self._store.realized_total()
+        latest = self._store.latest_transaction_time()
         self._last_trade_day = trade_date(latest) if latest is not None else None
         self._day = None
         self._loaded = True
@@ -82,21 +96,27 @@ class PortfolioService(Service):
 
     # ------------------------------------------------------------------ fills
 
-    async def apply_fill(self, fill: Fill) -> bool:
-        """Fold ``fill`` into the portfolio; False (and nothing changes) if it was applied before.
+    def book(self, fill: Fill) -> Booking | None:
+        """Write ``fill``'s transaction and position rows (in the caller's transaction, if any).
 
-        Raises ValueError if the fill sells more than is held.
+        Returns what to :meth:`commit` once that transaction has committed; None
+        when the fill was booked before (nothing written). Raises ValueError if
+        the fill sells more than is held.
         """
         self._ensure_loaded()
         try:
             entry = ledger.apply(self._positions.get(fill.symbol), fill)
         except ValueError:
-            if not store.is_booked(fill.execution_id):
+            if not self._store.is_booked(fill.execution_id):
                 raise
-            entry = None  # a sell applied before: the position it sold is gone
-        if entry is None or not store.book(fill, entry, self.clock.now()):
-            store.mark_applied(fill.execution_id)
-            return False
+            return None  # a sell applied before: the position it sold is gone
+        if not self._store.book(fill, entry, self.clock.now()):
+            return None
+        return Booking(fill, entry)
+
+    def commit(self, booking: Booking) -> None:
+        """Fold a committed booking into the in-memory positions and totals."""
+        fill, entry = booking.fill, booking.entry
         if entry.after is None:
             self._positions.pop(fill.symbol, None)
         else:
@@ -111,10 +131,10 @@ class PortfolioService(Service):
         if self._day is not None and self._day.day == fill_day:
             self._day.trades += 1
             self._day.add(fill.symbol, entry.realized_pnl)
-        await self._publish(fill, entry)
-        return True
 
-    async def _publish(self, fill: Fill, entry: ledger.LedgerEntry) -> None:
+    async def announce(self, booking: Booking) -> None:
+        """Publish the position event and ``TradeCompleted`` of a committed booking."""
+        fill, entry = booking.fill, booking.entry
         now = self.clock.now()
         if entry.after is None:
             before = entry.before
@@ -130,18 +150,18 @@ class PortfolioService(Service):
             await self.bus.publish(PositionChanged(time=now, position=entry.after))
         await self.bus.publish(TradeCompleted(time=now, fill=fill, realized_pnl=entry.realized_pnl))
 
-    async def apply_unapplied_fills(self) -> int:
-        """Apply journaled fills not yet applied, oldest first; returns how many were applied."""
-        applied = 0
-        for fill in store.unapplied_fills():
-            try:
-                if await self.apply_fill(fill):
-                    applied += 1
-            except ValueError:
-                self.log.exception("journaled fill %s cannot be applied", fill.execution_id)
-        if applied:
-            self.log.info("applied %d journaled fill(s) after a restart", applied)
-        return applied
+    async def apply_fill(self, fill: Fill) -> bool:
+        """Book, commit and announce ``fill`` on its own; False if it was applied before.
+
+        The order pipeline books fills inside its own transaction (see
+        :mod:`app.execution.updates`); this is the same steps for one fill alone.
+        """
+        booking = self.book(fill)
+        if booking is None:
+            return False
+        self.commit(booking)
+        await self.announce(booking)
+        return True
 
     # ------------------------------------------------------------------ positions
 
@@ -179,7 +199,7 @@ class PortfolioService(Service):
 
     def transactions(self, limit: int = 50, symbol: str | None = None) -> list[TransactionView]:
         """Newest first."""
-        return store.transactions(limit, symbol)
+        return self._store.transactions(limit, symbol)
 
     def _today(self) -> _Day:
         day = trade_date(self.clock.now())
@@ -188,7 +208,7 @@ class PortfolioService(Service):
             if self._last_trade_day is None or self._last_trade_day < day:
                 self._day = _Day(day, [])  # nothing traded yet today: no need to ask SQLite
             else:
-                self._day = _Day(day, store.transactions_on(day))
+                self._day = _Day(day, self._store.transactions_on(day))
         return self._day
 
     def realized_pnl_today(self) -> Decimal:
@@ -217,17 +237,17 @@ class PortfolioService(Service):
 
     async def snapshot_equity(self, account: Account) -> None:
         pnl = self.pnl()
-        store.save_snapshot(
+        self._store.save_snapshot(
             self.clock.now(), account.equity, account.cash, pnl.total_value, pnl.realized,
             pnl.unrealized,
         )  # fmt: skip
 
     def equity_curve(self, limit: int = 1000) -> list[tuple[datetime, Decimal]]:
         """The latest ``limit`` equity snapshots, oldest first."""
-        return store.equity_curve(limit)
+        return self._store.equity_curve(limit)
 
     async def reset(self) -> None:
         """Wipe positions, transactions and the equity curve (with the paper account reset)."""
-        store.wipe()
+        self._store.wipe()
         self._load()
         self.log.info("portfolio reset")

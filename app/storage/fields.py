@@ -1,8 +1,7 @@
 """Peewee field types that keep Sherwood's invariants: Decimal as exact text, UTC datetimes.
 
 ``decimal_text`` and ``utc_text`` are the one definition of what these fields
-store; hot paths that write with precompiled SQL use them too, so a row
-written either way reads back the same through Peewee.
+store.
 """
 
 from __future__ import annotations
@@ -32,28 +31,12 @@ def utc_text(value: None) -> None: ...
 @overload
 def utc_text(value: datetime) -> str: ...
 def utc_text(value: datetime | None) -> str | None:
-    """The ISO-8601 UTC text a :class:`UtcDateTime` column holds; naive datetimes are refused.
-
-    Formatting costs a few microseconds and the same instants come back again and
-    again (one order's time goes to its intent record, its row, its events' audit
-    rows), so recent results are remembered.
-    """
+    """The ISO-8601 UTC text a :class:`UtcDateTime` column holds; naive datetimes are refused."""
     if value is None:
         return None
-    text = _recent_texts.get(value)
-    if text is not None:
-        return text
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError(f"only timezone-aware datetimes are stored, got {value!r}")
-    text = value.astimezone(UTC).isoformat(timespec="microseconds")
-    if len(_recent_texts) >= _RECENT_TEXTS:
-        _recent_texts.clear()
-    _recent_texts[value] = text
-    return text
-
-
-_RECENT_TEXTS = 4096
-_recent_texts: dict[datetime, str] = {}  # aware datetimes compare (and hash) by instant
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class DecimalText(TextField):

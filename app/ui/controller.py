@@ -78,7 +78,7 @@ class Controller:
             self.window.fills.upsert(fill)
         self.refresh_positions()
         self.window.pdt.refresh()
-        self.window.bot.set_bot_running(bool(ex.bot_enabled))
+        self.window.bot.set_bot_running(bool(self.ctx.bot.enabled))
         risk = self.ctx.risk
         self.window.bot.set_trading_state(risk.state, str(getattr(risk, "state_reason", "")))
         for service in self._services():
@@ -108,7 +108,7 @@ class Controller:
 
     def _services(self) -> list[Any]:
         names = ("market_data", "strategy", "risk", "compliance", "portfolio", "execution",
-                 "audit")  # fmt: skip
+                 "bot", "audit")  # fmt: skip
         return [s for s in (getattr(self.ctx, n, None) for n in names) if s is not None]
 
     # --- market data ---
@@ -230,12 +230,12 @@ class Controller:
                  lambda order: self.window.orders.upsert(order))  # fmt: skip
 
     def close_position(self, symbol: str) -> None:
-        schedule(lambda: self.ctx.execution.close_position(symbol))
+        schedule(lambda: self.ctx.controls.close_position(symbol))
 
     def set_bot(self, enabled: bool) -> None:
-        ex = self.ctx.execution
-        schedule(lambda: ex.set_bot_enabled(enabled),
-                 lambda _r: self.window.bot.set_bot_running(bool(ex.bot_enabled)))  # fmt: skip
+        bot = self.ctx.bot
+        schedule(lambda: bot.set_enabled(enabled),
+                 lambda _r: self.window.bot.set_bot_running(bool(bot.enabled)))  # fmt: skip
 
     def kill_switch(self) -> None:
         log.warning("kill switch pressed")
@@ -244,12 +244,12 @@ class Controller:
             for order in cancelled or []:
                 self.window.orders.upsert(order)
             self.window.bot.set_trading_state(self.ctx.risk.state, "kill switch")
-            self.window.bot.set_bot_running(bool(self.ctx.execution.bot_enabled))
+            self.window.bot.set_bot_running(bool(self.ctx.bot.enabled))
 
-        schedule(lambda: self.ctx.execution.kill_switch(flatten=False), done)
+        schedule(lambda: self.ctx.controls.kill_switch(flatten=False), done)
 
     def resume(self) -> None:
-        schedule(lambda: self.ctx.execution.resume(),
+        schedule(lambda: self.ctx.controls.resume(),
                  lambda _r: self.window.bot.set_trading_state(self.ctx.risk.state, ""))  # fmt: skip
 
     def apply_settings(self, settings: Settings) -> None:

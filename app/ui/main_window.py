@@ -390,7 +390,7 @@ class MainWindow(QMainWindow):
         if self.ctx is None:  # still starting: nothing runs yet
             return ""
         execution = self.ctx.execution
-        if getattr(execution, "bot_enabled", False):
+        if getattr(getattr(self.ctx, "bot", None), "enabled", False):
             reasons.append("the bot is running")
         open_orders = execution.open_orders() if hasattr(execution, "open_orders") else []
         if open_orders:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
+from app.config import Settings
 from app.core.events import DecisionMade, OrderSubmitted, SignalGenerated, StopLossTriggered
 from app.core.models import Interval, OrderSource, OrderStatus, Side, Signal, SignalAction
 
@@ -21,14 +24,14 @@ def decisions(trading) -> list[tuple[str, str]]:
 
 
 async def test_bot_disabled_ignores_signals(trading) -> None:
-    assert not trading.execution.bot_enabled
+    assert not trading.bot.enabled
     await trading.bus.publish(signal(trading, SignalAction.BUY))
     assert decisions(trading)[-1] == ("ignored", "bot disabled")
     assert not trading.of(OrderSubmitted)
 
 
 async def test_buy_when_flat_then_already_holding_then_sell_all(trading) -> None:
-    await trading.execution.set_bot_enabled(True)
+    await trading.bot.set_enabled(True)
     await trading.bus.publish(signal(trading, SignalAction.BUY))
     await trading.quote("10.00")
     orders = trading.of(OrderSubmitted)
@@ -52,19 +55,20 @@ async def test_buy_when_flat_then_already_holding_then_sell_all(trading) -> None
     assert decisions(trading)[-1] == ("ignored", "not holding")
 
 
+@pytest.mark.parametrize("trade_settings", [Settings().replace(paper_latency_ms=200)])
 async def test_never_a_duplicate_entry_while_an_order_is_pending(trading) -> None:
-    await trading.execution.set_bot_enabled(True)
-    # two BUY signals before the broker fills the first order
+    await trading.bot.set_enabled(True)
+    # two BUY signals before the broker fills the first order (200 ms away)
     await trading.bus.publish(signal(trading, SignalAction.BUY))
     await trading.bus.publish(signal(trading, SignalAction.BUY))
     assert decisions(trading)[-1] == ("ignored", "order pending")
-    await trading.quote("10.00")
+    await trading.tick(0.5)
     assert len(trading.of(OrderSubmitted)) == 1
     assert trading.execution.orders()[0].status is OrderStatus.FILLED
 
 
 async def test_stop_loss_sells_the_position(trading) -> None:
-    await trading.execution.set_bot_enabled(True)
+    await trading.bot.set_enabled(True)
     await trading.bus.publish(signal(trading, SignalAction.BUY))
     await trading.quote("10.00")
     assert trading.portfolio.get_position(SYMBOL) is not None
@@ -77,7 +81,7 @@ async def test_stop_loss_sells_the_position(trading) -> None:
 
 
 async def test_stale_quote_and_other_symbols(trading) -> None:
-    await trading.execution.set_bot_enabled(True)
+    await trading.bot.set_enabled(True)
     await trading.bus.publish(signal(trading, SignalAction.BUY, symbol="AAPL"))
     await trading.bus.publish(signal(trading, SignalAction.BUY, strategy="macd"))
     assert [d for d in decisions(trading) if d[0] == "ignored"] == []

@@ -10,6 +10,7 @@ import pytest
 
 from app.brokers.base import BrokerOrder
 from app.brokers.paper import PaperBroker
+from app.brokers.paper_store import PaperStore
 from app.calendar import NEW_YORK, session_at
 from app.config import Settings
 from app.core.bus import EventBus
@@ -32,6 +33,7 @@ from app.core.models import (
     Side,
     TimeInForce,
 )
+from app.storage.db import SherwoodDatabase
 
 D = Decimal
 
@@ -76,8 +78,10 @@ def sell(qty: str, **kw: object) -> OrderRequest:
     return OrderRequest(symbol="TQQQ", side=Side.SELL, quantity=D(qty), **kw)  # type: ignore[arg-type]
 
 
-def make(bus: EventBus, clock: SimulatedClock, settings: Settings) -> PaperBroker:
-    return PaperBroker(bus, clock, settings, session_at)
+def make(
+    bus: EventBus, clock: SimulatedClock, settings: Settings, db: SherwoodDatabase
+) -> PaperBroker:
+    return PaperBroker(bus, clock, settings, session_at, PaperStore(db))
 
 
 @pytest.fixture
@@ -87,9 +91,13 @@ def recorder() -> Recorder:
 
 @pytest.fixture
 async def broker(
-    bus: EventBus, clock: SimulatedClock, settings: Settings, db: object, recorder: Recorder
+    bus: EventBus,
+    clock: SimulatedClock,
+    settings: Settings,
+    db: SherwoodDatabase,
+    recorder: Recorder,
 ) -> AsyncIterator[PaperBroker]:
-    paper = make(bus, clock, settings)
+    paper = make(bus, clock, settings, db)
     paper.set_listener(recorder)
     await paper.connect()
     yield paper
@@ -97,9 +105,13 @@ async def broker(
 
 
 async def test_market_buy_fills_at_ask_plus_slippage_after_latency(
-    bus: EventBus, clock: SimulatedClock, settings: Settings, db: object, recorder: Recorder
+    bus: EventBus,
+    clock: SimulatedClock,
+    settings: Settings,
+    db: SherwoodDatabase,
+    recorder: Recorder,
 ) -> None:
-    paper = make(bus, clock, settings.replace(paper_slippage_bps=D("10")))
+    paper = make(bus, clock, settings.replace(paper_slippage_bps=D("10")), db)
     paper.set_listener(recorder)
     await paper.connect()
     await send_quote(bus, clock, bid="49.98", ask="50.00")
@@ -172,9 +184,13 @@ async def test_limit_sell_fills_when_the_bid_reaches_the_limit(
 
 
 async def test_partial_fills_across_quotes(
-    bus: EventBus, clock: SimulatedClock, settings: Settings, db: object, recorder: Recorder
+    bus: EventBus,
+    clock: SimulatedClock,
+    settings: Settings,
+    db: SherwoodDatabase,
+    recorder: Recorder,
 ) -> None:
-    paper = make(bus, clock, settings.replace(paper_partial_fills=True))
+    paper = make(bus, clock, settings.replace(paper_partial_fills=True), db)
     paper.set_listener(recorder)
     await paper.connect()
     await send_quote(bus, clock, ask="10.00", size="3")
@@ -217,10 +233,10 @@ async def test_closed_session_refuses_with_a_clear_message(
 
 
 async def test_pre_market_accepts_only_extended_hours_whole_share_limits(
-    bus: EventBus, settings: Settings, db: object
+    bus: EventBus, settings: Settings, db: SherwoodDatabase
 ) -> None:
     clock = SimulatedClock(datetime(2026, 11, 24, 8, 0, tzinfo=NEW_YORK).astimezone(UTC))
-    paper = make(bus, clock, settings)
+    paper = make(bus, clock, settings, db)
     await paper.connect()
     await send_quote(bus, clock)
     limit = {"order_type": OrderType.LIMIT, "limit_price": D("50.05"), "extended_hours": True}
@@ -324,9 +340,9 @@ async def test_gfd_order_expires_when_the_regular_session_ends(
 
 
 async def test_state_survives_a_restart(
-    bus: EventBus, clock: SimulatedClock, settings: Settings, db: object
+    bus: EventBus, clock: SimulatedClock, settings: Settings, db: SherwoodDatabase
 ) -> None:
-    first = make(bus, clock, settings)
+    first = make(bus, clock, settings, db)
     await first.connect()
     await send_quote(bus, clock, ask="50.00")
     await first.submit("b", buy("2"))
@@ -336,7 +352,7 @@ async def test_state_survives_a_restart(
     before = await first.account()
     await first.close()
 
-    second = make(bus, clock, settings)
+    second = make(bus, clock, settings, db)
     recorder = Recorder()
     second.set_listener(recorder)
     await second.connect()
@@ -353,10 +369,10 @@ async def test_state_survives_a_restart(
 
 
 async def test_cash_account_proceeds_settle_t_plus_1_skipping_veterans_day(
-    bus: EventBus, settings: Settings, db: object
+    bus: EventBus, settings: Settings, db: SherwoodDatabase
 ) -> None:
     clock = SimulatedClock(datetime(2026, 11, 10, 10, 0, tzinfo=NEW_YORK).astimezone(UTC))
-    paper = make(bus, clock, settings.replace(account_type=AccountType.CASH))
+    paper = make(bus, clock, settings.replace(account_type=AccountType.CASH), db)
     await paper.connect()
     await send_quote(bus, clock, bid="50.00", ask="50.00")
     await paper.submit("b", buy("4"))

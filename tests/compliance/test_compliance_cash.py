@@ -12,6 +12,7 @@ import pytest
 
 from app.calendar import NEW_YORK, trade_date
 from app.compliance.service import ComplianceService
+from app.compliance.store import ComplianceStore
 from app.config import Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
@@ -55,7 +56,7 @@ def clock() -> SimulatedClock:
 async def compliance(
     db: object, bus: EventBus, clock: SimulatedClock, settings: Settings
 ) -> AsyncIterator[ComplianceService]:
-    service = ComplianceService(bus, clock, settings, Accounts(CASH))
+    service = ComplianceService(bus, clock, settings, Accounts(CASH), ComplianceStore(db))
     await service.start()
     yield service
     await service.stop()

@@ -15,10 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.calendar import trade_date
-from app.compliance import store
 from app.compliance.day_trades import count_day_trades, day_trades_after_append, day_trades_of_day
 from app.compliance.service import ComplianceService
 from app.compliance.settlement import SettlementLedger
+from app.compliance.store import ComplianceStore
 from app.config import Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
@@ -90,7 +90,8 @@ async def test_stored_day_trades_follow_every_fill_and_checks_read_no_sql(
 ) -> None:
     database = open_database(db_path)
     clock = SimulatedClock(TUESDAY)
-    service = ComplianceService(EventBus(), clock, Settings(), Accounts())
+    store = ComplianceStore(database)
+    service = ComplianceService(EventBus(), clock, Settings(), Accounts(), store)
     await service.start()
     rnd = random.Random(3)
     ids = itertools.count()
@@ -124,7 +125,7 @@ async def test_stored_day_trades_follow_every_fill_and_checks_read_no_sql(
         service.can_trade(OrderRequest("SPY", Side.BUY, quantity=D(1)), bot=True)
     assert seen == []
     await service.stop()
-    restarted = ComplianceService(EventBus(), clock, Settings(), Accounts())
+    restarted = ComplianceService(EventBus(), clock, Settings(), Accounts(), store)
     await restarted.start()
     assert restarted.status() == status
     assert restarted.cash_status() == service.cash_status()

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from app.calendar import trade_date, trading_days_back, trading_days_between
 from app.compliance.day_trades import count_day_trades
 from app.compliance.service import ComplianceService
+from app.compliance.store import ComplianceStore
 from app.config import Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
@@ -43,7 +44,8 @@ async def run(steps: list[tuple[int, Side, str, bool]], max_day_trades: int) -> 
     try:
         clock = SimulatedClock(START)
         config = Settings().replace(max_day_trades=max_day_trades)
-        service = ComplianceService(EventBus(), clock, config, Accounts())
+        store = ComplianceStore(database)
+        service = ComplianceService(EventBus(), clock, config, Accounts(), store)
         await service.start()
         fills: list[Fill] = []
         ids = itertools.count()

@@ -14,6 +14,7 @@ import pytest
 
 from app.calendar import NEW_YORK, trade_date
 from app.compliance.service import ComplianceService
+from app.compliance.store import ComplianceStore
 from app.config import DayTradePolicy, Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
@@ -85,7 +86,7 @@ def accounts() -> Accounts:
 async def compliance(
     db: object, bus: EventBus, clock: SimulatedClock, settings: Settings, accounts: Accounts
 ) -> AsyncIterator[ComplianceService]:
-    service = ComplianceService(bus, clock, settings, accounts)
+    service = ComplianceService(bus, clock, settings, accounts, ComplianceStore(db))
     await service.start()
     yield service
     await service.stop()
@@ -283,7 +284,7 @@ async def test_errors_fail_closed(
         def current_account(self) -> Account | None:
             raise ConnectionError("broker unreachable")
 
-    service = ComplianceService(bus, clock, settings, Broken())
+    service = ComplianceService(bus, clock, settings, Broken(), ComplianceStore(db))
     result = service.can_trade(req(Side.BUY))
     assert not result.allowed
     assert result.reason == "compliance check failed: ConnectionError: broker unreachable"
@@ -302,7 +303,7 @@ async def test_restart_recounts_journaled_fills(
     database = open_database(db_path)
     journal(Side.BUY, ny(MON, 10))  # journaled while compliance was not running
     journal(Side.SELL, ny(MON, 11))
-    service = ComplianceService(bus, clock, settings, accounts)
+    service = ComplianceService(bus, clock, settings, accounts, ComplianceStore(database))
     await service.start()
     assert service.status().used == 1
     await service.stop()

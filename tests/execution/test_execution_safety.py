@@ -23,7 +23,7 @@ async def test_kill_switch_halts_cancels_and_flattens(trading) -> None:
     await trading.quote("10.00")
     assert resting.status is OrderStatus.ACCEPTED
 
-    flatten = await trading.execution.kill_switch(flatten=True)
+    flatten = await trading.controls.kill_switch(flatten=True)
     await trading.quote("10.00")
 
     assert trading.risk.state is TradingState.HALTED
@@ -37,7 +37,7 @@ async def test_kill_switch_halts_cancels_and_flattens(trading) -> None:
     assert refused.status is OrderStatus.DENIED
     assert trading.of(OrderDenied)[-1].source == "risk"
 
-    await trading.execution.resume()
+    await trading.controls.resume()
     assert trading.risk.state is TradingState.ACTIVE
     again = await trading.execution.buy(SYMBOL, quantity=Decimal("0.5"))
     await trading.quote("10.00")

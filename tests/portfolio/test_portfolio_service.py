@@ -9,7 +9,8 @@ import pytest
 
 from app.brokers.base import BrokerOrder
 from app.brokers.paper import PaperBroker
-from app.calendar import NEW_YORK, session_at, trade_date
+from app.brokers.paper_store import PaperStore
+from app.calendar import NEW_YORK, session_at
 from app.config import Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
@@ -23,7 +24,8 @@ from app.core.events import (
 )
 from app.core.models import Account, AccountType, Fill, OrderRequest, Quote, Side
 from app.portfolio.service import PortfolioService
-from app.storage.tables import FillRow
+from app.portfolio.store import PortfolioStore
+from app.storage.db import SherwoodDatabase
 
 D = Decimal
 
@@ -61,9 +63,9 @@ def quotes() -> Quotes:
 
 @pytest.fixture
 async def portfolio(
-    bus: EventBus, clock: SimulatedClock, quotes: Quotes, db: object
+    bus: EventBus, clock: SimulatedClock, quotes: Quotes, db: SherwoodDatabase
 ) -> PortfolioService:
-    service = PortfolioService(bus, clock, quotes)
+    service = PortfolioService(bus, clock, quotes, PortfolioStore(db))
     await service.start()
     return service
 
@@ -120,7 +122,7 @@ async def test_applying_a_fill_twice_changes_nothing_even_after_restart(
     assert await portfolio.apply_fill(buy) is True
     assert await portfolio.apply_fill(buy) is False
     assert len(events) == 1 and len(portfolio.transactions()) == 1
-    restarted = PortfolioService(bus, clock, quotes)
+    restarted = PortfolioService(bus, clock, quotes, PortfolioStore(portfolio._store.db))
     await restarted.start()
     assert await restarted.apply_fill(buy) is False
     position = restarted.get_position("TQQQ")
@@ -185,34 +187,6 @@ async def test_unrealized_pnl_follows_the_latest_quote(
     )  # fmt: skip
 
 
-async def test_apply_unapplied_fills_folds_in_journaled_fills_once(
-    portfolio: PortfolioService, bus: EventBus, clock: SimulatedClock, quotes: Quotes
-) -> None:
-    now = clock.now()
-    journaled = [
-        fill(Side.BUY, "1", "10", now),
-        fill(Side.BUY, "1", "20", now + timedelta(seconds=2)),
-        fill(Side.SELL, "0.5", "30", now + timedelta(seconds=1)),
-    ]
-    for f in journaled:
-        FillRow.create(
-            execution_id=f.execution_id, client_order_id=f.client_order_id, symbol=f.symbol,
-            side=f.side.value, quantity=f.quantity, price=f.price, fee=f.fee, time=f.time,
-            trade_date=trade_date(f.time).isoformat(),
-        )  # fmt: skip
-    assert await portfolio.apply_fill(journaled[0]) is True  # applied before the "crash"
-    restarted = PortfolioService(bus, clock, quotes)
-    await restarted.start()
-    assert await restarted.apply_unapplied_fills() == 2
-    assert await restarted.apply_unapplied_fills() == 0
-    assert all(row.applied for row in FillRow.select())
-    position = restarted.get_position("TQQQ")
-    assert position is not None and position.quantity == D("1.5")
-    # in time order: the sell (t+1s) came before the second buy, at average 10
-    sells = [t for t in restarted.transactions() if t.side is Side.SELL]
-    assert [t.realized_pnl for t in sells] == [D("10.00")]
-
-
 async def test_realized_pnl_today_uses_the_new_york_trade_date(
     portfolio: PortfolioService, clock: SimulatedClock
 ) -> None:
@@ -257,9 +231,15 @@ async def test_summary_snapshots_and_reset(
 
 
 async def test_paper_broker_fills_feed_the_portfolio_and_both_agree(
-    portfolio: PortfolioService, bus: EventBus, clock: SimulatedClock, settings: Settings
+    portfolio: PortfolioService,
+    bus: EventBus,
+    clock: SimulatedClock,
+    settings: Settings,
+    db: SherwoodDatabase,
 ) -> None:
-    broker = PaperBroker(bus, clock, settings.replace(paper_latency_ms=0), session_at)
+    broker = PaperBroker(
+        bus, clock, settings.replace(paper_latency_ms=0), session_at, PaperStore(db)
+    )
 
     async def listener(order: BrokerOrder, fills: tuple[Fill, ...]) -> None:
         for f in fills:

@@ -34,7 +34,7 @@ def test_no_gui_stall_under_a_fast_market_with_the_bot_on(terminal: MainWindow, 
 
     async def body() -> None:
         await until(lambda: terminal.ticket.quote is not None)
-        await terminal.ctx.execution.set_bot_enabled(True)
+        await terminal.ctx.bot.set_enabled(True)
         timer = QTimer()
         timer.setInterval(TICK_MS)
         timer.timeout.connect(tick)
