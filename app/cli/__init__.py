@@ -12,11 +12,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 
-# name -> module; each module defines main(argv) -> exit code.
+# name -> module (its main(argv) -> exit code), or "module:function" for another function.
 SUBCOMMANDS: dict[str, str] = {
+    "buy": "app.cli.trade",
     "import-legacy": "app.cli.import_legacy",
     "login": "app.cli.login",
     "logout": "app.cli.logout",
+    "sell": "app.cli.trade:sell_main",
     "optimize": "app.cli.optimize",
     "status": "app.cli.status",
 }
@@ -24,5 +26,6 @@ SUBCOMMANDS: dict[str, str] = {
 
 def run_subcommand(name: str, argv: Sequence[str]) -> int:
     """Run subcommand ``name`` with the arguments after it."""
-    module = importlib.import_module(SUBCOMMANDS[name])
-    return int(module.main(list(argv)))
+    module_name, _, function = SUBCOMMANDS[name].partition(":")
+    module = importlib.import_module(module_name)
+    return int(getattr(module, function or "main")(list(argv)))
