@@ -105,7 +105,7 @@ def linux_archive(cfg: ModuleType, version: str) -> Path:
         for name, source in extras.items():
             tar.add(source, arcname=f"{stem}/{name}")
         for size in cfg.ICON_SIZES:
-            png = ROOT / "resources" / "icons" / f"sherwood-{size}.png"
+            png = ROOT / "app" / "ui" / "assets" / "icons" / f"sherwood-{size}.png"
             if png.is_file():
                 tar.add(png, arcname=f"{stem}/icons/sherwood-{size}.png")
     return archive

@@ -3,7 +3,7 @@
 Shared by ``sherwood.spec`` (which PyInstaller executes), ``build.py`` and the packaging
 tests: the version read from ``app/__init__.py``, the hidden imports and excludes, the filter
 that drops unused Qt libraries, plugins and translations, the Windows version resource and
-the .ico/.icns icons built from ``resources/icons/sherwood-<size>.png``.
+the .ico/.icns icons built from ``app/ui/assets/icons/sherwood-<size>.png``.
 
 Pure standard library; importing it does nothing. Not a package (``packaging`` would clash
 with the PyPI project of that name), so load it by path.
@@ -155,8 +155,8 @@ VSVersionInfo(
 
 
 def icon_pngs(icon_dir: Path | None = None) -> dict[int, bytes]:
-    """The app icon's PNG bytes by pixel size, from ``resources/icons/sherwood-<size>.png``."""
-    folder = icon_dir or ROOT / "resources" / "icons"
+    """The app icon's PNG bytes by pixel size, from ``app/ui/assets/icons/sherwood-<size>.png``."""
+    folder = icon_dir or ROOT / "app" / "ui" / "assets" / "icons"
     return {
         size: (folder / f"sherwood-{size}.png").read_bytes()
         for size in ICON_SIZES

@@ -41,11 +41,11 @@ PROBE_ENV = "SHERWOOD_STARTUP_PROBE"
 def window_icon() -> Any:
     from PySide6.QtGui import QIcon
 
-    from app.paths import resource_dir
+    from app.ui.theme import ASSETS
 
     icon = QIcon()
     for size in (16, 32, 64, 128, 256):
-        path = resource_dir() / "icons" / f"sherwood-{size}.png"
+        path = ASSETS / "icons" / f"sherwood-{size}.png"
         if path.exists():
             icon.addFile(str(path))
     return icon

@@ -1,4 +1,4 @@
-"""Colour themes: dark (default) and light, as QSS from ``resources/theme/`` plus a palette.
+"""Colour themes: dark (default) and light, as QSS from ``app/ui/assets/theme/`` plus a palette.
 
 Also the few semantic colours tables and meters use (gain, loss, warning).
 """
@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from app.paths import resource_dir
-
 log = logging.getLogger(__name__)
+
+# The window's theme and icons: package data, so an installed (not editable) app has them too.
+ASSETS = Path(__file__).resolve().parent / "assets"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +48,7 @@ def colors() -> Colors:
 def stylesheet(name: str) -> str:
     """The theme's QSS; ``@THEME_DIR@`` in it (images such as the spin box arrows) becomes
     the theme folder, wherever the app is installed."""
-    folder = resource_dir() / "theme"
+    folder = ASSETS / "theme"
     path = folder / f"{name}.qss"
     try:
         text = path.read_text(encoding="utf-8")

@@ -21,17 +21,65 @@ DESKTOP = PACKAGING / "sherwood.desktop"
 
 # Keys of the freedesktop.org Desktop Entry Specification 1.5 (localized forms aside).
 STANDARD_KEYS = {
-    "Type", "Version", "Name", "GenericName", "NoDisplay", "Comment", "Icon", "Hidden",
-    "OnlyShowIn", "NotShowIn", "DBusActivatable", "TryExec", "Exec", "Path", "Terminal",
-    "Actions", "MimeType", "Categories", "Implements", "Keywords", "StartupNotify",
-    "StartupWMClass", "URL", "PrefersNonDefaultGPU", "SingleMainWindow",
+    "Type",
+    "Version",
+    "Name",
+    "GenericName",
+    "NoDisplay",
+    "Comment",
+    "Icon",
+    "Hidden",
+    "OnlyShowIn",
+    "NotShowIn",
+    "DBusActivatable",
+    "TryExec",
+    "Exec",
+    "Path",
+    "Terminal",
+    "Actions",
+    "MimeType",
+    "Categories",
+    "Implements",
+    "Keywords",
+    "StartupNotify",
+    "StartupWMClass",
+    "URL",
+    "PrefersNonDefaultGPU",
+    "SingleMainWindow",
 }
-BOOLEAN_KEYS = {"NoDisplay", "Hidden", "DBusActivatable", "Terminal", "StartupNotify",
-                "PrefersNonDefaultGPU", "SingleMainWindow"}
-LIST_KEYS = {"OnlyShowIn", "NotShowIn", "Actions", "MimeType", "Categories", "Implements",
-             "Keywords"}
-MAIN_CATEGORIES = {"AudioVideo", "Audio", "Video", "Development", "Education", "Game",
-                   "Graphics", "Network", "Office", "Science", "Settings", "System", "Utility"}
+BOOLEAN_KEYS = {
+    "NoDisplay",
+    "Hidden",
+    "DBusActivatable",
+    "Terminal",
+    "StartupNotify",
+    "PrefersNonDefaultGPU",
+    "SingleMainWindow",
+}
+LIST_KEYS = {
+    "OnlyShowIn",
+    "NotShowIn",
+    "Actions",
+    "MimeType",
+    "Categories",
+    "Implements",
+    "Keywords",
+}
+MAIN_CATEGORIES = {
+    "AudioVideo",
+    "Audio",
+    "Video",
+    "Development",
+    "Education",
+    "Game",
+    "Graphics",
+    "Network",
+    "Office",
+    "Science",
+    "Settings",
+    "System",
+    "Utility",
+}
 
 
 def load_build_script() -> ModuleType:
@@ -43,8 +91,11 @@ def load_build_script() -> ModuleType:
 
 
 def desktop_entry() -> dict[str, str]:
-    lines = [line for line in DESKTOP.read_text(encoding="utf-8").splitlines()
-             if line.strip() and not line.startswith("#")]
+    lines = [
+        line
+        for line in DESKTOP.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert lines[0] == "[Desktop Entry]"
     entry: dict[str, str] = {}
     for line in lines[1:]:
@@ -88,7 +139,7 @@ def test_desktop_entry_is_valid() -> None:
     assert MAIN_CATEGORIES & set(categories)
     assert entry["Icon"] == "sherwood"
     for size in (16, 32, 64, 128, 256):  # install.sh copies these as hicolor/NxN/apps/sherwood
-        assert (ROOT / "resources" / "icons" / f"sherwood-{size}.png").is_file()
+        assert (ROOT / "app" / "ui" / "assets" / "icons" / f"sherwood-{size}.png").is_file()
 
 
 def test_desktop_entry_names_the_package_version() -> None:
@@ -97,11 +148,13 @@ def test_desktop_entry_names_the_package_version() -> None:
     assert app.__version__ in entry["Comment"]
 
 
-@pytest.mark.skipif(shutil.which("desktop-file-validate") is None,
-                    reason="desktop-file-utils not installed")
+@pytest.mark.skipif(
+    shutil.which("desktop-file-validate") is None, reason="desktop-file-utils not installed"
+)
 def test_desktop_entry_passes_desktop_file_validate() -> None:
-    result = subprocess.run(["desktop-file-validate", str(DESKTOP)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["desktop-file-validate", str(DESKTOP)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0 and "error" not in result.stdout.lower(), result.stdout
 
 
@@ -115,8 +168,9 @@ def test_shell_scripts_parse_and_are_executable(script: str) -> None:
     subprocess.run(["bash", "-n", str(path)], check=True)
 
 
-def test_archive_name_carries_version_and_platform(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_archive_name_carries_version_and_platform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     build = load_build_script()
     bundle = tmp_path / "dist" / "Sherwood"
     (bundle / "_internal").mkdir(parents=True)
@@ -131,6 +185,10 @@ def test_archive_name_carries_version_and_platform(tmp_path: Path,
     with tarfile.open(archive) as tar:
         names = set(tar.getnames())
     stem = "Sherwood-9.8.7-linux-x86_64"
-    assert {f"{stem}/Sherwood/Sherwood", f"{stem}/sherwood.desktop", f"{stem}/install.sh",
-            f"{stem}/icons/sherwood-256.png"} <= names
+    assert {
+        f"{stem}/Sherwood/Sherwood",
+        f"{stem}/sherwood.desktop",
+        f"{stem}/install.sh",
+        f"{stem}/icons/sherwood-256.png",
+    } <= names
     assert build.tree_size(bundle) == (1004, 2)

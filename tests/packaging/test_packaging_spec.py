@@ -25,8 +25,9 @@ SPEC = PACKAGING / "sherwood.spec"
 
 
 def load_config() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bundle_config_under_test",
-                                                  PACKAGING / "bundle_config.py")
+    spec = importlib.util.spec_from_file_location(
+        "bundle_config_under_test", PACKAGING / "bundle_config.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -74,8 +75,11 @@ def executed_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
 
 def test_spec_is_valid_python() -> None:
     tree = ast.parse(SPEC.read_text(encoding="utf-8"))
-    called = {node.func.id for node in ast.walk(tree)
-              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    called = {
+        node.func.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
     assert {"Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE"} <= called
 
 
@@ -93,10 +97,28 @@ def test_build_is_one_folder_windowed_and_named_sherwood(
 
 @pytest.mark.parametrize(
     "name",
-    ["tests", "bench", "talib", "backtrader", "pandas", "exchange_calendars", "hypothesis",
-     "pytest", "matplotlib", "tkinter", "IPython", "PyInstaller", "PySide6.QtWebEngineCore",
-     "PySide6.Qt3DCore", "PySide6.QtMultimedia", "PySide6.QtQuick", "PySide6.QtQml",
-     "PySide6.QtCharts", "PySide6.QtPdf", "PySide6.QtDesigner"],
+    [
+        "tests",
+        "bench",
+        "talib",
+        "backtrader",
+        "pandas",
+        "exchange_calendars",
+        "hypothesis",
+        "pytest",
+        "matplotlib",
+        "tkinter",
+        "IPython",
+        "PyInstaller",
+        "PySide6.QtWebEngineCore",
+        "PySide6.Qt3DCore",
+        "PySide6.QtMultimedia",
+        "PySide6.QtQuick",
+        "PySide6.QtQml",
+        "PySide6.QtCharts",
+        "PySide6.QtPdf",
+        "PySide6.QtDesigner",
+    ],
 )
 def test_spec_excludes(executed_spec: dict[str, Recorder], name: str) -> None:
     assert name in executed_spec["Analysis"].kwargs["excludes"]
@@ -104,17 +126,32 @@ def test_spec_excludes(executed_spec: dict[str, Recorder], name: str) -> None:
 
 def test_spec_bundles_the_lazily_imported_packages(executed_spec: dict[str, Recorder]) -> None:
     hidden = executed_spec["Analysis"].kwargs["hiddenimports"]
-    for name in ("qasync", "pyqtgraph", "keyring.backends", "robin_stocks", "tzdata",
-                 "platformdirs", "peewee", "numpy", "app"):
+    for name in (
+        "qasync",
+        "pyqtgraph",
+        "keyring.backends",
+        "robin_stocks",
+        "tzdata",
+        "platformdirs",
+        "peewee",
+        "numpy",
+        "app",
+    ):
         assert name in hidden
     datas = executed_spec["Analysis"].kwargs["datas"]
     targets = {dest for _, dest in datas}
     assert "tzdata" in targets  # zoneinfo data for machines without /usr/share/zoneinfo
-    icons = [src for src, dest in datas if dest == str(Path("resources") / "icons")]
+    assets = Path("app") / "ui" / "assets"  # where app.ui.theme finds them, in the bundle too
+    icons = [src for src, dest in datas if dest == str(assets / "icons")]
     assert sorted(Path(p).name for p in icons if p.endswith(".png")) == sorted(
         f"sherwood-{size}.png" for size in (16, 32, 64, 128, 256)
     )
-    assert not any(src.endswith(".py") for src, _ in datas if "resources" in src)
+    themes = [Path(src).name for src, dest in datas if dest == str(assets / "theme")]
+    assert {"dark.qss", "light.qss"} <= set(themes)
+    assert str(Path("resources") / "sample") in targets  # the README's backtest sample
+    assert not any(
+        src.endswith(".py") for src, dest in datas if dest.startswith(("resources", "app"))
+    )
 
 
 def test_nothing_the_app_imports_is_excluded() -> None:
@@ -155,7 +192,7 @@ def test_unused_qt_parts_are_filtered_out(executed_spec: dict[str, Recorder]) ->
         ("PySide6\\Qt6Quick.dll", False),
         ("libcairo.so.2", False),
         ("numpy/_core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so", True),
-        ("resources/icons/sherwood-16.png", True),
+        ("app/ui/assets/icons/sherwood-16.png", True),
     ],
 )
 def test_keep_entry(dest: str, kept: bool) -> None:
@@ -166,8 +203,15 @@ def test_windows_version_resource_carries_the_package_version(
     executed_spec: dict[str, Recorder],
 ) -> None:
     text = Path(executed_spec["EXE"].kwargs["version"]).read_text(encoding="utf-8")
-    names = ["VSVersionInfo", "FixedFileInfo", "StringFileInfo", "StringTable", "StringStruct",
-             "VarFileInfo", "VarStruct"]
+    names = [
+        "VSVersionInfo",
+        "FixedFileInfo",
+        "StringFileInfo",
+        "StringTable",
+        "StringStruct",
+        "VarFileInfo",
+        "VarStruct",
+    ]
 
     def record(kind: str) -> Any:
         return lambda *a, **k: (kind, a, k)
