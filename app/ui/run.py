@@ -270,9 +270,8 @@ async def _screenshot(window: Any, ctx: Any, path: Path, args: argparse.Namespac
     window.resize(*SCREENSHOT_SIZE)
     window.show()
     await _first_of(chart_ready(window), asyncio.get_running_loop().create_future(), 10.0)
-    if not ctx.execution.bot_enabled:
-        await ctx.execution.set_bot_enabled(True)
-    window.bot.set_bot_running(bool(ctx.execution.bot_enabled))
+    await ctx.bot.set_enabled(True)
+    window.bot.set_bot_running(bool(ctx.bot.enabled))
     await asyncio.sleep(seconds)
     window.layout_keeper.settings.clear()  # a screenshot run leaves no saved layout
     for _ in range(3):
@@ -287,6 +286,6 @@ async def _screenshot(window: Any, ctx: Any, path: Path, args: argparse.Namespac
         log.error("could not write the screenshot to %s", path)
         return 1
     log.info("screenshot saved to %s", path)
-    await ctx.execution.set_bot_enabled(False)
+    await ctx.bot.set_enabled(False)
     window.close()
     return 0
