@@ -65,6 +65,7 @@ class GatewayService(Service):
         self._login_task: asyncio.Task[dict[str, Any]] | None = None
         self._code: asyncio.Future[str] | None = None
         self._renewal: asyncio.Task[None] | None = None
+        self._unthrottle: asyncio.Task[None] | None = None
         self._refresh_lock = asyncio.Lock()
 
     # --- state ---------------------------------------------------------------------------
@@ -110,6 +111,8 @@ class GatewayService(Service):
 
     async def on_stop(self) -> None:
         self.cancel_login()
+        if self._unthrottle is not None:
+            self._unthrottle.cancel()
         await self._stop_renewal()
         if self._login_task is not None:
             with contextlib.suppress(BaseException):
@@ -169,10 +172,11 @@ class GatewayService(Service):
             await self._fail(str(exc), SessionState.LOGGED_OUT)
             raise
         except RateLimited as exc:
-            wait = exc.retry_after or 60.0
+            wait = exc.retry_after if exc.retry_after is not None else 60.0
             when = self.clock.now() + timedelta(seconds=wait)
             reason = f"Robinhood is throttling logins; try again in {wait:g} s"
             await self._fail(reason, SessionState.THROTTLED, retry_at=when)
+            self._unthrottle = asyncio.get_running_loop().create_task(self._end_throttle(wait))
             raise RateLimited(reason, wait) from None
         except BrokerUnavailable as exc:
             await self._fail(str(exc), SessionState.LOGGED_OUT)
@@ -195,6 +199,11 @@ class GatewayService(Service):
         await self.bus.publish(LoggedIn(time=self.clock.now(), status=status))
         self._start_renewal()
         return status
+
+    async def _end_throttle(self, wait: float) -> None:
+        await self.clock.sleep(wait)
+        if self._status.state is SessionState.THROTTLED:
+            await self._set(SessionState.LOGGED_OUT, detail="Robinhood accepts logins again")
 
     async def _wait_login(self, task: asyncio.Task[dict[str, Any]]) -> dict[str, Any]:
         try:

@@ -13,6 +13,7 @@ from memory_keyring import MemoryKeyring
 
 from app.core.bus import EventBus
 from app.core.errors import BrokerUnavailable, RateLimited
+from app.core.models import HealthState
 from app.gateway.errors import (
     ChallengeFailed,
     LoginCancelled,
@@ -254,3 +255,18 @@ async def test_wrong_totp_code_typed_in_is_asked_for_again(
     assert [r.body.get("mfa_code") for r in fake.calls("POST", "/oauth2/token/")] == [
         None, "000000", "314159",
     ]  # fmt: skip
+
+
+async def test_throttle_ends_when_robinhood_said_it_would(
+    fake: FakeRobinhood, gateway: GatewayService, recorder: Recorder
+) -> None:
+    fake.add_user("dave", PASSWORD)
+    fake.throttle_next("POST", "/oauth2/token/", seconds=0)
+    with pytest.raises(RateLimited):
+        await gateway.login("dave", PASSWORD)
+    for _ in range(200):
+        if gateway.status.state is not SessionState.THROTTLED:
+            break
+        await asyncio.sleep(0.01)
+    assert states(recorder)[-2:] == [SessionState.THROTTLED, SessionState.LOGGED_OUT]
+    assert gateway.health.state is HealthState.HEALTHY
