@@ -7,7 +7,7 @@ import argparse
 import asyncio
 from collections.abc import Sequence
 
-from app.cli import exits
+from app.cli import exits, via_api
 from app.cli.robinhood_session import (
     SettingsError,
     add_data_dir,
@@ -45,8 +45,13 @@ def main(argv: Sequence[str]) -> int:
     add_data_dir(parser)
     args = parser.parse_args(list(argv))
     try:
-        _, settings = prepare(args.data_dir)
+        folder, settings = prepare(args.data_dir)
     except SettingsError as exc:
         complain(PROG, str(exc))
         return exits.USAGE
+    client = via_api.running(folder)
+    if client is not None:  # a Sherwood runs on this folder: its session ends there
+        code = via_api.logout(client, PROG)
+        if code is not None:
+            return code
     return asyncio.run(run_logout(gateway_for(settings)))

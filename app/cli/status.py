@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from app import calendar
-from app.cli import exits
+from app.cli import exits, via_api
 from app.cli.robinhood_session import (
     SettingsError,
     add_data_dir,
@@ -169,6 +169,9 @@ def main(argv: Sequence[str]) -> int:
     except SettingsError as exc:
         complain(PROG, str(exc))
         return exits.USAGE
+    client = via_api.running(folder) if args.mode is None else None
+    if client is not None:  # a Sherwood runs on this folder: ask it
+        return via_api.status(client, PROG)
     mode = Mode(args.mode) if args.mode else settings.mode
     if mode is Mode.PAPER:
         return paper_status(folder, settings)
