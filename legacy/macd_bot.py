@@ -19,4 +19,6 @@ from app.__main__ import main
 
 if __name__ == "__main__":
     os.environ.setdefault("BAR_INTERVAL", "5m")  # the original bots polled 5-minute bars
-    raise SystemExit(main(["--headless", "--strategy", "macd", *sys.argv[1:]]))
+    description = "The original MACD bot, headless on Sherwood's core (paper mode by default)."
+    arguments = ["--headless", "--strategy", "macd", *sys.argv[1:]]
+    raise SystemExit(main(arguments, prog="macd_bot.py", description=description))

@@ -31,6 +31,7 @@ class OrderSource(StrEnum):
     MANUAL = "manual"
     BOT = "bot"
     RISK = "risk"  # exits triggered by profit target / stop loss / flatten
+    LEGACY = "legacy"  # imported from the original bots' transactions.json (app.legacy)
 
 
 class Interval(StrEnum):

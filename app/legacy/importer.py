@@ -1,19 +1,28 @@
-"""Import the original bots' ``transactions.json`` into Sherwood's order journal.
+"""Import the original bots' ``transactions.json`` into Sherwood's journal and paper account.
 
-The old log is ``{transactions, day_trades, current_position, last_updated}``;
-BUY records are ``{type, symbol, quantity, price, total_cost, timestamp,
-order_id}`` and SELL records add ``total_proceeds, profit_loss,
-profit_loss_pct``. Each record becomes a filled order and its fill in the
-journal (``OrderRow`` + ``FillRow`` with ``applied=False``), so the portfolio
-folds them in through the same path as any fill, and the compliance service
-counts day trades from them on the New York trade date. The import is
-all-or-nothing and idempotent: importing the same file twice adds nothing.
-The old bots wrote naive local timestamps; ``timezone`` says where they ran.
+The old log is ``{transactions, day_trades, current_position, last_updated}``
+(the format is described in ``legacy/README.md``). Each BUY or SELL record
+becomes, in one transaction:
+
+* a filled order and its fill in the order journal (``OrderRow`` +
+  ``FillRow`` with ``applied=False``, source ``legacy``), so on the next start
+  the portfolio (positions, P&L) and the compliance service (day trades, on
+  the New York trade date) fold them in through the same path as any fill;
+* the same order and fill at the paper broker (its order, fill, position and
+  cash rows, through :class:`~app.brokers.paper_store.PaperStore`), so the
+  paper account holds what the old bot held and the position can be sold.
+
+The whole file is read and checked before anything is written: a record the
+old bot could not have made (a SELL of more shares than were held, a BUY the
+paper account's cash cannot pay) refuses the import, naming the record, and
+nothing is written. Importing the same file twice adds nothing. The old bots
+wrote naive local timestamps; ``timezone`` says where they ran.
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -21,17 +30,33 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from peewee import Database
+
+from app.brokers.paper_store import PaperStore
 from app.calendar import settlement_date, trade_date
-from app.core.errors import DataFormatError
-from app.core.models import normalize_symbol
-from app.core.money import to_decimal
+from app.core.models import (
+    AccountType,
+    Fill,
+    OrderRequest,
+    OrderSource,
+    OrderStatus,
+    Side,
+    normalize_symbol,
+)
+from app.core.money import ZERO, to_decimal
 from app.storage.tables import FillRow, OrderRow
+
+IMPORT_REASON = "imported from transactions.json"
+
+
+class LegacyLogError(ValueError):
+    """The old log cannot be imported; the message names the file and the record."""
 
 
 @dataclass(frozen=True, slots=True)
 class LegacyRecord:
     index: int
-    side: str
+    side: Side
     symbol: str
     quantity: Decimal
     price: Decimal
@@ -40,11 +65,18 @@ class LegacyRecord:
 
     @property
     def client_order_id(self) -> str:
-        return f"legacy-{self.order_id}"
+        return f"legacy-{self.order_id}-{self.side.value}"
 
     @property
     def execution_id(self) -> str:
-        return f"legacy-{self.order_id}-{self.side}"
+        return f"legacy-{self.order_id}-{self.side.value}"
+
+    def describe(self) -> str:
+        when = self.time.strftime("%Y-%m-%d %H:%M")
+        return (
+            f"transactions[{self.index}] ({self.side.value.upper()} {self.quantity.normalize():f}"
+            f" {self.symbol} at {self.price} on {when})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +86,19 @@ class ImportReport:
     skipped_existing: int
 
 
-def _parse_record(index: int, raw: Any, tz: ZoneInfo, path: str) -> LegacyRecord:
-    where = f"transactions[{index}]"
+@dataclass(frozen=True, slots=True)
+class PaperAccountSetup:
+    """How a paper account is created when the import is the first thing in it."""
 
-    def fail(message: str) -> DataFormatError:
-        return DataFormatError(path, index + 1, f"{where}: {message}")
+    starting_cash: Decimal
+    account_type: AccountType
+
+
+def _parse_record(index: int, raw: Any, tz: ZoneInfo, path: Path) -> LegacyRecord:
+    where = f"{path}: transactions[{index}]"
+
+    def fail(message: str) -> LegacyLogError:
+        return LegacyLogError(f"{where}: {message}")
 
     if not isinstance(raw, dict):
         raise fail("is not an object")
@@ -71,7 +111,7 @@ def _parse_record(index: int, raw: Any, tz: ZoneInfo, path: str) -> LegacyRecord
         price = to_decimal(raw.get("price"), "price")
     except ValueError as exc:
         raise fail(str(exc)) from None
-    if quantity <= 0 or price <= 0:
+    if not (quantity.is_finite() and price.is_finite()) or quantity <= 0 or price <= 0:
         raise fail("quantity and price must be positive")
     try:
         when = datetime.fromisoformat(str(raw.get("timestamp")))
@@ -80,60 +120,143 @@ def _parse_record(index: int, raw: Any, tz: ZoneInfo, path: str) -> LegacyRecord
     if when.tzinfo is None:
         when = when.replace(tzinfo=tz)
     order_id = str(raw.get("order_id") or f"row{index}")
-    return LegacyRecord(index, kind.lower(), symbol, quantity, price, when, order_id)
+    side = Side.BUY if kind == "BUY" else Side.SELL
+    return LegacyRecord(index, side, symbol, quantity, price, when, order_id)
+
+
+def check_consistent(records: list[LegacyRecord], path: Path) -> None:
+    """Refuse a log that sells shares it does not hold (in time order), naming the record."""
+    held: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for record in sorted(records, key=lambda r: (r.time, r.index)):
+        if record.side is Side.BUY:
+            held[record.symbol] += record.quantity
+            continue
+        if record.quantity > held[record.symbol]:
+            raise LegacyLogError(
+                f"{path}: {record.describe()} sells {record.quantity.normalize():f} shares "
+                f"while the log holds only {held[record.symbol].normalize():f}; "
+                "fix or remove that record, nothing was imported"
+            )
+        held[record.symbol] -= record.quantity
+    ids: dict[str, LegacyRecord] = {}
+    for record in records:
+        other = ids.setdefault(record.execution_id, record)
+        if other is not record:
+            raise LegacyLogError(
+                f"{path}: {record.describe()} repeats the order_id of transactions[{other.index}]"
+            )
 
 
 def read_legacy_log(path: Path, timezone: str = "America/New_York") -> list[LegacyRecord]:
-    """Parse and validate the whole file; raises DataFormatError naming the bad record."""
+    """Parse and check the whole file; raises LegacyLogError naming the bad record."""
     try:
-        document = json.loads(path.read_text())
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
-        raise DataFormatError(str(path), exc.lineno, f"not valid JSON: {exc.msg}") from None
+        raise LegacyLogError(f"{path}, line {exc.lineno}: not valid JSON: {exc.msg}") from None
+    except UnicodeDecodeError as exc:
+        raise LegacyLogError(f"{path}: not UTF-8 text ({exc.reason})") from None
     records = document.get("transactions") if isinstance(document, dict) else None
     if not isinstance(records, list):
-        raise DataFormatError(str(path), 1, "no 'transactions' list at the top level")
+        raise LegacyLogError(f"{path}: no 'transactions' list at the top level")
     tz = ZoneInfo(timezone)
-    return [_parse_record(i, raw, tz, str(path)) for i, raw in enumerate(records)]
+    parsed = [_parse_record(i, raw, tz, path) for i, raw in enumerate(records)]
+    check_consistent(parsed, path)
+    return parsed
 
 
-def import_legacy_log(path: Path, timezone: str = "America/New_York") -> ImportReport:
-    """Write the records into the open database's journal, atomically and idempotently."""
+def import_legacy_log(
+    path: Path,
+    db: Database,
+    account: PaperAccountSetup,
+    now: datetime,
+    timezone: str = "America/New_York",
+) -> ImportReport:
+    """Write the records into ``db`` (journal and paper account), atomically and idempotently."""
     records = read_legacy_log(path, timezone)
-    database = OrderRow._meta.database
+    paper = PaperStore(db)
     imported = skipped = 0
-    with database.atomic():
-        for record in sorted(records, key=lambda r: r.time):
+    with db.atomic():
+        cash_account = paper.load_or_create_account(
+            account.starting_cash, account.account_type, now
+        )
+        positions = paper.positions()
+        for record in sorted(records, key=lambda r: (r.time, r.index)):
             if FillRow.select().where(FillRow.execution_id == record.execution_id).exists():
                 skipped += 1
                 continue
-            OrderRow.insert(
-                client_order_id=record.client_order_id + f"-{record.side}",
-                broker_order_id=record.order_id,
-                symbol=record.symbol,
-                side=record.side,
-                order_type="market",
-                quantity=record.quantity,
-                time_in_force="gfd",
-                source="legacy",
-                status="filled",
-                filled_quantity=record.quantity,
-                average_fill_price=record.price,
-                reason="imported from transactions.json",
-                created_at=record.time,
-                updated_at=record.time,
-            ).on_conflict_ignore().execute()
+            _journal(record)
+            fill = Fill(
+                execution_id=record.execution_id, client_order_id=record.client_order_id,
+                symbol=record.symbol, side=record.side, quantity=record.quantity,
+                price=record.price, time=record.time,
+            )  # fmt: skip
+            if record.side is Side.BUY and cash_account.cash < fill.value:
+                raise LegacyLogError(
+                    f"{path}: {record.describe()} costs ${fill.value:.2f} but the paper "
+                    f"account has ${cash_account.cash:.2f}; start Sherwood with a larger "
+                    "PAPER_STARTING_CASH on a new --data-dir, nothing was imported"
+                )
+            order = paper.create_order(
+                record.client_order_id, record.order_id,
+                OrderRequest(
+                    symbol=record.symbol, side=record.side, quantity=record.quantity,
+                    source=OrderSource.LEGACY, reason=IMPORT_REASON,
+                ),
+                record.quantity, OrderStatus.ACCEPTED, IMPORT_REASON, record.time,
+            )  # fmt: skip
             day = trade_date(record.time)
-            FillRow.create(
-                execution_id=record.execution_id,
-                client_order_id=record.client_order_id + f"-{record.side}",
-                symbol=record.symbol,
-                side=record.side,
-                quantity=record.quantity,
-                price=record.price,
-                time=record.time,
-                trade_date=day.isoformat(),
-                settlement_date=settlement_date(day).isoformat(),
-                applied=False,
+            sale_settles = (
+                settlement_date(day)
+                if record.side is Side.SELL and cash_account.account_type == AccountType.CASH
+                else None
             )
+            try:
+                after = paper.record_fill(
+                    cash_account, order, positions.get(record.symbol), fill, sale_settles
+                )
+            except ValueError:  # the paper account holds less than the log sells
+                held = positions.get(record.symbol)
+                raise LegacyLogError(
+                    f"{path}: {record.describe()} sells more than the paper account holds "
+                    f"({held.quantity.normalize() if held else 0} {record.symbol}); "
+                    "nothing was imported"
+                ) from None
+            if after is None:
+                positions.pop(record.symbol, None)
+            else:
+                positions[record.symbol] = after
             imported += 1
     return ImportReport(read=len(records), imported=imported, skipped_existing=skipped)
+
+
+def _journal(record: LegacyRecord) -> None:
+    """The record as a filled order and its (not yet applied) fill in the order journal."""
+    OrderRow.insert(
+        client_order_id=record.client_order_id,
+        broker_order_id=record.order_id,
+        symbol=record.symbol,
+        side=record.side.value,
+        order_type="market",
+        quantity=record.quantity,
+        time_in_force="gfd",
+        source=OrderSource.LEGACY.value,
+        status=OrderStatus.FILLED.value,
+        filled_quantity=record.quantity,
+        average_fill_price=record.price,
+        reason=IMPORT_REASON,
+        created_at=record.time,
+        updated_at=record.time,
+    ).on_conflict_ignore().execute()
+    day = trade_date(record.time)
+    FillRow.create(
+        execution_id=record.execution_id,
+        client_order_id=record.client_order_id,
+        symbol=record.symbol,
+        side=record.side.value,
+        quantity=record.quantity,
+        price=record.price,
+        time=record.time,
+        trade_date=day.isoformat(),
+        settlement_date=settlement_date(day).isoformat(),
+        applied=False,
+    )
