@@ -105,3 +105,14 @@ def test_a_file_without_bars_is_an_error(tmp_path: Path) -> None:
     path.write_text(HEADER + "\n")
     with pytest.raises(DataFormatError, match="no bars"):
         load_bars_csv(path, "TQQQ", Interval.M5)
+
+
+def test_a_file_saved_with_a_utf8_bom_is_read(tmp_path: Path) -> None:
+    """Spreadsheets (Excel's "CSV UTF-8") start the file with a byte-order mark."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    with_bom = tmp_path / "excel.csv"
+    with_bom.write_text(text, encoding="utf-8-sig")
+    assert with_bom.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert load_bars_csv(with_bom, "TQQQ", Interval.M5) == load_bars_csv(
+        SAMPLE, "TQQQ", Interval.M5
+    )

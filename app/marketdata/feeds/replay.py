@@ -77,7 +77,7 @@ def load_bars_csv(path: str | Path, symbol: str, interval: Interval) -> list[Bar
     name = str(path)
     symbol = normalize_symbol(symbol)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a spreadsheet may write a BOM
     except OSError as exc:
         raise DataFormatError(name, 0, f"cannot read the file: {exc.strerror or exc}") from exc
     rows = list(csv.reader(text.splitlines()))
