@@ -180,7 +180,9 @@ class Settings:
     )
     theme: Theme = _setting(Theme.DARK, "Colour theme", "General")
     api_enabled: bool = _setting(
-        False, "Serve the HTTP API on 127.0.0.1 (scripts, sherwood buy/sell/status)", "API"
+        False,
+        "Serve the HTTP API on 127.0.0.1 from the next start (scripts, sherwood status)",
+        "API",
     )
     api_port: int = _setting(8000, "Port of the HTTP API (0 = any free port)", "API")
     api_cors_origins: str = _setting(
