@@ -103,6 +103,14 @@ async def run_login(
     reader = CodeReader(gateway, terminal_reader)
     bus.subscribe(ChallengeIssued, reader.on_challenge)
     await gateway.start()
+    if gateway.logged_in:
+        current = gateway.status.username
+        await gateway.stop()
+        if current == args.username:
+            say(f"Already logged in to Robinhood as {current}.")
+            return exits.OK
+        complain(PROG, f"logged in as {current}; run `sherwood logout` first")
+        return exits.REFUSED
     try:
         status = await gateway.login(args.username, password, args.mfa_code)
     except LoginFailed as exc:

@@ -158,6 +158,12 @@ class GatewayService(Service):
         username = username.strip()
         if not username or not password:
             raise LoginFailed("enter your Robinhood username and password")
+        if self.logged_in:
+            raise LoginFailed(f"already logged in as {self._status.username}; log out first")
+        stale = self._session  # an expired session being replaced: forgotten either way
+        if stale is not None:
+            self._session = None
+            await asyncio.to_thread(self.store.delete)
         await self._stop_renewal()
         await self._set(SessionState.LOGGING_IN, username=username, detail="signing in")
         try:

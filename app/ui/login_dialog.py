@@ -311,7 +311,6 @@ class SessionActions:
         self.settings = settings or QSettings("Sherwood", "Sherwood")
         self.dialog: LoginDialog | None = None
         self.logout_task: asyncio.Future[bool] | None = None
-        window.actions_["login"].setEnabled(True)
         window.actions_["login"].triggered.connect(self.open_login)
         window.actions_["logout"].triggered.connect(self.logout)
         bus.subscribe(SessionStateChanged, lambda e: self.show(e.status))
@@ -321,6 +320,7 @@ class SessionActions:
         text, tip = session_text(status, self.clock.now())
         self.window.status.set_session(text, tip, warn=status.state in (
             SessionState.EXPIRED, SessionState.THROTTLED, SessionState.LOGGED_OUT))  # fmt: skip
+        self.window.actions_["login"].setEnabled(status.state is not SessionState.LOGGED_IN)
         self.window.actions_["logout"].setEnabled(status.state is SessionState.LOGGED_IN)
 
     def open_login(self) -> None:

@@ -63,6 +63,11 @@ def test_totp_login_status_refresh_logout(fake: FakeRobinhood, sherwood: Sherwoo
     assert login.returncode == 0, login.stderr
     assert "Logged in to Robinhood as alice" in login.stdout
 
+    again = sherwood("login", "--username", "alice", "--password-stdin", stdin=PASSWORD + "\n")
+    assert again.returncode == 0 and "Already logged in" in again.stdout
+    other = sherwood("login", "--username", "bob", "--password-stdin", stdin=PASSWORD + "\n")
+    assert other.returncode == 3 and "sherwood logout" in other.stderr
+
     status = sherwood("status", "--mode", "live")
     assert status.returncode == 0, status.stderr
     assert "logged in as alice" in status.stdout

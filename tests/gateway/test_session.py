@@ -18,6 +18,7 @@ from memory_keyring import MemoryKeyring
 from app.core.errors import AuthenticationRequired, BrokerUnavailable
 from app.core.models import HealthState
 from app.gateway.account import fetch_account
+from app.gateway.errors import LoginFailed
 from app.gateway.events import LoggedOut, SessionLost, SessionRefreshed
 from app.gateway.login_flow import Timings
 from app.gateway.service import GatewayService
@@ -198,3 +199,14 @@ async def test_logs_never_show_tokens_or_the_password(
     assert "logged in" in text
     for secret in [PASSWORD, *fake.all_tokens()]:
         assert secret not in text
+
+
+async def test_logging_in_twice_is_refused_until_logout(
+    fake: FakeRobinhood, gateway: GatewayService
+) -> None:
+    await logged_in(fake, gateway)
+    with pytest.raises(LoginFailed, match="already logged in as dave; log out first"):
+        await gateway.login("dave", PASSWORD)
+    assert gateway.logged_in  # the session is untouched
+    await gateway.logout()
+    assert (await gateway.login("dave", PASSWORD)).logged_in
