@@ -131,6 +131,8 @@ async def test_portfolio_endpoints(api: Api) -> None:
     _, history = await api.call("GET", "/portfolio/transactions?symbol=TQQQ")
     assert len(history["transactions"]) == 1
     _aware(history["transactions"][0]["time"])
+    status, _ = await api.call("GET", "/portfolio/transactions?symbol=%3F%3F")
+    assert status == 400
     status, refused = await api.call("POST", "/portfolio/update", {"symbol": "TQQQ"})
     assert status == 405 and "fills" in refused["reason"]
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import stat
+from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
@@ -126,3 +128,20 @@ async def test_the_login_password_is_never_logged(
     assert secret not in caplog.text
     for log_file in api.ctx.data_dir.rglob("*.log*"):
         assert secret not in log_file.read_text(errors="replace")
+
+
+async def test_a_taken_port_leaves_the_app_running_without_the_api(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = Settings().replace(**{**API_SETTINGS, "api_port": port})
+        ctx = build_app(settings, data_dir=tmp_path, clock=SimulatedClock(TUESDAY_10_NY))
+        await ctx.start()
+        try:
+            assert ctx.api is not None and ctx.api.url is None
+            assert not (tmp_path / "api.json").exists()
+            order = await ctx.execution.buy("TQQQ", quantity=Decimal("1"))
+            assert order.status.value in ("accepted", "filled")
+        finally:
+            await ctx.stop()

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from app.api.bodies import count
 from app.api.encode import plain
-from app.api.errors import ApiError, not_found
+from app.api.errors import ApiError, bad_request, not_found
 from app.api.ports import Backends
 from app.core.models import normalize_symbol
 
@@ -36,10 +36,11 @@ def routes(b: Backends) -> list[web.RouteDef]:
 
     async def transactions(request: web.Request) -> web.Response:
         symbol = request.query.get("symbol")
-        rows = b.portfolio.transactions(
-            count(request.query, "limit", 50, most=10_000),
-            normalize_symbol(symbol) if symbol else None,
-        )
+        try:
+            cleaned = normalize_symbol(symbol) if symbol else None
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
+        rows = b.portfolio.transactions(count(request.query, "limit", 50, most=10_000), cleaned)
         return web.json_response({"transactions": plain(rows)})
 
     async def pnl(request: web.Request) -> web.Response:
