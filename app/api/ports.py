@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
 from app.compliance.day_trades import DayTrade
 from app.compliance.status import PdtStatus
@@ -29,6 +29,7 @@ from app.gateway.state import SessionStatus
 from app.portfolio.views import PnL, PortfolioSummary, PositionView, TransactionView
 from app.risk.decisions import CheckResult, ExitCheck, Exposure
 from app.strategy.base import StrategyInfo
+from app.strategy.engine import MacdValues, RsiValues
 
 
 class MarketQueries(Protocol):
@@ -46,9 +47,9 @@ class StrategyQueries(Protocol):
 
     async def signal_now(self, symbol: str, strategy: str | None = None) -> Signal: ...
 
-    def rsi_values(self, symbol: str) -> Any: ...
+    def rsi_values(self, symbol: str) -> RsiValues: ...
 
-    def macd_values(self, symbol: str) -> Any: ...
+    def macd_values(self, symbol: str) -> MacdValues: ...
 
 
 class OrderDesk(Protocol):
