@@ -3,37 +3,65 @@
 :func:`run_backtest` builds the whole app (market data, strategy, bot, risk,
 compliance, execution, paper broker, portfolio, audit trail) on a simulated
 clock, a scratch database and a feed that delivers nothing by itself, then
-replays the bars. Every bar on which some service could act is *fed*: the
-clock is set to the bar's end, ``market_data.on_bar`` runs the whole pipeline,
-and the loop turns a few times so the paper broker's fill tasks run. Every
-other bar only steps the strategy engine (its indicators need every close);
-:mod:`app.backtest.plan` lists each per-price and per-bar behaviour and the
-rule that feeds it. When the strategy's step on a skipped bar gives a signal,
-the bar is fed after all, and the signal the step already made is published
-from the ``BarClosed`` dispatch right after the strategy engine's own handler
-(which ignores the bar it has already seen), i.e. where it would have been
-published had the bar been fed. ``skip=False`` feeds every bar: the reference
-that the tests compare the skipping run with, order for order.
+replays the bars. A bar on which some service could act is *fed*: the clock is
+set to the bar's end and ``market_data.on_bar`` publishes its close as a price
+(``PriceUpdated``, the quote's bid = the close, ask = close + BACKTEST_SPREAD)
+and then ``BarClosed``, exactly as a live feed's price that closes a bar; a
+few event-loop turns follow so the paper broker's fill tasks run. Every other
+bar is *skipped*: only its ``BarClosed`` reaches the strategy engine, which
+steps its indicators on it. :mod:`app.backtest.plan` lists each per-price and
+per-bar behaviour and the rule that feeds it; the risk service's public
+trigger prices tell which closes can make it act. ``skip=False`` feeds every
+bar: the reference that the tests compare the skipping run with, order for order.
+
+Fills (``BACKTEST_FILL``). An order is *decided on* bar k when the bot places
+it while bar k is fed: on a strategy signal from bar k's ``BarClosed``, or on a
+profit target, stop loss or daily loss reached by bar k's close. The clock then
+reads bar k's end. Then:
+
+* ``next_open`` (the default): it fills at bar k+1's open. The paper broker
+  runs with a latency of :data:`EXCHANGE_LATENCY` (1 ms), so the order waits
+  on the simulated clock; right after bar k is fed, while an order is open,
+  the clock goes to bar k+1's start, ``market_data.on_bar_open`` publishes bar
+  k+1's open as a price (bid = open, ask = open + BACKTEST_SPREAD), and the
+  clock moves on by 1 ms: the order reaches the market and fills on that
+  quote. A buy fills at ``round_to_cent((open + spread) x (1 + bps / 10000))``,
+  a sell at ``round_to_cent(open x (1 - bps / 10000))`` (bps =
+  PAPER_SLIPPAGE_BPS); the fill's time is bar k+1's start + 1 ms. The risk
+  service sees that open price too (a stop loss reached at the open fires
+  there; with an exit order already open the bot ignores it). After the last
+  bar there is no next open: the order stays open.
+* ``close``: it fills at bar k's close, at bar k's end, during the decision
+  (the paper broker runs with no latency): a buy at
+  ``round_to_cent((close + spread) x (1 + bps / 10000))``, a sell at
+  ``round_to_cent(close x (1 - bps / 10000))``.
+
+PAPER_LATENCY_MS is not used: latency never moves a fill to another bar.
+Sessions come from the NYSE calendar at the simulated time: an order decided
+on the bar that ends at 16:00 meets the after-hours session and, unless it is
+an extended-hours limit order of whole shares, is refused by the paper broker
+as Robinhood would; an order fills only in a session that allows it (see
+:mod:`app.core.order_rules`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import bisect
 import itertools
 import logging
-import math
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from app import calendar
 from app.backtest import plan
 from app.backtest.result import BacktestResult, Timeline
 from app.backtest.summary import collect
+from app.calendar import Session
 from app.composition import AppContext, build_app
-from app.config import Mode, Settings
+from app.config import BacktestFill, Mode, Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.events import BarClosed
@@ -43,9 +71,20 @@ from app.marketdata.feeds.manual import ManualFeed
 
 log = logging.getLogger("sherwood.backtest")
 
-SETTLE_TURNS = 6  # loop turns after a fed bar: a zero-latency paper fill needs four
+SETTLE_TURNS = 6  # loop turns after a fed bar while an order is open (the broker's fill tasks)
 REFRESH_SECONDS = 24 * 3600.0  # balance refresh on the simulated clock: once a simulated day
+EXCHANGE_LATENCY = timedelta(
+    milliseconds=1
+)  # next_open: an order reaches the market after the open
 
+
+class BacktestFeed(ManualFeed):
+    """The backtest's market: the engine pushes the bars; sessions follow the NYSE calendar."""
+
+    name = "backtest"
+
+    def session_at(self, when: datetime) -> Session:
+        return calendar.session_at(when)
 
 
 def check_bars(bars: Sequence[Bar]) -> list[float]:
@@ -67,24 +106,16 @@ def check_bars(bars: Sequence[Bar]) -> list[float]:
 class Replayer:
     """Drives one started app through the bars; see the module docstring."""
 
-    def __init__(self, ctx: AppContext, clock: SimulatedClock, refresh_seconds: float) -> None:
+    def __init__(
+        self, ctx: AppContext, clock: SimulatedClock, refresh_seconds: float, fill: BacktestFill
+    ) -> None:
         self.ctx = ctx
         self.clock = clock
         self.refresh_seconds = refresh_seconds
+        self.next_open = fill is BacktestFill.NEXT_OPEN
         self.next_refresh = clock.now().timestamp() + refresh_seconds
         self.fed = 0
         self.skipped = 0
-        self._relayed: tuple[Bar, Awaitable[None]] | None = None
-        # Subscribed after the strategy engine (it subscribed on start): right behind it.
-        ctx.bus.subscribe(BarClosed, self._relay)
-
-    def _relay(self, event: BarClosed) -> Awaitable[None] | None:
-        """Publish the signals the strategy step made on this bar before it was fed."""
-        relayed = self._relayed
-        if relayed is None or relayed[0] is not event.bar:
-            return None
-        self._relayed = None
-        return relayed[1]
 
     async def settle(self, full: bool) -> None:
         """Let what the bar started run: one loop turn (woken timers, queued callbacks), and
@@ -97,26 +128,39 @@ class Replayer:
                 return
             await asyncio.sleep(0)
 
-    async def feed(self, bar: Bar, end: float) -> None:
-        """The full path, as a live feed would drive it: clock, bar, loop turns."""
-        self.clock.set(datetime.fromtimestamp(end, UTC))
-        await self.ctx.market_data.on_bar(bar)
-        due = end >= self.next_refresh
+    async def feed(self, bars: Sequence[Bar], ends: Sequence[float], i: int) -> None:
+        """Bar ``i`` through the full path, as a live feed would drive it; then, while an
+        order is open and ``next_open`` fills are on, the next bar's open price."""
+        market_data = self.ctx.market_data
+        self.clock.set(datetime.fromtimestamp(ends[i], UTC))
+        await market_data.on_bar(bars[i])
+        if self.next_open and i + 1 < len(bars) and self.ctx.execution.open_orders():
+            following = bars[i + 1]
+            await asyncio.sleep(0)  # the broker's order tasks start waiting on the clock
+            self.clock.set(max(following.start, self.clock.now()))
+            await market_data.on_bar_open(following)
+            self.clock.set(self.clock.now() + EXCHANGE_LATENCY)  # the orders reach the market
+        now = self.clock.now().timestamp()
+        due = now >= self.next_refresh
         if due:  # the refresh loop wakes now and sleeps again from this time
-            self.next_refresh = end + self.refresh_seconds
+            self.next_refresh = now + self.refresh_seconds
         await self.settle(due)
         self.fed += 1
+
+    async def step(self, bar: Bar, end: float) -> None:
+        """A skipped bar: its ``BarClosed`` alone, which only the strategy engine hears."""
+        await self.ctx.bus.publish(BarClosed(time=datetime.fromtimestamp(end, UTC), bar=bar))
+        self.skipped += 1
 
     async def run(self, bars: Sequence[Bar], ends: list[float], skip: bool) -> str:
         """Replay ``bars`` (ending at ``ends``); returns why skipping was off, if it was."""
         await self.settle(True)  # the app's clock-driven loops take their first sleep now
-        unknown = plan.unknown_subscribers(self.ctx, self.ctx.bus, (self._relay,))
-        reason = f"unknown per-price subscribers: {', '.join(unknown)}" if unknown else ""
+        reason = plan.why_not_skip(self.ctx, self.ctx.bus)
         if not skip or reason:
             if reason:
                 log.warning("backtest feeds every bar: %s", reason)
-            for bar, end in zip(bars, ends, strict=True):
-                await self.feed(bar, end)
+            for i in range(len(bars)):
+                await self.feed(bars, ends, i)
             return reason
         await self._run_skipping(bars, ends)
         return ""
@@ -124,49 +168,20 @@ class Replayer:
     async def _run_skipping(self, bars: Sequence[Bar], ends: list[float]) -> None:
         ctx = self.ctx
         symbol = bars[0].symbol
-        count = len(bars)
-        edges = sorted(plan.day_edges(ends))
-        closes = [float(bar.close) for bar in bars]
-        step_bars = ctx.strategy.step_bars
-        open_orders = ctx.execution.open_orders
-        feed = self.feed
-        skipped = 0
-        i = 0
+        must_feed = plan.day_edges(ends) | plan.signal_bars(ctx, bars)
+        i, count = 0, len(bars)
         while i < count:
-            # The quiet stretch from bar i: up to the next day edge, the next refresh, or
-            # the first close not strictly inside the band (float closes and edges: rounding
-            # to a double is monotonic, so it can only feed a bar more, never skip one more).
-            low, high = (-math.inf, -math.inf) if open_orders() else self._band(symbol)
-            stop = min(
-                edges[bisect.bisect_left(edges, i)] if edges[-1] >= i else count,
-                bisect.bisect_left(ends, self.next_refresh, lo=i),
-            )
-            j = i
-            while j < stop and low < closes[j] < high:
-                j += 1
-            hit = step_bars(bars, i, j)
-            if hit is None:
-                skipped += j - i
-                i = j
-                if i < count:
-                    await feed(bars[i], ends[i])
+            # Orders and risk's trigger prices change only on fed bars: read once per stretch.
+            if not ctx.execution.open_orders():
+                triggers = ctx.risk.trigger_prices(symbol)
+                while i < count and not (
+                    i in must_feed or ends[i] >= self.next_refresh or triggers.hit(bars[i].close)
+                ):
+                    await self.step(bars[i], ends[i])
                     i += 1
-                continue
-            k, pending = hit  # the strategy signalled on bar k: feed it, relaying the signal
-            skipped += k - i
-            self._relayed = (bars[k], pending)
-            try:
-                await feed(bars[k], ends[k])
-            finally:
-                self._relayed = None
-            i = k + 1
-        self.skipped = skipped
-
-    def _band(self, symbol: str) -> tuple[float, float]:
-        band = plan.quiet_band(self.ctx, symbol)
-        if band is None:  # every price may act: an empty band feeds every bar
-            return -math.inf, -math.inf
-        return float(band[0]), float(band[1])
+            if i < count:
+                await self.feed(bars, ends, i)
+                i += 1
 
 
 async def run_backtest(
@@ -181,22 +196,25 @@ async def run_backtest(
 ) -> BacktestResult:
     """Replay ``bars`` through the whole app with the bot on; see the module docstring.
 
-    ``settings`` gives the strategy, risk, compliance and paper-account rules;
-    the symbol and bar interval are the bars' own. ``database`` is a scratch
-    SQLite database by default, so simulated orders never touch an account file.
-    ``observe`` may subscribe the caller's handlers to the bus before the app
-    starts; a handler of ``PriceUpdated`` or ``BarClosed`` turns skipping off
-    (the result says so), since the proof that skipping is safe cannot cover it.
+    ``settings`` gives the strategy, risk, compliance, paper-account and fill
+    rules; the symbol and bar interval are the bars' own. ``database`` is a
+    scratch SQLite database by default, so simulated orders never touch an
+    account file. ``observe`` may subscribe the caller's handlers to the bus
+    before the app starts; a handler of ``PriceUpdated`` or ``BarClosed`` turns
+    skipping off (the result says so), since the proof that skipping is safe
+    cannot cover it.
     """
     ends = check_bars(bars)
     first = bars[0]
+    latency_ms = EXCHANGE_LATENCY // timedelta(milliseconds=1)
     settings = settings.replace(
-        mode=Mode.PAPER, symbol=first.symbol, bar_interval=first.interval, bot_enabled=True
-    )
+        mode=Mode.PAPER, symbol=first.symbol, bar_interval=first.interval, bot_enabled=True,
+        paper_latency_ms=latency_ms if settings.backtest_fill is BacktestFill.NEXT_OPEN else 0,
+    )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="sherwood-backtest-") as scratch:
         clock = SimulatedClock(first.start)
         ctx = build_app(
-            settings, data_dir=data_dir or scratch, clock=clock, feed=ManualFeed(),
+            settings, data_dir=data_dir or scratch, clock=clock, feed=BacktestFeed(),
             bar_store=False, database=database,
         )  # fmt: skip
         ctx.refresh_seconds = refresh_seconds
@@ -206,7 +224,7 @@ async def run_backtest(
             observe(ctx.bus)
         await ctx.start()
         try:
-            replayer = Replayer(ctx, clock, refresh_seconds)
+            replayer = Replayer(ctx, clock, refresh_seconds, settings.backtest_fill)
             t0 = time.perf_counter()
             skipping_off = await replayer.run(bars, ends, skip)
             elapsed = time.perf_counter() - t0

@@ -1,45 +1,48 @@
 """Which bars a backtest must feed through the full pipeline, and why skipping the rest is safe.
 
-A bar is *fed* (``clock.set(end)``, ``market_data.on_bar(bar)``, then a few
-event-loop turns) when any service could act on it; otherwise only the
-strategy engine's per-bar step sees it. Per-price and per-bar behaviour of the
-app, and the rule that covers each (everything subscribed to ``PriceUpdated``
-or ``BarClosed``, plus everything driven by the clock):
+A bar is *fed* (clock to the bar's end, ``market_data.on_bar(bar)``, a few
+event-loop turns) when any service could act on it. Every other bar is
+*skipped*: only its ``BarClosed`` event is published, which the strategy
+engine (its one subscriber) steps its indicators on. The per-price and
+per-bar behaviour of the app, and the rule that covers each (everything
+subscribed to ``PriceUpdated`` or ``BarClosed``, plus everything driven by
+the clock):
 
-* StrategyEngine (``BarClosed``): steps its streaming state on every bar; the
-  engine calls its per-bar handler directly for a bar it may skip, and feeds
-  the bar when that step yields a signal.
-* RiskService (``PriceUpdated``): exits and the daily loss act only on a bid
-  outside :meth:`RiskService.quiet_band`; REDUCING roll-overs and the
-  daily-loss day marks happen on the first price of a trade date (fed).
-* PaperBroker (``PriceUpdated``): with no open order it only stores the quote
-  and marks the equity; the mark is stored as the day's close when the trade
-  date changes, so the last bar of every trade date is fed (and the first).
-  Its stored quote is read again only at a submit, a fill or an account
-  refresh, which all happen on fed bars after that bar's own PriceUpdated.
+* StrategyEngine (``BarClosed``): a bar on which the strategy signals is fed.
+  Which bars those are is known before the run: a fresh copy of the same
+  strategy plug-in (from the engine's registry) steps every bar first
+  (:func:`signal_bars`); a strategy is a function of its bars alone.
+* RiskService (``PriceUpdated``): acts only on a bid that reaches one of its
+  public trigger prices (:meth:`RiskService.trigger_prices`: profit target,
+  stop loss, daily-loss stop), or on the first price of a trade date (fed).
+  The triggers change only when a position, the day's P&L, the state or the
+  settings change, which happens only on fed bars, so they are read once per
+  quiet stretch.
+* PaperBroker (``PriceUpdated``): with no open order it only stores the
+  quote and marks the equity; the mark is stored as the day's close when the
+  trade date changes, so the last bar of every trade date is fed (and the
+  first). Its stored quote is read again only at a submit, a fill or an
+  account refresh, which all happen on fed bars after that bar's own price.
 * ExecutionService (``PriceUpdated``): re-sends orders journaled before a
-  restart; such orders are open orders, and any open order feeds every bar.
+  restart; those are open orders, and any open order feeds every bar.
 * Market data: the quote and closed-bar history of a skipped bar are not kept
   (nothing a backtest reports reads them; the last bar is fed so the final
-  unrealized P&L uses the last close). No coarser bar is built from the bars:
-  the backtest trades on the bars' own interval and tracks no other. Its
-  timer (bar closing, stale quotes) runs only in the loop turns after a fed
-  bar, when that bar's quote is fresh and no builder has a forming bar.
+  unrealized P&L uses the last close). No coarser bar is built from the bars.
 * The account refresh loop (composition, on the clock): every bar at or past
   its next deadline is fed, so it wakes at the same bar as in a full replay.
 * Portfolio, compliance, the bot and the audit trail act only on events that
   the above publish (fills, signals, orders), never on a price or a bar.
 
 Anything else subscribed to ``PriceUpdated`` or ``BarClosed`` (a caller's
-observer, a service added later) is unknown to this proof: then every bar is
-fed (see :func:`unknown_subscribers`).
+observer, a service added later), or a strategy engine running more than the
+one strategy, is unknown to this proof: then every bar is fed (see
+:func:`why_not_skip`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from app.calendar import trade_date
@@ -48,8 +51,6 @@ from app.core.bus import EventBus
 from app.core.events import BarClosed, PriceUpdated
 from app.core.models import Bar, Interval
 from app.marketdata.bars import bounds_ts
-
-Band = tuple[Decimal, Decimal]
 
 
 def bar_ends(bars: Sequence[Bar]) -> list[float]:
@@ -63,19 +64,10 @@ def bar_ends(bars: Sequence[Bar]) -> list[float]:
 
 
 def day_edges(ends: Sequence[float]) -> set[int]:
-    """Indexes of the bars (by end) that are the first or the last of a New York trade date.
-
-    A trade date changes only on a whole UTC hour (see :func:`app.calendar.trade_date`),
-    so it is looked up once per hour of bars.
-    """
+    """Indexes of the bars (by end) that are the first or the last of a New York trade date."""
     edges = {0, len(ends) - 1}
-    hour = -1.0
     day: date | None = None
     for i, ts in enumerate(ends):
-        h = ts // 3600
-        if h == hour:
-            continue
-        hour = h
         new = trade_date(datetime.fromtimestamp(ts, UTC))
         if day is not None and new != day:
             edges.update((i - 1, i))
@@ -83,31 +75,26 @@ def day_edges(ends: Sequence[float]) -> set[int]:
     return edges
 
 
+def signal_bars(ctx: AppContext, bars: Sequence[Bar]) -> set[int]:
+    """Indexes of the bars on which the backtest's strategy gives a BUY or SELL signal."""
+    strategy = ctx.strategy.registry.create(ctx.settings.strategy.value, ctx.settings)
+    return {i for i, bar in enumerate(bars) if strategy.step(bar) is not None}
+
+
 def _owner(handler: Any) -> Any:
     return getattr(handler, "__self__", None)
 
 
-def unknown_subscribers(ctx: AppContext, bus: EventBus, allowed: Sequence[Any] = ()) -> list[str]:
-    """Handlers of ``PriceUpdated``/``BarClosed`` that the skipping proof does not cover.
-
-    ``allowed`` are extra handlers the caller vouches for (the engine's own relay).
-    """
+def why_not_skip(ctx: AppContext, bus: EventBus) -> str:
+    """Why skipping would be unsafe for this app ("" when the proof above covers it)."""
+    pairs = ctx.strategy.enabled_pairs()
+    if pairs != [(ctx.settings.symbol, ctx.settings.strategy.value)]:
+        return f"the strategy engine runs {pairs}"
     known_price = (ctx.broker, ctx.risk, ctx.execution)
     problems: list[str] = []
     for kind, owners in ((PriceUpdated, known_price), (BarClosed, (ctx.strategy,))):
         for handler in bus.handlers_for(kind):
-            if handler in allowed:
-                continue
             if not any(_owner(handler) is owner for owner in owners):
                 name = getattr(handler, "__qualname__", repr(handler))
                 problems.append(f"{kind.__name__} -> {name}")
-    return problems
-
-
-def quiet_band(ctx: AppContext, symbol: str) -> Band | None:
-    """The risk service's quiet band of ``symbol`` (None: every price may act; feed all)."""
-    method = getattr(ctx.risk, "quiet_band", None)
-    if method is None:  # a risk service without the band: nothing can be skipped safely
-        return None
-    band: Band | None = method(symbol)
-    return band
+    return f"unknown per-price subscribers: {', '.join(problems)}" if problems else ""

@@ -20,13 +20,7 @@ from app.calendar import Session
 from app.core.errors import InsufficientFunds, OrderRejected
 from app.core.models import OrderRequest, OrderType, Quote, Side, TimeInForce
 from app.core.money import ZERO, round_money
-
-MIN_NOTIONAL = Decimal("1.00")
-CLOSED_MESSAGE = (
-    "market closed: orders are accepted in the regular session (9:30-16:00 ET), and "
-    "extended-hours limit orders of whole shares also in pre-market (7:00-9:30 ET) "
-    "and after hours (16:00-20:00 ET)"
-)
+from app.core.order_rules import MIN_NOTIONAL, session_refusal
 
 
 def validate_order(
@@ -75,26 +69,13 @@ def validate_order(
 
 def check_session(request: OrderRequest, session: Session) -> None:
     """Raise OrderRejected when ``session`` does not accept ``request``."""
-    if session is Session.CLOSED:
-        raise OrderRejected(CLOSED_MESSAGE)
-    if session is not Session.REGULAR and not (
-        request.extended_hours
-        and request.order_type is OrderType.LIMIT
-        and not request.is_fractional
-    ):
-        raise OrderRejected(
-            f"{session.value}-market session: outside regular hours (9:30-16:00 ET) only "
-            "extended-hours limit orders of whole shares are accepted"
-        )
+    refusal = session_refusal(
+        session, request.order_type, request.extended_hours, request.is_fractional
+    )
+    if refusal:
+        raise OrderRejected(refusal)
     if request.order_type is OrderType.MARKET and request.time_in_force is TimeInForce.GTC:
         raise OrderRejected("market orders must be good for day (gfd), not gtc")
-
-
-def session_allows(extended_hours: bool, session: Session) -> bool:
-    """Whether an order (regular or extended-hours) may trade in ``session``."""
-    if session is Session.REGULAR:
-        return True
-    return session is not Session.CLOSED and extended_hours
 
 
 def order_quantity(request: OrderRequest, quote: Quote | None) -> Decimal:

@@ -85,12 +85,6 @@ class SignalGenerated(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SignalExpired(Event):
-    signal: Signal
-    reason: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class DecisionMade(Event):
     """What the bot did with a signal or an exit: ordered, denied or ignored, and why."""
 

@@ -12,6 +12,12 @@ older than ``settings.quote_stale_seconds`` is stale: ``latest_quote`` marks it,
 the service is DEGRADED until a fresh quote arrives. The state is updated
 before each event is published.
 
+Event order, the same for a live feed (``on_quote``) and a replay (``on_bar``):
+a price is published first (``PriceUpdated``), then the bars it closed
+(``BarClosed``), so every subscriber has seen a price before the strategy
+acts on the bar it closed. A bar the timer closes (no price) only publishes
+``BarClosed``.
+
 ``on_bar`` (replays) is the per-bar hot path: it builds one synthetic quote and
 two events and does no other allocation when no coarser interval is built from
 the bar: the bar's end comes from ``start + interval`` for aligned UTC starts,
@@ -38,17 +44,17 @@ from app.core.events import (
     BarUpdated,
     HistoricalDataReady,
     PriceUpdated,
+    QuoteStale,
 )
 from app.core.models import Bar, HealthState, Interval, Quote, normalize_symbol
+from app.core.order_rules import quote_is_stale
 from app.core.service import Service
 from app.marketdata.bars import BarBuilder, bounds_ts
 from app.marketdata.cache import BarCache
 from app.marketdata.feeds.base import Feed
 from app.marketdata.history import ClosedBars
-from app.marketdata.timer import MarketTimer
 
 BAR_UPDATE_MIN_SECONDS = 0.5
-SPREAD = Decimal("0.01")
 SYNTHETIC_SIZE = Decimal(100)
 
 _Key = tuple[str, Interval]
@@ -77,7 +83,7 @@ def _bar_end(bar: Bar) -> datetime:
     return datetime.fromtimestamp(_end_ts(bar), start.tzinfo)
 
 
-class MarketDataService(Service, MarketTimer):
+class MarketDataService(Service):
     """See the module docstring."""
 
     name = "market_data"
@@ -199,8 +205,7 @@ class MarketDataService(Service, MarketTimer):
         quote = self._quotes.get(symbol)
         if quote is None:
             return None
-        age = (self.clock.now() - quote.time).total_seconds()
-        if age > self.settings.quote_stale_seconds:
+        if quote_is_stale(quote.time, self.clock.now(), self.settings.quote_stale_seconds):
             return dataclasses.replace(quote, stale=True)
         return quote
 
@@ -235,14 +240,16 @@ class MarketDataService(Service, MarketTimer):
         builders = self._builders.get(symbol)
         if builders is None:
             builders = [self._ensure_builder(symbol, self.settings.bar_interval)]
-        publish = self.bus.publish
-        now = self.clock.now()
+        closed_bars: list[Bar] = []
         for builder in builders:
             closed = builder.add(ts, quote.last, quote.volume)
             if closed is not None:
                 self._remember(closed)
-                await publish(BarClosed(time=now, bar=closed))
-        await publish(PriceUpdated(time=now, quote=quote))
+                closed_bars.append(closed)
+        now = self.clock.now()
+        await self.bus.publish(PriceUpdated(time=now, quote=quote))
+        for closed in closed_bars:  # the price first, then the bars it closed (as on_bar does)
+            await self.bus.publish(BarClosed(time=now, bar=closed))
         if self._tracked:
             await self._publish_forming(symbol, builders, ts, now)
 
@@ -261,17 +268,32 @@ class MarketDataService(Service, MarketTimer):
             if bar is not None:
                 await self.bus.publish(BarUpdated(time=now, bar=bar))
 
-    async def on_bar(self, bar: Bar) -> None:
-        """A whole closed bar (replay): a synthetic quote at its close, then ``BarClosed``."""
-        symbol = bar.symbol
-        close = bar.close
-        when = _bar_end(bar)
-        quote = Quote(symbol, close, close + SPREAD, close, SYNTHETIC_SIZE, SYNTHETIC_SIZE, when,
-                      bar.volume)  # fmt: skip
+    async def _replayed_price(
+        self, symbol: str, price: Decimal, when: datetime, volume: int
+    ) -> Quote:
+        """The synthetic quote of a replayed price: bid = the price, ask = bid + spread."""
+        ask = price + self.settings.backtest_spread
+        quote = Quote(symbol, price, ask, price, SYNTHETIC_SIZE, SYNTHETIC_SIZE, when, volume)
         self._quotes[symbol] = quote
         if self._stale and symbol in self._stale:
             del self._stale[symbol]
             await self._update_health()
+        return quote
+
+    async def on_bar_open(self, bar: Bar) -> None:
+        """A replayed bar's opening price, at its start: a synthetic quote and ``PriceUpdated``.
+
+        The whole bar follows with :meth:`on_bar`. A backtest sends it while an
+        order decided on the bar before waits for its fill (see :mod:`app.backtest.engine`).
+        """
+        quote = await self._replayed_price(bar.symbol, bar.open, bar.start, 0)
+        await self.bus.publish(PriceUpdated(time=self.clock.now(), quote=quote))
+
+    async def on_bar(self, bar: Bar) -> None:
+        """A whole closed bar (replay): a synthetic quote at its close, then ``BarClosed``."""
+        symbol = bar.symbol
+        when = _bar_end(bar)
+        quote = await self._replayed_price(symbol, bar.close, when, bar.volume)
         self._remember(bar)
         publish = self.bus.publish
         now = self.clock.now()
@@ -293,6 +315,71 @@ class MarketDataService(Service, MarketTimer):
         store.add(bar)
         if self._cache.persist:
             self._cache.add((bar,))
+
+    # --- timer: bars close on time, quotes go stale ------------------------------------
+
+    def close_grace(self) -> float:
+        """Clock seconds a quiet bar stays open past its end before the timer closes it.
+
+        Quotes arrive a little after their time (in wall time on a live feed; in
+        simulated time, that lag is multiplied by the clock's speed). A quote
+        arriving after its bar was closed is late and dropped, so the timer
+        waits: 2 s, or half a wall second of a fast simulated clock.
+        """
+        speed = getattr(self.clock, "speed", None) or 1.0
+        return max(2.0, 0.5 * float(speed))
+
+    async def _timer(self) -> None:
+        check = min(5.0, self.settings.quote_stale_seconds / 4)
+        while True:
+            await self.sweep()
+            grace = self.close_grace()
+            now_ts = self.clock.now().timestamp()
+            wake = now_ts + check
+            for builders in self._builders.values():
+                for builder in builders:
+                    if builder.active and builder.end_ts + grace < wake:
+                        wake = builder.end_ts + grace
+            await self.clock.sleep(max(wake - now_ts, 1e-6))
+
+    async def sweep(self) -> None:
+        """Close bars whose end has passed, flag stale quotes, write queued bars."""
+        now = self.clock.now()
+        now_ts = now.timestamp()
+        due_ts = now_ts - self.close_grace()
+        for builders in list(self._builders.values()):
+            for builder in builders:
+                closed = builder.close_due(due_ts)
+                if closed is not None:
+                    self._remember(closed)
+                    await self.bus.publish(BarClosed(time=now, bar=closed))
+        limit = self.settings.quote_stale_seconds
+        newly: list[tuple[str, float]] = []
+        for symbol in sorted(self._watched):
+            quote = self._quotes.get(symbol)
+            if quote is None or symbol in self._stale:
+                continue
+            if quote_is_stale(quote.time, now, limit):
+                age = now_ts - quote.time.timestamp()
+                self._stale[symbol] = age
+                newly.append((symbol, age))
+        if newly:
+            await self._update_health()
+            for symbol, age in newly:
+                await self.bus.publish(QuoteStale(time=now, symbol=symbol, age_seconds=age))
+        self._cache.flush()
+
+    async def _update_health(self) -> None:
+        if self._health.state not in (HealthState.HEALTHY, HealthState.DEGRADED):
+            return
+        if self._stale:
+            names = ", ".join(sorted(self._stale))
+            await self.set_health(
+                HealthState.DEGRADED,
+                f"no fresh quote for {names} (older than {self.settings.quote_stale_seconds:g} s)",
+            )
+        else:
+            await self.set_health(HealthState.HEALTHY)
 
     # --- bars ---------------------------------------------------------------------------
 

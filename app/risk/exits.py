@@ -83,6 +83,3 @@ class FiredExits:
             return False
         current[1].add(reason)
         return True
-
-    def forget(self, symbol: str) -> None:
-        self._fired.pop(symbol, None)

@@ -9,9 +9,8 @@ from decimal import Decimal
 from app.config import Settings
 from app.core.models import Order, OrderRequest, OrderType, Position, Quote, Side
 from app.core.money import ZERO, floor_shares, round_money
+from app.core.order_rules import MIN_NOTIONAL, quote_is_fresh
 from app.risk.decisions import CheckResult
-
-MIN_NOTIONAL = Decimal("1.00")  # Robinhood's minimum dollar order
 
 
 def fmt_money(value: Decimal) -> str:
@@ -37,13 +36,6 @@ def calculate_position_size(price: Decimal, budget: Decimal) -> Decimal:
     if not budget.is_finite() or budget < MIN_NOTIONAL:
         raise ValueError(f"budget {fmt_money(budget)} is under Robinhood's minimum of $1.00")
     return floor_shares(budget / price)
-
-
-def quote_is_fresh(quote: Quote | None, now: datetime, stale_seconds: float) -> bool:
-    """True for a quote that is present, not flagged stale, and younger than the limit."""
-    if quote is None or quote.stale:
-        return False
-    return (now - quote.time).total_seconds() <= stale_seconds
 
 
 def reference_price(

@@ -42,13 +42,14 @@ from app.core.models import (
     TradingState,
 )
 from app.core.money import ZERO, floor_shares
+from app.core.order_rules import MIN_NOTIONAL, quote_is_fresh
 from app.core.ports import QuoteSource
 from app.core.service import Service
 from app.risk import limits
 from app.risk.day_marks import load_day_marks, save_day_marks
 from app.risk.decisions import CheckResult, ExitCheck, Exposure
 from app.risk.exits import PROFIT_TARGET, STOP_LOSS, FiredExits, evaluate_exit
-from app.risk.limits import MIN_NOTIONAL, fmt_money
+from app.risk.limits import fmt_money
 from app.risk.state import CAUSE_DAILY_LOSS, CAUSE_USER, StoredState, load_state, save_state
 from app.risk.triggers import (
     EVERY_PRICE,
@@ -240,7 +241,7 @@ class RiskService(Service):
 
     def _fresh_bid(self, symbol: str) -> Decimal | None:
         quote = self.quotes.latest_quote(symbol)
-        if not limits.quote_is_fresh(quote, self.clock.now(), self.settings.quote_stale_seconds):
+        if not quote_is_fresh(quote, self.clock.now(), self.settings.quote_stale_seconds):
             return None
         assert quote is not None
         return quote.bid if quote.bid > 0 else None
@@ -298,7 +299,7 @@ class RiskService(Service):
         self, position: Position, quote: Quote
     ) -> ProfitTargetReached | StopLossTriggered | None:
         """The exit ``quote`` triggers for ``position`` (once per episode), or None."""
-        if not limits.quote_is_fresh(quote, self.clock.now(), self.settings.quote_stale_seconds):
+        if not quote_is_fresh(quote, self.clock.now(), self.settings.quote_stale_seconds):
             return None
         check = evaluate_exit(position, quote.bid, self.settings)
         if not check.should_exit or not self._fired.should_fire(position, check.reason):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -216,16 +216,12 @@ class StrategyEngine(Service):
     # --- live ---------------------------------------------------------------------------
 
     def _on_bar_closed(self, event: BarClosed) -> Awaitable[None] | None:
-        return self.step_bar(event.bar)
-
-    def step_bar(self, bar: Bar) -> Awaitable[None] | None:
         """Feed a closed bar to every slot of its symbol; a coroutine publishing the signals
-        it gave, if any (None when there is nothing to publish).
+        it gave, if any (None when there is nothing to publish: the common HOLD path).
 
-        The ``BarClosed`` handler; a backtest also calls it directly for a bar it
-        does not feed through market data (a bar is stepped once: an older or equal
-        bar start is ignored).
+        A bar is stepped once: an older or equal bar start is ignored.
         """
+        bar = event.bar
         if bar.interval is not self.settings.bar_interval:
             return None
         slots = self._by_symbol.get(bar.symbol)
@@ -243,37 +239,6 @@ class StrategyEngine(Service):
                 else:
                     signals.append(signal)
         return None if signals is None else self._publish_all(signals)
-
-    def step_bars(
-        self, bars: Sequence[Bar], start: int, stop: int
-    ) -> tuple[int, Awaitable[None]] | None:
-        """:meth:`step_bar` on ``bars[start:stop]`` in order, stopping at the first bar that
-        gives a signal: its index and the coroutine publishing its signals, or None.
-
-        One call for a run of bars of one symbol and interval (a backtest's quiet
-        stretch): the same steps as calling :meth:`step_bar` on each, without a call
-        per bar.
-        """
-        if stop <= start:
-            return None
-        first = bars[start]
-        if first.interval is not self.settings.bar_interval:
-            return None
-        slots = self._by_symbol.get(first.symbol)
-        if not slots:
-            return None
-        if len(slots) == 1 and not slots[0].warming:
-            apply = slots[0].apply
-            for index in range(start, stop):
-                signal = apply(bars[index])
-                if signal is not None:
-                    return index, self._publish_all([signal])
-            return None
-        for index in range(start, stop):
-            pending = self.step_bar(bars[index])
-            if pending is not None:
-                return index, pending
-        return None
 
     async def _publish_all(self, signals: list[Signal]) -> None:
         for signal in signals:

@@ -4,6 +4,8 @@ The ticket shows each message next to its field and sends nothing while any
 remain. The checks only guard what the user typed (empty, zero, negative, not
 a number, below Robinhood's $1 minimum, above MAX_INVESTMENT, fractional limit
 orders outside regular hours); the risk and compliance services still decide.
+The $1 minimum and the session rule are :mod:`app.core.order_rules`', the same
+functions risk and the paper broker apply.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from app.core.models import normalize_symbol
+from app.core.models import OrderType, normalize_symbol
+from app.core.order_rules import MIN_NOTIONAL, takes_extended_hours
 
 SHARES = "shares"
 DOLLARS = "dollars"
-MIN_DOLLARS = Decimal("1.00")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +90,8 @@ def validate_ticket(ticket: TicketInput) -> tuple[dict[str, str], ParsedTicket |
         if ticket.unit == DOLLARS:
             notional = amount
             estimated = amount
-            if amount < MIN_DOLLARS:
-                problems["amount"] = "dollar orders must be at least $1.00"
+            if amount < MIN_NOTIONAL:
+                problems["amount"] = f"dollar orders must be at least ${MIN_NOTIONAL}"
         else:
             quantity = amount
             price = limit_price if ticket.limit else ticket.reference_price
@@ -98,7 +100,8 @@ def validate_ticket(ticket: TicketInput) -> tuple[dict[str, str], ParsedTicket |
         fractional = notional is not None or (
             quantity is not None and quantity != quantity.to_integral_value()
         )
-        if ticket.limit and fractional and not ticket.regular_hours:
+        extended_ok = takes_extended_hours(OrderType.LIMIT, fractional)
+        if ticket.limit and not extended_ok and not ticket.regular_hours:
             problems.setdefault(
                 "amount", "fractional limit orders are only taken during regular hours"
             )

@@ -1,11 +1,11 @@
 """The skipping backtest does exactly what feeding every bar through the whole app does.
 
 Seeded random walks of 5-minute bars over nine weekdays (Thanksgiving 2026-11-26
-among them: its bars belong to the next trade date) with jumps, so profit
-targets and stop losses fire, a small daily-loss limit is hit (REDUCING, then
-reset on the next trade date), and a $5,000 margin account under classic PDT
-rules gets compliance denials. RSI and MACD, zero and non-zero paper latency,
-partial fills on and off. Every run is compared with the same run feeding every
+among them: the market is closed, so its orders are refused) with jumps, so
+profit targets and stop losses fire, a small daily-loss limit is hit (REDUCING,
+then reset on the next trade date), and a $5,000 margin account under classic
+PDT rules gets compliance denials. RSI and MACD, fills at the next open and at
+the close, partial fills on and off. Every run is compared with the same run feeding every
 bar: orders, fills, denials, positions, P&L, day trades, risk state and the
 whole event timeline (signals, decisions, order states, account balances).
 """
@@ -24,7 +24,7 @@ import pytest
 
 from app.backtest import BacktestResult, run_backtest
 from app.calendar import NEW_YORK
-from app.config import DayTradePolicy, Settings, StrategyName
+from app.config import BacktestFill, DayTradePolicy, Settings, StrategyName
 from app.core.models import AccountType, Bar, Interval
 
 CENT = Decimal("0.01")
@@ -52,7 +52,9 @@ def walk(seed: int, days: Sequence[date] = WEEKDAYS) -> list[Bar]:
     return bars
 
 
-def rules(strategy: StrategyName, latency_ms: int, partial: bool) -> Settings:
+def rules(
+    strategy: StrategyName, fill: BacktestFill, partial: bool, latency_ms: int = 50
+) -> Settings:
     return Settings().replace(
         strategy=strategy,
         rsi_period=5,
@@ -69,6 +71,7 @@ def rules(strategy: StrategyName, latency_ms: int, partial: bool) -> Settings:
         max_daily_loss=Decimal("12"),
         paper_latency_ms=latency_ms,
         paper_partial_fills=partial,
+        backtest_fill=fill,
         log_level="ERROR",
     )
 
@@ -98,20 +101,20 @@ def observable(r: BacktestResult) -> dict[str, Any]:
 
 
 CASES = [
-    (seed, strategy, latency, partial)
+    (seed, strategy, fill, partial)
     for seed in (1, 2, 3, 4)
     for strategy in (StrategyName.RSI, StrategyName.MACD)
-    for latency, partial in ((0, False), (250, True))
+    for fill, partial in ((BacktestFill.NEXT_OPEN, False), (BacktestFill.CLOSE, True))
 ]
 _seen: list[BacktestResult] = []
 
 
-@pytest.mark.parametrize(("seed", "strategy", "latency", "partial"), CASES)
+@pytest.mark.parametrize(("seed", "strategy", "fill", "partial"), CASES)
 async def test_skipping_changes_nothing_a_user_sees(
-    seed: int, strategy: StrategyName, latency: int, partial: bool
+    seed: int, strategy: StrategyName, fill: BacktestFill, partial: bool
 ) -> None:
     bars = walk(seed)
-    settings = rules(strategy, latency, partial)
+    settings = rules(strategy, fill, partial)
     fast = await run_backtest(bars, settings)
     full = await run_backtest(bars, settings, skip=False)
 
@@ -136,6 +139,17 @@ def test_the_cases_exercise_every_rule() -> None:
     assert any("active -> reducing" in s for s in states)  # the daily loss limit was hit
     assert any("reducing -> active" in s for s in states)  # and reset on a new trade date
     assert any(r.day_trades for r in _seen)
-    holiday = date(2026, 11, 26)  # Thanksgiving: its bars belong to Friday's trade date
-    assert any(f.time.astimezone(NEW_YORK).date() == holiday for r in _seen for f in r.fills)
+    holiday = date(2026, 11, 26)  # Thanksgiving: the market is closed, nothing fills
+    assert not any(f.time.astimezone(NEW_YORK).date() == holiday for r in _seen for f in r.fills)
+    refused = [o for r in _seen for o in r.orders if o.created_at.astimezone(NEW_YORK).date()
+               == holiday]  # fmt: skip
+    assert refused and all(o.reason.startswith("market closed") for o in refused)
     assert sum(r.bars_skipped for r in _seen) > sum(r.bars_fed for r in _seen)
+
+
+async def test_latency_never_moves_a_fill_to_another_bar() -> None:
+    bars = walk(2)
+    runs = [await run_backtest(bars, rules(StrategyName.RSI, BacktestFill.NEXT_OPEN, False,
+                                           latency)) for latency in (0, 50, 60_000)]  # fmt: skip
+    fills = [[(f.side, f.quantity, f.price, f.time) for f in r.fills] for r in runs]
+    assert fills[0] and fills[0] == fills[1] == fills[2]

@@ -103,15 +103,6 @@ def load_bars_csv(path: str | Path, symbol: str, interval: Interval) -> list[Bar
     return bars
 
 
-def write_bars_csv(path: str | Path, bars: Sequence[Bar]) -> None:
-    """Write bars in the replay format (timestamps in New York time with their offset)."""
-    lines = [",".join(HEADER)]
-    for b in bars:
-        stamp = b.start.astimezone(calendar.NEW_YORK).isoformat()
-        lines.append(f"{stamp},{b.open},{b.high},{b.low},{b.close},{b.volume}")
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
 class ReplayFeed(Feed):
     """Emits the bars of a CSV file in order, setting the simulated clock to each bar's end.
 
