@@ -96,7 +96,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
     if path.exists():
         db = open_database(path, exclusive=False)  # a look only: another instance may run
         try:
-            saved = load_saved_settings()
+            saved = load_saved_settings(db)
         finally:
             db.close()
     return resolve_settings(saved, os.environ, cli)

@@ -93,7 +93,7 @@ def _import(args: argparse.Namespace, database: Path, folder: Path) -> int:
     db = open_database(database)
     try:
         try:
-            settings = resolve_settings(load_saved_settings(), os.environ, {})
+            settings = resolve_settings(load_saved_settings(db), os.environ, {})
         except SettingsError as exc:
             return _fail(str(exc))
         setup = PaperAccountSetup(settings.paper_starting_cash, settings.account_type)

@@ -97,7 +97,7 @@ def load_settings(folder: Path, mode: str | None) -> Settings:
     if path.exists():
         db = open_database(path, exclusive=False, background_checkpoint=False)
         try:
-            saved = load_saved_settings()
+            saved = load_saved_settings(db)
         finally:
             db.close()
     return resolve_settings(saved, os.environ, cli)

@@ -273,9 +273,11 @@ class Controller:
         self.set_theme(str(settings.theme.value))
 
     def open_settings(self) -> None:
+        from app.storage.settings_store import save_settings
         from app.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.ctx.settings, parent=self.window)
+        saver = functools.partial(save_settings, self.ctx.db)
+        dialog = SettingsDialog(self.ctx.settings, saver=saver, parent=self.window)
         dialog.applied.connect(self.apply_settings)
         dialog.open()
 

@@ -35,22 +35,14 @@ log = logging.getLogger("sherwood.ui.settings")
 Saver = Callable[[Mapping[str, str]], None]
 
 
-def _default_saver(values: Mapping[str, str]) -> None:
-    from app.storage.settings_store import save_settings
-
-    save_settings(values)
-
-
 class SettingsDialog(QDialog):
     applied = Signal(object)  # the new Settings
 
-    def __init__(
-        self, settings: Settings, *, saver: Saver | None = None, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, *, saver: Saver, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.settings = settings
-        self.saver = saver or _default_saver
+        self.saver = saver
         self.fields: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
         self.specs = {spec.name: spec for spec in setting_specs()}

@@ -87,10 +87,10 @@ def test_paper_and_live_never_share_a_file(tmp_path: Path) -> None:
 
 
 def test_saved_settings_refuse_credentials(db: peewee.SqliteDatabase) -> None:
-    save_settings({"RSI_PERIOD": "21"})
-    assert load_saved_settings() == {"RSI_PERIOD": "21"}
+    save_settings(db, {"RSI_PERIOD": "21"})
+    assert load_saved_settings(db) == {"RSI_PERIOD": "21"}
     with pytest.raises(ValueError, match="credentials"):
-        save_settings({"ROBINHOOD_PASSWORD": "x"})
+        save_settings(db, {"ROBINHOOD_PASSWORD": "x"})
 
 
 def test_checkpoints_run_in_the_background_and_the_wal_is_emptied_at_close(

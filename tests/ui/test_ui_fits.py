@@ -83,7 +83,7 @@ def test_bottom_panes_show_five_rows_and_the_order_status(terminal: MainWindow, 
 
 
 def test_no_label_in_the_settings_dialog_is_cut(terminal: MainWindow, qtbot) -> None:
-    dialog = SettingsDialog(terminal.ctx.settings, parent=terminal)
+    dialog = SettingsDialog(terminal.ctx.settings, saver=lambda values: None, parent=terminal)
     qtbot.addWidget(dialog)
     dialog.show()
     QApplication.processEvents()

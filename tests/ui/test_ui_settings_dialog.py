@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+
 from app.config import Settings, validate
-from app.storage.settings_store import load_saved_settings
+from app.storage.settings_store import load_saved_settings, save_settings
 from app.ui.settings_dialog import SettingsDialog
 
 
 def test_invalid_values_show_the_settings_messages(db, qtbot) -> None:
-    dialog = SettingsDialog(Settings())
+    dialog = SettingsDialog(Settings(), saver=functools.partial(save_settings, db))
     qtbot.addWidget(dialog)
     dialog.set_text("rsi_period", "abc")
     assert dialog.save() is False
@@ -18,11 +20,11 @@ def test_invalid_values_show_the_settings_messages(db, qtbot) -> None:
     assert dialog.save() is False
     expected = validate(Settings(rsi_oversold=80.0))["RSI_OVERSOLD"]
     assert dialog.error_text("RSI_OVERSOLD") == expected
-    assert load_saved_settings() == {}
+    assert load_saved_settings(db) == {}
 
 
 def test_valid_values_are_saved_and_applied(db, qtbot) -> None:
-    dialog = SettingsDialog(Settings())
+    dialog = SettingsDialog(Settings(), saver=functools.partial(save_settings, db))
     qtbot.addWidget(dialog)
     applied: list[Settings] = []
     dialog.applied.connect(applied.append)
@@ -30,6 +32,6 @@ def test_valid_values_are_saved_and_applied(db, qtbot) -> None:
     dialog.set_text("theme", "light")
     assert dialog.save() is True
     assert applied and applied[0].rsi_period == 21
-    saved = load_saved_settings()
+    saved = load_saved_settings(db)
     assert saved["RSI_PERIOD"] == "21" and saved["THEME"] == "light"
     assert dialog.error_text("RSI_PERIOD") == ""
