@@ -36,7 +36,8 @@ from app.storage.tables import SchemaVersion
 
 log = logging.getLogger(__name__)
 
-RESERVE_BYTES = 16 * 1024 * 1024  # pause below this much free space
+MB = 1024 * 1024
+RESERVE_BYTES = 16 * MB  # pause below this much free space
 CHECK_SECONDS = 1.0  # wall seconds between checks
 DISK_FULL = "the disk is full"
 CAUSE_DISK_FULL = "disk_full"
@@ -67,8 +68,8 @@ def require_space(folder: Path, reserve: int = RESERVE_BYTES) -> None:
     free = free_bytes(folder)
     if free < reserve:
         raise StorageFull(
-            f"{DISK_FULL}: {folder} has {free / 1e6:.1f} MB free, Sherwood needs "
-            f"{reserve / 1e6:.0f} MB; free some space and start again"
+            f"{DISK_FULL}: {folder} has {free / MB:.1f} MB free, Sherwood needs "
+            f"{reserve / MB:.0f} MB; free some space and start again"
         )
 
 
@@ -126,8 +127,8 @@ class StorageGuard(Service):
             return f"{DISK_FULL} or unreadable: {exc}"
         if free < self.reserve_bytes:
             return (
-                f"{DISK_FULL}: {free / 1e6:.1f} MB free in {self.folder} "
-                f"(Sherwood keeps {self.reserve_bytes / 1e6:.0f} MB); trading is paused "
+                f"{DISK_FULL}: {free / MB:.1f} MB free in {self.folder} "
+                f"(Sherwood keeps {self.reserve_bytes / MB:.0f} MB); trading is paused "
                 "until space is freed"
             )
         if self.problem is not None or self._paused_by_us():

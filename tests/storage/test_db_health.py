@@ -49,7 +49,7 @@ async def test_trading_pauses_below_the_reserve_and_resumes_when_space_returns(
     assert not await guard.check()  # still full: no second message
     assert gate.state is TradingState.HALTED and gate.state_reason.startswith(DISK_FULL)
     assert len(gate.changes) == 1 and guard.pauses == 1
-    assert health[-1].state is HealthState.DEGRADED and "2.1 MB free" in health[-1].reason
+    assert health[-1].state is HealthState.DEGRADED and "2.0 MB free" in health[-1].reason
     free["bytes"] = 400 * MB
     assert await guard.check()
     assert gate.changes[-1] == (TradingState.ACTIVE, "disk space is back: trading resumed")
