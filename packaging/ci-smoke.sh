@@ -5,7 +5,9 @@
 #   3. run it without --data-dir under a scratch XDG_DATA_HOME: the database must land in
 #      the user data directory; the zoneinfo search path is emptied, as on a machine
 #      without system tzdata, so the bundled tzdata package must serve America/New_York;
-#   4. neither run may create a file inside the bundle.
+#   4. run it once more on a real X server (Xvfb, Qt's xcb platform, not offscreen), so a
+#      system library the bundle needs and lacks fails here, not on a user's desktop;
+#   5. no run may create a file inside the bundle.
 # Prints the bundle size, the build time and the frozen app's run times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,6 +74,26 @@ run_frozen screenshot --screenshot "$tmp/shot.png" --run-for 3 --data-dir "$tmp/
 head -c 8 "$tmp/shot.png" | od -An -c | grep -q "P   N   G" \
   || { echo "FAIL: $tmp/shot.png is not a PNG"; exit 1; }
 ls "$tmp/data"/*.sqlite3 >/dev/null 2>&1 || { echo "FAIL: no database in --data-dir"; exit 1; }
+
+# On a real X server: Qt's xcb platform loads libxcb-cursor and friends from the system.
+command -v Xvfb >/dev/null || { echo "FAIL: Xvfb is missing (apt-get install xvfb)"; exit 1; }
+display=99
+while [ -e "/tmp/.X11-unix/X$display" ] || [ -e "/tmp/.X$display-lock" ]; do
+  display=$((display + 1))
+done
+Xvfb ":$display" -screen 0 1366x768x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+xvfb_pid=$!
+trap 'kill "$xvfb_pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; done
+[ -e "/tmp/.X11-unix/X$display" ] || { echo "FAIL: Xvfb did not start"; cat "$tmp/xvfb.log"; exit 1; }
+DISPLAY=":$display" QT_QPA_PLATFORM=xcb \
+  run_frozen screenshot-xcb --screenshot "$tmp/shot-xcb.png" --run-for 3 --data-dir "$tmp/data-xcb"
+[ -s "$tmp/shot-xcb.png" ] || { echo "FAIL: no screenshot written on the X server"; exit 1; }
+if grep -E "qt.qpa.(plugin|xcb)|could not (load|connect)" "$tmp/screenshot-xcb.out"; then
+  echo "FAIL: Qt's xcb platform did not load cleanly"; exit 1
+fi
+kill "$xvfb_pid" 2>/dev/null || true
+wait "$xvfb_pid" 2>/dev/null || true
 
 mkdir -p "$tmp/xdg" "$tmp/cwd"
 (cd "$tmp/cwd" && XDG_DATA_HOME="$tmp/xdg" PYTHONTZPATH="" \
