@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from app.calendar import trade_date, trading_days_back
-from app.compliance.announce import announce_day_trades
+from app.compliance.announce import day_trade_events
 from app.compliance.book import FillBook
 from app.compliance.cash_check import check_cash_order
 from app.compliance.day_trades import (
@@ -192,9 +192,21 @@ class ComplianceService(Service):
         return new
 
     async def announce(self, new: Sequence[DayTrade]) -> None:
-        """Publish the day trades :meth:`record` returned (and a PDT warning at the limit)."""
-        if new:
-            await announce_day_trades(self, list(new))
+        """Publish the day trades :meth:`record` returned (and a PDT warning at the limit).
+
+        The count shown is the broker's where it reports one, else Sherwood's own.
+        """
+        if not new:
+            return
+        account = self._account()
+        broker_count = account.broker_day_trades if account is not None else None
+        used = broker_count if broker_count is not None else self._own_count()
+        for trade in new:
+            self.log.info("day trade %s %s (%d of %d)", trade.symbol, trade.trade_date, used,
+                          self.settings.max_day_trades)  # fmt: skip
+        now = self.clock.now()
+        for event in day_trade_events(new, used, self.settings, self._account_type(account), now):
+            await self.bus.publish(event)
 
     def _count(self, book: FillBook, fill: Fill, day: date, now: datetime) -> list[DayTrade]:
         """Add ``fill`` to the book, recount its (symbol, date), write what changed."""
