@@ -21,6 +21,8 @@ import math
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
 
 import numpy as np
 
@@ -29,13 +31,28 @@ from app.config import Settings
 from app.core.bus import EventBus, Subscription
 from app.core.clock import Clock
 from app.core.events import BarClosed, SignalGenerated
-from app.core.models import Bar, HealthState, Signal, SignalAction
+from app.core.models import Bar, HealthState, Interval, Quote, Signal, SignalAction
 from app.core.service import Service
-from app.marketdata.service import MarketDataService
 from app.strategy import builtin_registry
 from app.strategy.base import InsufficientHistory, Strategy, StrategyInfo, StrategyRegistry
 
 HISTORY_BARS = 500
+
+
+class MarketView(Protocol):
+    """What the strategy engine needs of market data (the market data service fits)."""
+
+    def check_symbol(self, symbol: str) -> str: ...
+
+    async def watch(self, symbol: str) -> str: ...
+
+    async def historical_bars(
+        self, symbol: str, interval: Interval, count: int = 500, end: datetime | None = None
+    ) -> list[Bar]: ...
+
+    def recent_closes(self, symbol: str, interval: Interval, count: int) -> list[Decimal]: ...
+
+    def latest_quote(self, symbol: str) -> Quote | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +96,7 @@ class StrategyEngine(Service):
         self,
         bus: EventBus,
         clock: Clock,
-        market_data: MarketDataService,
+        market_data: MarketView,
         settings: Settings,
         registry: StrategyRegistry | None = None,
     ) -> None:
