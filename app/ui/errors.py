@@ -23,6 +23,9 @@ log = logging.getLogger("sherwood.ui.errors")
 ShowError = Callable[[str, str], None]
 
 
+_open_boxes: set[QMessageBox] = set()  # a box without a parent lives while it is open
+
+
 def message_box(parent: QWidget | None = None) -> ShowError:
     """A non-modal critical message box (never blocks the event loop)."""
 
@@ -32,6 +35,9 @@ def message_box(parent: QWidget | None = None) -> ShowError:
         box.setDetailedText(detail)
         box.setModal(False)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # without a Python reference a parentless box is deleted as soon as this returns
+        _open_boxes.add(box)
+        box.finished.connect(lambda _result: _open_boxes.discard(box))
         box.show()
 
     return show

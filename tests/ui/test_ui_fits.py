@@ -114,3 +114,29 @@ def test_the_light_theme_reaches_the_chart(terminal: MainWindow, run, until) -> 
         terminal.actions_["theme_dark"].trigger()
     run(until(lambda: terminal.chart.colors.background == dark_background))
     assert terminal.chart.graphics.grab().toImage().pixelColor(5, 5).lightness() < 60
+
+
+def test_no_label_in_the_login_dialog_or_an_error_box_is_cut(qtbot) -> None:
+    from types import SimpleNamespace
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.core.bus import EventBus
+    from app.core.clock import LiveClock
+    from app.ui.errors import message_box
+    from app.ui.login_dialog import LoginDialog
+
+    gateway = SimpleNamespace(status=SimpleNamespace(username="ann@example.com"))
+    login = LoginDialog(gateway, EventBus(), LiveClock(), show_warning=True)  # type: ignore[arg-type]
+    qtbot.addWidget(login)
+    login.show()
+    QApplication.processEvents()
+    assert clipped(login) == []
+
+    message_box()("Sherwood hit an error", "Traceback ...\nValueError: " + "a long reason " * 12)
+    QApplication.processEvents()
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+    assert boxes
+    for box in boxes:
+        assert clipped(box) == []
+        box.close()
