@@ -4,17 +4,15 @@ batched quotes, halts, throttling, market hours, historicals into the bar cache.
 from __future__ import annotations
 
 import asyncio
+import itertools
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from fake_robinhood import FakeRobinhood
-from live_robinhood import (  # noqa: F401  (fixtures)
-    eventually,
-    fake,
-    gateway,
-    memory_keyring,
-)
+from live_robinhood import eventually, logged_in_gateway, running_fake
 
 from app.brokers.robinhood import Reader
 from app.brokers.robinhood.api import RobinhoodApi
@@ -31,6 +29,18 @@ from app.storage.db import open_database
 from app.storage.tables import BarRow
 
 QUOTES = r"/quotes/?"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeRobinhood]:
+    with running_fake() as server:
+        yield server
+
+
+@pytest.fixture
+async def gateway(fake: FakeRobinhood) -> AsyncIterator[GatewayService]:
+    async with logged_in_gateway(fake) as made:
+        yield made
 
 
 class Sink:
@@ -136,7 +146,7 @@ async def test_history_five_minute_fifteen_minute_and_daily(
 
     five = await feed.history("TQQQ", Interval.M5, now, 40)
     assert len(five) == 40 and all(b.interval is Interval.M5 for b in five)
-    assert all(b.start < c.start for b, c in zip(five, five[1:], strict=False))
+    assert all(b.start < c.start for b, c in itertools.pairwise(five))
     assert five[-1].start + timedelta(minutes=5) <= now
     fifteen = await feed.history("TQQQ", Interval.M15, now, 10)
     assert len(fifteen) == 10 and all(b.start.minute % 15 == 0 for b in fifteen)
@@ -167,4 +177,3 @@ async def test_opening_a_symbol_backfills_the_bar_cache(
         assert stored >= 100
     finally:
         db.close()
-

@@ -6,6 +6,7 @@ Fixtures for tests/brokers/robinhood (its conftest imports them) and helpers."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -54,32 +55,40 @@ async def eventually(check: Callable[[], Any], what: str, timeout: float = 10.0)
         await asyncio.sleep(0.02)
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeRobinhood]:
+@contextlib.contextmanager
+def running_fake() -> Iterator[FakeRobinhood]:
+    """The fake with user dave (no challenge) and an account holding nothing."""
     with FakeRobinhood() as server:
         server.add_user("dave", "hunter2")
         server.state.positions.clear()  # a fresh account; tests add what they need
         yield server
 
 
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
+@contextlib.asynccontextmanager
+async def logged_in_gateway(fake: FakeRobinhood) -> AsyncIterator[GatewayService]:
+    """The real gateway logged in to ``fake``, its session in an in-memory keyring."""
     previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+    keyring.set_keyring(MemoryKeyring())
+    made = build_gateway(EventBus(), LiveClock(), fake.url)
+    try:
+        await made.start()
+        await made.login("dave", "hunter2")
+        yield made
+    finally:
+        await made.stop()
+        keyring.set_keyring(previous)
 
 
 @pytest.fixture
-async def gateway(
-    fake: FakeRobinhood, memory_keyring: MemoryKeyring
-) -> AsyncIterator[GatewayService]:
-    made = build_gateway(EventBus(), LiveClock(), fake.url)
-    await made.start()
-    await made.login("dave", "hunter2")
-    yield made
-    await made.stop()
+def fake() -> Iterator[FakeRobinhood]:
+    with running_fake() as server:
+        yield server
+
+
+@pytest.fixture
+async def gateway(fake: FakeRobinhood) -> AsyncIterator[GatewayService]:
+    async with logged_in_gateway(fake) as made:
+        yield made
 
 
 def make_broker(gateway: GatewayService) -> RobinhoodBroker:
