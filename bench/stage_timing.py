@@ -13,9 +13,9 @@ owner's class name, else ``"bench"`` for plain functions and lambdas.
 Handler time spent inside ``market_data.on_bar`` is tracked separately so the
 caller can split a replay's wall time into: market data itself (``on_bar``
 minus the handlers it triggered), each subscriber service, and what runs
-outside ``on_bar`` apart from handlers (the paper broker's fill tasks, the
-event loop). The wrappers cost a little; the breakdown comes from its own run,
-never from the timed throughput run.
+outside ``on_bar`` apart from handlers (the replay loop). The wrappers cost a
+little; the breakdown comes from its own run, never from the timed throughput
+run.
 """
 
 from __future__ import annotations

@@ -8,7 +8,10 @@ defined in :mod:`app.brokers.paper_rows`) loaded once; every change is
 written through at once, one transaction per change: accepting an order is
 one INSERT, a status change one UPDATE, and a fill changes the fill, order,
 position and cash rows together (:meth:`PaperStore.record_fill`). The mirrors
-change only once the write has committed.
+change only once the write has committed. Those writes, on the path of every
+order, are plain SQL statements run with ``db.execute_sql`` (Peewee's query
+builder costs several times what SQLite does for them), with the text the
+Peewee fields store (:mod:`app.storage.fields`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from app.brokers.paper_rows import PaperAccount, PaperOrder, PaperPosition, orde
 from app.core.errors import DuplicateOrder
 from app.core.models import AccountType, Fill, OrderRequest, OrderStatus, Side
 from app.core.money import ZERO, round_money
+from app.storage.fields import decimal_text, utc_text
 from app.storage.rows import fill_from_row
 from app.storage.tables import (
     PaperAccountRow,
@@ -34,6 +38,29 @@ from app.storage.tables import (
 
 EQUITY_CLOSE_PREFIX = "paper_equity_close:"
 _OPEN_STATUSES = [s.value for s in OrderStatus if s.is_open]
+
+_ORDER_INSERT = (
+    "INSERT INTO paper_order_row (client_order_id, broker_order_id, symbol, side, order_type, "
+    "quantity, notional, limit_price, time_in_force, extended_hours, status, filled_quantity, "
+    "reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '0', ?, ?, ?)"
+)
+_ORDER_STATUS = (
+    "UPDATE paper_order_row SET status = ?, reason = ?, updated_at = ? WHERE client_order_id = ?"
+)
+_ORDER_PROGRESS = (
+    "UPDATE paper_order_row SET status = ?, filled_quantity = ?, average_fill_price = ?, "
+    "updated_at = ? WHERE client_order_id = ?"
+)
+_FILL_INSERT = (
+    "INSERT INTO paper_fill_row (execution_id, client_order_id, symbol, side, quantity, price, "
+    "time) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_POSITION_REPLACE = (
+    "INSERT OR REPLACE INTO paper_position_row (symbol, quantity, average_cost) VALUES (?, ?, ?)"
+)
+_POSITION_DELETE = "DELETE FROM paper_position_row WHERE symbol = ?"
+_ACCOUNT_CASH = "UPDATE paper_account_row SET cash = ? WHERE id = ?"
+_CASH_INSERT = "INSERT INTO paper_cash_row (execution_id, amount, settlement_date) VALUES (?, ?, ?)"
 
 
 class PaperStore:
@@ -114,24 +141,15 @@ class PaperStore:
             created_at=now,
             updated_at=now,
         )
+        created = utc_text(now)
+        values = (
+            client_order_id, broker_order_id, request.symbol, request.side.value,
+            request.order_type.value, decimal_text(quantity), decimal_text(request.notional),
+            decimal_text(request.limit_price), request.time_in_force.value,
+            1 if request.extended_hours else 0, status.value, reason, created, created,
+        )  # fmt: skip
         try:
-            PaperOrderRow.insert(
-                client_order_id=client_order_id,
-                broker_order_id=broker_order_id,
-                symbol=request.symbol,
-                side=request.side.value,
-                order_type=request.order_type.value,
-                quantity=quantity,
-                notional=request.notional,
-                limit_price=request.limit_price,
-                time_in_force=request.time_in_force.value,
-                extended_hours=request.extended_hours,
-                status=status.value,
-                filled_quantity=ZERO,
-                reason=reason,
-                created_at=now,
-                updated_at=now,
-            ).execute(self.db)
+            self.db.execute_sql(_ORDER_INSERT, values)
         except IntegrityError:
             raise DuplicateOrder(
                 f"an order with client id {client_order_id} already exists"
@@ -142,9 +160,8 @@ class PaperStore:
         self, order: PaperOrder, status: OrderStatus, reason: str, now: datetime
     ) -> None:
         """One UPDATE (committed), then the mirror."""
-        PaperOrderRow.update(status=status.value, reason=reason, updated_at=now).where(
-            PaperOrderRow.client_order_id == order.client_order_id
-        ).execute(self.db)
+        values = (status.value, reason, utc_text(now), order.client_order_id)
+        self.db.execute_sql(_ORDER_STATUS, values)
         order.status = status
         order.reason = reason
         order.updated_at = now
@@ -181,36 +198,28 @@ class PaperStore:
         status = OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED
         after = _moved_position(position, fill)
         cash = account.cash - amount if fill.side is Side.BUY else account.cash + amount
-        db = self.db
-        with db.atomic():
-            PaperFillRow.insert(
-                execution_id=fill.execution_id,
-                client_order_id=fill.client_order_id,
-                symbol=fill.symbol,
-                side=fill.side.value,
-                quantity=fill.quantity,
-                price=fill.price,
-                time=fill.time,
-            ).execute(db)
-            PaperOrderRow.update(
-                status=status.value,
-                filled_quantity=filled,
-                average_fill_price=average,
-                updated_at=fill.time,
-            ).where(PaperOrderRow.client_order_id == order.client_order_id).execute(db)
+        time = utc_text(fill.time)
+        execute = self.db.execute_sql
+        with self.db.atomic():
+            execute(
+                _FILL_INSERT,
+                (fill.execution_id, fill.client_order_id, fill.symbol, fill.side.value,
+                 decimal_text(fill.quantity), decimal_text(fill.price), time),
+            )  # fmt: skip
+            execute(
+                _ORDER_PROGRESS,
+                (status.value, decimal_text(filled), decimal_text(average), time,
+                 order.client_order_id),
+            )  # fmt: skip
             if after is None:
-                PaperPositionRow.delete().where(PaperPositionRow.symbol == fill.symbol).execute(db)
+                execute(_POSITION_DELETE, (fill.symbol,))
             else:
-                PaperPositionRow.replace(
-                    symbol=after.symbol, quantity=after.quantity, average_cost=after.average_cost
-                ).execute(db)
-            PaperAccountRow.update(cash=cash).where(PaperAccountRow.id == account.id).execute(db)
+                quantity, cost = decimal_text(after.quantity), decimal_text(after.average_cost)
+                execute(_POSITION_REPLACE, (after.symbol, quantity, cost))
+            execute(_ACCOUNT_CASH, (decimal_text(cash), account.id))
             if fill.side is Side.SELL and settles_on is not None:
-                PaperCashRow.insert(
-                    execution_id=fill.execution_id,
-                    amount=amount,
-                    settlement_date=settles_on.isoformat(),
-                ).execute(db)
+                values = (fill.execution_id, decimal_text(amount), settles_on.isoformat())
+                execute(_CASH_INSERT, values)
         order.filled_quantity = filled
         order.average_fill_price = average
         order.status = status

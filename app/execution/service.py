@@ -13,15 +13,18 @@ order can be built from it; it is also published as ``ErrorOccurred``.
 After a timeout or an unclear broker answer the order is looked up by its
 client id before anything else and never resubmitted blindly; if the broker
 still cannot say, the order stays SUBMITTED and reconciliation resolves it.
-Broker updates that arrive while the submit call is still in flight (a
-zero-latency paper fill, a live broker's poller) are held back and applied
-after ``OrderSubmitted`` is published, so subscribers always see submit ->
-fill.
+``OrderSubmitted`` says the order went to the broker (status SUBMITTED). The
+broker's acknowledgement and any update that arrived while the submit call was
+in flight (a zero-latency paper fill, a live broker's poller) are then handed
+to the bus as :class:`ApplyBrokerUpdate`, in that order: with first-in
+first-out delivery the applier takes them once ``OrderSubmitted`` has reached
+every subscriber, so subscribers always see submitted -> accepted -> filled.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Protocol
@@ -41,6 +44,7 @@ from app.core.errors import (
 )
 from app.core.events import (
     CancelOrder,
+    Command,
     DecisionMade,
     ErrorOccurred,
     OrderCancelRequested,
@@ -73,6 +77,14 @@ from app.execution.reconcile import RESUBMIT_WINDOW, Reconciler, ReconcileReport
 from app.execution.updates import PositionBook, TradeRecorder, UpdateApplier
 
 Update = tuple[BrokerOrder, tuple[Fill, ...]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplyBrokerUpdate(Command):
+    """Apply a broker update that arrived while its order's submit was in flight."""
+
+    update: BrokerOrder
+    fills: tuple[Fill, ...]
 
 
 class Risk(RiskCheck, Protocol):
@@ -140,6 +152,7 @@ class ExecutionService(Service):
             self.bus.subscribe(SubmitOrder, self._on_submit_command),
             self.bus.subscribe(CancelOrder, self._on_cancel_command),
             self.bus.subscribe(PriceUpdated, self._on_price),
+            self.bus.subscribe(ApplyBrokerUpdate, self._on_held_update),
         ]
 
     async def on_stop(self) -> None:
@@ -262,19 +275,17 @@ class ExecutionService(Service):
                     order.reason = f"broker did not confirm ({exc}); will reconcile"
             if ack is None:
                 self.store.save(order)  # SUBMITTED, outcome unknown: reconciliation decides
-                changes = None
-            else:
-                changes = self.updates.absorb(order, ack)
             self.log.info("submitted %s (%s)", describe(order), coid)
             await self.bus.publish(OrderSubmitted(time=self.clock.now(), order=order.snapshot()))
-            if changes is None:
+            if ack is None:
                 await self._error(f"{describe(order)}: {order.reason}")
-            else:
-                await self.updates.publish(order, changes)
         finally:
             queued = self._inflight.pop(coid, [])
+        if ack is not None:  # the broker's answer goes through the applier like any update
+            queued.insert(0, (ack, ()))
         for update, fills in queued:
-            await self.updates.apply(update, fills)
+            held = ApplyBrokerUpdate(time=self.clock.now(), update=update, fills=fills)
+            await self.bus.publish(held)
         return order
 
     def resend_when_priced(self, order: Order) -> None:
@@ -307,6 +318,9 @@ class ExecutionService(Service):
         await self.bus.publish(
             OrderRejectedEvent(time=self.clock.now(), order=order.snapshot(), reason=reason)
         )
+
+    async def _on_held_update(self, command: ApplyBrokerUpdate) -> None:
+        await self.updates.apply(command.update, command.fills)
 
     async def _on_broker_update(self, update: BrokerOrder, fills: tuple[Fill, ...]) -> None:
         queued = self._inflight.get(update.client_order_id)
