@@ -229,6 +229,7 @@ class MainWindow(QMainWindow):
             self.docks[name].setWidget(scrolling(widget) if name in SCROLLING else widget)
             if old is not None:
                 old.deleteLater()
+        self._attach_optimizer(ctx)
         if not self.layout_keeper.restored:  # a saved layout keeps its own sizes
             self._fit_panes()
         self.status = StatusBar(ctx.clock, around_the_clock=self.around_the_clock,
@@ -239,6 +240,35 @@ class MainWindow(QMainWindow):
 
             self.session_actions = SessionActions(self, ctx.gateway, ctx.bus, ctx.clock)
         self.attached.emit()
+
+    def _attach_optimizer(self, ctx: Any) -> None:
+        """The Optimizer dock, tabbed with the log; a clicked heatmap cell's bars and fills
+        go on the chart (see :mod:`app.ui.optimizer_dock`)."""
+        from app.ui.optimizer_dock import OptimizerDock
+
+        settings = ctx.settings
+
+        def chart_bars() -> list[Any]:
+            return list(ctx.market_data.closed_bars(settings.symbol, settings.bar_interval,
+                                                    1_000_000))  # fmt: skip
+
+        def show_run(bars: list[Any], result: Any) -> None:
+            if not self.chart_installed or not bars:
+                return
+            self.chart.set_bars(result.symbol, bars[0].interval.value, bars)
+            self.chart.clear_markers()
+            for fill in result.fills:
+                self.chart.add_fill_marker(fill.time, fill.side.value, fill.price)
+
+        self.optimizer = OptimizerDock(settings, cached_bars=chart_bars)
+        self.optimizer.runChosen.connect(show_run)
+        if "optimizer" not in self.docks:
+            self._dock("optimizer", "Optimizer", self.optimizer, BOTTOM)
+            self.tabifyDockWidget(self.docks["log"], self.docks["optimizer"])
+            self.docks["log"].raise_()
+            self.view_menu.insertAction(  # listed with the other panes
+                self.actions_["reset_layout"], self.docks["optimizer"].toggleViewAction()
+            )
 
     def _fit_panes(self) -> None:
         """The right column: the ticket and the day-trade meter at their natural height, the
@@ -317,6 +347,7 @@ class MainWindow(QMainWindow):
         self.actions_["quit"].triggered.connect(self.close)
 
         view = bar.addMenu("&View")
+        self.view_menu = view
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
         view.addSeparator()

@@ -138,6 +138,23 @@ class Results:
 
     # --- heatmap -------------------------------------------------------------------
 
+    def best_in_cell(self, x: str, y: str, x_value: str, y_value: str) -> ComboRow | None:
+        """The finished combination a heatmap cell shows: the best with these two values."""
+        key = f"in_{self.metric}" if self.folds else self.metric
+        best: tuple[float, int, ComboRow] | None = None
+        for row in self.finished():
+            params = dict(row.combination)
+            if row.error or params[x] != x_value or params[y] != y_value:
+                continue
+            flat = self.flat(row)
+            value = flat.get(key)
+            if value is None:
+                continue
+            score = float(value) if RANKABLE[self.metric] else -float(value)
+            if best is None or (score, -row.index) > (best[0], -best[1]):
+                best = (score, row.index, row)
+        return None if best is None else best[2]
+
     def heatmap(self, x: str, y: str) -> tuple[list[str], list[str], list[list[float | None]]]:
         """The two parameters' values and, per cell, the best ranking figure over the other
         parameters (None where nothing finished)."""
