@@ -27,8 +27,11 @@ from app.api.server import ApiServer
 from app.audit import AuditTrail
 from app.bot.autotrader import AutoTrader
 from app.brokers.account import AccountCache
+from app.brokers.base import Broker
 from app.brokers.paper import PaperBroker
 from app.brokers.paper_store import PaperStore
+from app.brokers.robinhood import Reader, build_robinhood_broker
+from app.brokers.robinhood.api import RobinhoodApi
 from app.compliance.service import ComplianceService
 from app.compliance.store import ComplianceStore
 from app.config import Mode, Settings
@@ -38,8 +41,11 @@ from app.core.service import Service
 from app.execution.control import TradingControls
 from app.execution.journal import Journal
 from app.execution.service import ExecutionService
+from app.gateway.factory import build_gateway
+from app.gateway.service import GatewayService
 from app.marketdata.feeds.base import Feed
 from app.marketdata.feeds.factory import build_feed
+from app.marketdata.feeds.robinhood import RobinhoodFeed
 from app.marketdata.service import MarketDataService
 from app.portfolio.service import PortfolioService
 from app.portfolio.store import PortfolioStore
@@ -53,10 +59,6 @@ log = logging.getLogger("sherwood.app")
 
 ACCOUNT_REFRESH_SECONDS = 15.0  # clock seconds between balance refreshes
 EQUITY_SNAPSHOT_EVERY = 4  # refreshes between equity snapshots (one a minute)
-
-
-class LiveModeUnavailable(RuntimeError):
-    """Live trading needs the Robinhood gateway, which is not part of this build yet."""
 
 
 @dataclass
@@ -74,7 +76,7 @@ class AppContext:
     risk: RiskService
     compliance: ComplianceService
     portfolio: PortfolioService
-    broker: PaperBroker
+    broker: Broker
     accounts: AccountCache
     execution: ExecutionService
     bot: AutoTrader
@@ -84,6 +86,7 @@ class AppContext:
     backups: DailyBackup | None = None
     refresh_seconds: float = ACCOUNT_REFRESH_SECONDS
     api: ApiServer | None = None  # the HTTP API, when API_ENABLED (see app.api)
+    gateway: GatewayService | None = None  # the Robinhood session (live mode)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _started: list[Service] = field(default_factory=list)
     _broker_open: bool = False
@@ -98,6 +101,8 @@ class AppContext:
 
     async def start(self) -> None:
         try:
+            if self.gateway is not None:  # the session (from the keyring) before the broker
+                await self.gateway.start()
             self._broker_open = True
             await self.execution.attach_broker()  # the broker hears every quote first
             await self.accounts.refresh()  # balances before compliance loads its ledger
@@ -169,6 +174,8 @@ class AppContext:
             except Exception:
                 log.exception("closing the broker failed")
             self._broker_open = False
+        if self.gateway is not None:
+            await self.gateway.stop()
         await self.bus.flush()
         if not self.db.is_closed():
             self.db.close()
@@ -183,7 +190,7 @@ def api_server(ctx: AppContext) -> ApiServer:
         market=ctx.market_data, strategies=ctx.strategy, orders=ctx.execution, risk=ctx.risk,
         compliance=ctx.compliance, portfolio=ctx.portfolio, account=ctx.accounts.current_account,
         health=lambda: {service.name: service.health for service in ctx.services()},
-        session=getattr(ctx, "gateway", None),  # the Robinhood session, where the app has one
+        session=ctx.gateway,  # the Robinhood session, where the app has one
     )  # fmt: skip
     return ApiServer(
         backends, ctx.bus, ctx.data_dir, port=s.api_port, cors_origins=s.api_cors_origins.split(",")
@@ -215,16 +222,14 @@ def build_app(
     bar_store: bool = True,
     database: str | Path | None = None,
 ) -> AppContext:
-    """Wire the whole app (nothing runs until ``start``); raises LiveModeUnavailable for live.
+    """Wire the whole app (nothing runs until ``start``).
+
+    Live mode: the Robinhood gateway (its session restored from the keyring on
+    start), the Robinhood broker and feed on it; nothing else differs.
 
     ``database`` overrides the mode's database file; a backtest or replay passes
     ``":memory:"`` so that its simulated orders never mix with the paper account.
     """
-    if settings.mode is Mode.LIVE:
-        raise LiveModeUnavailable(
-            "live trading with Robinhood is not available in this build yet; "
-            "run in paper mode (--mode paper)"
-        )
     folder = paths.data_dir(data_dir)
     path = database or database_path(folder, settings.mode.value)
     on_disk = str(path) != ":memory:"
@@ -233,10 +238,19 @@ def build_app(
     db = open_database(path)
     clock = clock or default_clock(settings)
     bus = bus or EventBus()
+    gateway = None
+    if settings.mode is Mode.LIVE:
+        gateway = build_gateway(bus, clock, settings.robinhood_api_url)
+        reader = Reader(gateway, RobinhoodApi(gateway.client.session))
+        feed = feed or RobinhoodFeed(reader, clock)
     feed = feed or build_feed(settings, clock, continue_market=True)  # the stored market path
     market_data = MarketDataService(bus, clock, feed, settings, bar_store=bar_store)
     portfolio = PortfolioService(bus, clock, market_data, PortfolioStore(db))
-    broker = PaperBroker(bus, clock, settings, feed.session_at, PaperStore(db))
+    broker: Broker = (
+        PaperBroker(bus, clock, settings, feed.session_at, PaperStore(db))
+        if gateway is None
+        else build_robinhood_broker(gateway, gateway.client.session, clock)
+    )
     accounts = AccountCache(bus, clock, broker)
     compliance = ComplianceService(bus, clock, settings, accounts, ComplianceStore(db))
     risk = RiskService(bus, clock, settings, market_data, portfolio)
@@ -251,5 +265,5 @@ def build_app(
         market_data=market_data, strategy=strategy, risk=risk, compliance=compliance,
         portfolio=portfolio, broker=broker, accounts=accounts, execution=execution, bot=bot,
         controls=controls, audit=audit, storage=storage,
-        backups=DailyBackup(path) if on_disk else None,
+        backups=DailyBackup(path) if on_disk else None, gateway=gateway,
     )  # fmt: skip

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from app import paths
 from app.cli import exits
-from app.composition import AppContext, LiveModeUnavailable, build_app
+from app.composition import AppContext, build_app
 from app.config import Mode, Settings, resolve_settings
 from app.core.errors import (
     AuthenticationRequired,
@@ -35,6 +35,7 @@ from app.core.errors import (
     SettingsError,
 )
 from app.core.models import Order, OrderStatus, OrderType, Side, describe
+from app.logging_setup import setup_logging
 from app.storage.db import DatabaseInUse, database_path, open_database
 from app.storage.settings_store import load_saved_settings
 
@@ -163,6 +164,11 @@ async def place(ctx: AppContext, args: argparse.Namespace, side: Side) -> Order:
 async def run(ctx: AppContext, args: argparse.Namespace, side: Side) -> Order:
     await ctx.start()
     try:
+        if ctx.gateway is not None and not ctx.gateway.has_session:
+            detail = ctx.gateway.status.detail
+            raise AuthenticationRequired(
+                "not logged in to Robinhood" + (f" ({detail})" if detail else "")
+            )
         return await place(ctx, args, side)
     finally:
         await ctx.stop()
@@ -188,14 +194,12 @@ def main_for(side: Side, argv: Sequence[str]) -> int:
         if not confirmed(prog, text):
             complain(prog, "not confirmed; no order sent")
             return exits.REFUSED
+    setup_logging(folder, settings.log_level, console=False)  # the log file, not the terminal
     try:
         ctx = build_app(settings, data_dir=folder)
     except DatabaseInUse as exc:
         complain(prog, f"{exc}; close that Sherwood first (sending orders through a running "
                        "Sherwood is not available yet)")  # fmt: skip
-        return exits.USAGE
-    except LiveModeUnavailable as exc:
-        complain(prog, str(exc))
         return exits.USAGE
     try:
         order = asyncio.run(run(ctx, args, side))

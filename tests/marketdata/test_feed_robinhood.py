@@ -67,7 +67,9 @@ def quote_requests(fake: FakeRobinhood) -> list[str]:
 async def test_every_watched_symbol_in_one_request_and_only_changes_delivered(
     fake: FakeRobinhood, gateway: GatewayService
 ) -> None:
-    fake.trading.set_quote("SPY", Decimal("599.90"), Decimal("600.05"))
+    at = datetime(2026, 11, 24, 15, 0, 1, tzinfo=UTC)
+    fake.trading.set_quote("SPY", Decimal("599.90"), Decimal("600.05"), at=at)
+    fake.trading.set_quote("TQQQ", Decimal("63.10"), Decimal("63.20"), at=at)
     feed = make_feed(gateway)
     feed.subscribe("TQQQ")
     feed.subscribe("SPY")
@@ -80,7 +82,7 @@ async def test_every_watched_symbol_in_one_request_and_only_changes_delivered(
     assert by_symbol["TQQQ"].ask == Decimal("63.20") and not by_symbol["TQQQ"].stale
 
     assert await feed.poll(sink) == 0  # nothing moved
-    fake.trading.set_quote("TQQQ", Decimal("63.30"), Decimal("63.40"))
+    fake.trading.set_quote("TQQQ", Decimal("63.30"), Decimal("63.40"), at=at)
     assert await feed.poll(sink) == 1
     assert sink.quotes[-1].bid == Decimal("63.30")
 

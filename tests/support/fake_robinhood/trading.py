@@ -38,7 +38,7 @@ class FakeQuote:
     ask: Decimal
     last: Decimal
     halted: bool = False
-    updated_at: datetime | None = None
+    updated_at: datetime | None = None  # None: always "now" (a quote that keeps updating)
 
 
 @dataclass
@@ -116,13 +116,14 @@ class Trading:
 
     def set_quote(
         self, symbol: str, bid: Decimal, ask: Decimal, last: Decimal | None = None,
-        *, halted: bool = False,
+        *, halted: bool = False, at: datetime | None = None,
     ) -> None:  # fmt: skip
+        """The symbol's quote from now on; ``at`` pins its ``updated_at`` (by default it is
+        always the moment it is read, like a quote that keeps updating)."""
         self.state.instrument_for(symbol)
         self.quotes[symbol] = FakeQuote(
-            symbol, bid, ask, last if last is not None else (bid + ask) / 2, halted,
-            self.state.now(),
-        )  # fmt: skip
+            symbol, bid, ask, last if last is not None else (bid + ask) / 2, halted, at
+        )
 
     def script_next(
         self, *, parts: list[Decimal] | None = None, reject: str = "", rest: bool = False
