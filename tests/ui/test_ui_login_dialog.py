@@ -126,3 +126,43 @@ def test_status_bar_text_shows_who_and_how_long() -> None:
     assert session_text(SessionStatus(SessionState.EXPIRED, detail="log in again"), now) == (
         "Robinhood: expired", "log in again",
     )  # fmt: skip
+
+
+def test_file_menu_and_status_bar_follow_the_session(
+    gateway: GatewayService, run: Any, qtbot: Any, tmp_path: Any
+) -> None:
+    from PySide6.QtCore import QSettings
+
+    from app.config import Settings
+    from app.ui.login_dialog import SessionActions
+    from app.ui.main_window import MainWindow
+    from app.ui.status_bar import StatusBar
+
+    qsettings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(None, settings=Settings(), qsettings=qsettings, use_tray=False)
+    qtbot.addWidget(window)
+    window.status = StatusBar(LiveClock(), around_the_clock=lambda: True, mode="live")
+    window.setStatusBar(window.status)
+    actions = SessionActions(window, gateway, gateway.bus, LiveClock(), settings=qsettings)
+    login, logout = window.actions_["login"], window.actions_["logout"]
+    assert login.isEnabled() and not logout.isEnabled()
+    assert window.status.robinhood.text() == "Robinhood: logged out"
+
+    login.trigger()
+    first = actions.dialog
+    assert first is not None and first.warning.isVisible()  # the one-time warning
+    first.understood.setChecked(True)
+    qtbot.keyClicks(first.username, "alice")
+    qtbot.keyClicks(first.password, PASSWORD)
+    qtbot.mouseClick(first.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(first.code_box.isVisible, timeout=WAIT_MS)
+    qtbot.keyClicks(first.code, "314159")
+    qtbot.keyClick(first.code, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: gateway.logged_in, timeout=WAIT_MS)
+    assert re.fullmatch(r"Robinhood: alice · 2[34]h \d\dm", window.status.robinhood.text())
+    assert logout.isEnabled() and not login.isEnabled()
+
+    run(gateway.logout())
+    assert window.status.robinhood.text() == "Robinhood: logged out"
+    login.trigger()
+    assert actions.dialog is not first and not actions.dialog.warning.isVisible()  # once only
