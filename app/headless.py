@@ -43,6 +43,7 @@ from app.paths import data_dir
 log = logging.getLogger("sherwood.flow")
 
 EXIT_STORAGE = 5  # app.cli.exits.STORAGE: trading had to pause because the disk was full
+EXIT_NOT_LOGGED_IN = 4  # app.cli.exits.NOT_LOGGED_IN: live mode without a Robinhood session
 
 
 class FlowLog:
@@ -141,6 +142,9 @@ async def run_app(
     started_sim = clock.now()
     try:
         await ctx.start()
+        if ctx.gateway is not None and not ctx.gateway.has_session:
+            sys.stderr.write("sherwood: not logged in to Robinhood; run `sherwood login` first\n")
+            return [], EXIT_NOT_LOGGED_IN
         await ctx.bot.set_enabled(True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=run_for)
@@ -176,6 +180,7 @@ def run_headless(
     lines, code = asyncio.run(
         run_app(settings, str(folder), getattr(args, "run_for", None), database)
     )
-    sys.stdout.write("\n".join(lines) + "\n")
-    sys.stdout.flush()
+    if lines:
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
     return code
