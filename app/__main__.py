@@ -137,10 +137,10 @@ def main(
     except SettingsError as exc:
         sys.stderr.write(f"sherwood: {exc}\n")
         return EXIT_USAGE
-    if settings.mode is Mode.LIVE:
+    if settings.mode is Mode.LIVE and not args.backtest and is_demo_run(args, settings):
         sys.stderr.write(
-            "sherwood: live trading with Robinhood is not available in this build yet; "
-            "use --mode paper (the default)\n"
+            "sherwood: --replay, --screenshot and --speed run a simulated market on a scratch "
+            "account; they are not for live mode (use --mode paper)\n"
         )
         return EXIT_USAGE
     if args.backtest:
