@@ -390,7 +390,10 @@ class GatewayService(Service):
             except Exception:  # never let the background task die silently
                 self.log.exception("renewing the session failed")
                 renewed = False
-            if not renewed and self._session is not None:
+            session = self._session
+            if session is not None and (
+                not renewed or session.tokens.expires_at - margin <= self.clock.now()
+            ):  # failed, or Robinhood gave a token shorter than the margin: not in a loop
                 await self.clock.sleep(self.timings.retry_seconds)
 
     # --- the one way to call Robinhood with the session ----------------------------------
