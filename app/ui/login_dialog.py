@@ -311,6 +311,7 @@ class SessionActions:
         self.settings = settings or QSettings("Sherwood", "Sherwood")
         self.dialog: LoginDialog | None = None
         self.logout_task: asyncio.Future[bool] | None = None
+        self.told_no_keyring = False
         window.actions_["login"].triggered.connect(self.open_login)
         window.actions_["logout"].triggered.connect(self.logout)
         bus.subscribe(SessionStateChanged, lambda e: self.show(e.status))
@@ -320,6 +321,9 @@ class SessionActions:
         text, tip = session_text(status, self.clock.now())
         self.window.status.set_session(text, tip, warn=status.state in (
             SessionState.EXPIRED, SessionState.THROTTLED, SessionState.LOGGED_OUT))  # fmt: skip
+        if status.logged_in and not status.persistent and not self.told_no_keyring:
+            self.told_no_keyring = True  # once a run: where the session is, how to keep it
+            self.window.notifier.notify("Robinhood session", status.detail, error=True)
         self.window.actions_["login"].setEnabled(status.state is not SessionState.LOGGED_IN)
         self.window.actions_["logout"].setEnabled(status.state is SessionState.LOGGED_IN)
 
