@@ -74,14 +74,16 @@ def fit_to_screen(window: QWidget, width: int, height: int) -> QSize:
     return QSize(min(width, available.width()), min(height, available.height()))
 
 
-def scrolling(widget: QWidget) -> QScrollArea:
-    """``widget`` in a frameless vertical scroll area (it keeps its width)."""
+def scrolling(widget: QWidget, *, horizontal: bool = False) -> QScrollArea:
+    """``widget`` in a frameless scroll area: vertical only (it keeps its width) unless
+    ``horizontal``."""
     area = QScrollArea()
     area.setObjectName(f"{widget.objectName() or type(widget).__name__}Scroll")
     area.setWidget(widget)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    if not horizontal:
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return area
 
 
@@ -263,9 +265,10 @@ class MainWindow(QMainWindow):
         self.optimizer = OptimizerDock(settings, cached_bars=chart_bars)
         self.optimizer.runChosen.connect(show_run)
         if "optimizer" not in self.docks:
-            self._dock("optimizer", "Optimizer", self.optimizer, BOTTOM)
+            # scrolls inside its pane: its form never makes the bottom row taller
+            self._dock("optimizer", "Optimizer", scrolling(self.optimizer, horizontal=True), BOTTOM)
             self.tabifyDockWidget(self.docks["log"], self.docks["optimizer"])
-            self.docks["log"].raise_()
+            self.docks["signals"].raise_()
             self.view_menu.insertAction(  # listed with the other panes
                 self.actions_["reset_layout"], self.docks["optimizer"].toggleViewAction()
             )

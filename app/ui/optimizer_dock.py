@@ -183,7 +183,6 @@ class OptimizerDock(QWidget):
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.heatmap)
         right.addWidget(self.equity)
-        right.addWidget(self.run_label)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -193,7 +192,8 @@ class OptimizerDock(QWidget):
         split.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(split)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.run_label)  # full width under the splitters: never squeezed
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Bars to optimize on", "", "CSV (*.csv)")
