@@ -50,10 +50,10 @@ def test_headless_runs_prints_a_summary_and_restarts_without_duplicates(tmp_path
         db.close()
 
 
-def test_live_mode_is_refused_with_a_clear_message(tmp_path) -> None:
-    result = run(tmp_path, "--mode", "live")
+def test_live_mode_at_simulated_speed_is_refused_with_a_clear_message(tmp_path) -> None:
+    result = run(tmp_path, "--mode", "live")  # --speed 600: a simulated market, never live
     assert result.returncode == 2
-    assert "live trading" in result.stderr and "Traceback" not in result.stderr
+    assert "not for live mode" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_sigterm_and_sigint_stop_the_runner_cleanly(tmp_path) -> None:
