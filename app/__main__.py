@@ -51,6 +51,10 @@ def build_parser(prog: str = "sherwood", description: str | None = None) -> argp
         help="run the bot over the bars of a replay CSV file, print a summary and exit",
     )  # fmt: skip
     parser.add_argument(
+        "--replay", metavar="FILE.csv",
+        help="play a CSV of bars as the market in the terminal, at --speed (scratch account)",
+    )  # fmt: skip
+    parser.add_argument(
         "--report", metavar="DIR",
         help="with --backtest: write trades.csv, equity.csv, metrics.json and equity.png to DIR",
     )  # fmt: skip
@@ -103,12 +107,13 @@ def load_settings(args: argparse.Namespace) -> Settings:
 
 
 def is_demo_run(args: argparse.Namespace, settings: Settings) -> bool:
-    """A run whose clock is faster than real time (``--speed`` above 1, ``--screenshot``).
+    """A run whose clock is faster than real time (``--speed`` above 1, ``--screenshot``),
+    or whose market is a file (``--replay``).
 
     Its orders would be stamped hours ahead of real time and spend the day trades of
     the real paper account in minutes, so it trades a scratch account of its own.
     """
-    return bool(args.screenshot) or settings.sim_speed > 1
+    return bool(args.screenshot or getattr(args, "replay", None)) or settings.sim_speed > 1
 
 
 def remove_database_files(database: Path) -> None:

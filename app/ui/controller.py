@@ -113,7 +113,10 @@ class Controller:
 
     # --- market data ---
     def _chart_interval(self) -> Interval:
-        interval = getattr(self.window.chart, "interval", None)
+        chart = self.window.chart
+        if not len(getattr(chart, "series", ())):  # nothing shown yet: the bot's bars
+            return self.ctx.settings.bar_interval
+        interval = getattr(chart, "interval", None)
         try:
             return Interval(interval) if interval else self.ctx.settings.bar_interval
         except ValueError:

@@ -11,6 +11,8 @@ first; only after that first paint are the services built and started (numpy,
 SQLite, simulated history), the docks filled, and the chart (pyqtgraph) installed.
 With ``SHERWOOD_STARTUP_PROBE=1`` the process writes ``first_paint <epoch>`` and
 ``chart_ready <epoch>`` lines to stdout and closes the window (bench/chart.py).
+With ``args.replay`` the market is that CSV file's bars, paced at ``args.speed``
+(:mod:`app.backtest.replay`).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class Shell:
     screenshot: str | None
     probe: bool
     database: Path | None = None  # None: the mode's database (see app.__main__.is_demo_run)
+    replay: Any = None  # (clock, feed) of a --replay run
 
 
 def run_gui(args: argparse.Namespace, settings: Settings, database: Path | None = None) -> int:
@@ -76,8 +79,19 @@ def run_gui(args: argparse.Namespace, settings: Settings, database: Path | None 
     app.setQuitOnLastWindowClosed(False)  # _run stops the services, then the loop ends
     icon = window_icon()
     app.setWindowIcon(icon)
+    replay = None
+    if getattr(args, "replay", None):
+        from app.backtest.replay import replay_setup
+        from app.core.errors import DataFormatError
+
+        try:
+            settings, *replay = replay_setup(args.replay, settings, getattr(args, "speed", 1) or 1)
+        except DataFormatError as exc:
+            sys.stderr.write(f"sherwood: cannot replay: {exc}\n")
+            return 2
     shell = show_shell(args, settings, app, icon)  # painted before qasync and the services load
     shell.database = database
+    shell.replay = replay
 
     import qasync
 
@@ -160,7 +174,7 @@ async def _run(args: argparse.Namespace, shell: Shell) -> int:
         if closed.done():
             return 0
         ctx, controller = await _start_services(
-            window, shell.settings, shell.data_dir, shell.database
+            window, shell.settings, shell.data_dir, shell.database, *(shell.replay or ())
         )
         if closed.done():
             return 0
@@ -184,13 +198,14 @@ async def _run(args: argparse.Namespace, shell: Shell) -> int:
 
 
 async def _start_services(
-    window: Any, settings: Any, data_dir: Path, database: Path | None = None
-) -> tuple[Any, Any]:
+    window: Any, settings: Any, data_dir: Path, database: Path | None = None,
+    clock: Any = None, feed: Any = None,
+) -> tuple[Any, Any]:  # fmt: skip
     """Build the app context (imports numpy and the services), start it, fill the docks."""
     from app.composition import build_app
     from app.ui.controller import Controller
 
-    ctx = build_app(settings, data_dir=data_dir, database=database)
+    ctx = build_app(settings, data_dir=data_dir, database=database, clock=clock, feed=feed)
     try:
         await ctx.start()
         window.attach(ctx)
