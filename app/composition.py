@@ -255,7 +255,9 @@ def build_app(
     compliance = ComplianceService(bus, clock, settings, accounts, ComplianceStore(db))
     risk = RiskService(bus, clock, settings, market_data, portfolio)
     strategy = StrategyEngine(bus, clock, market_data, settings)
-    execution = ExecutionService(bus, clock, broker, Journal(db), risk, compliance, portfolio)
+    execution = ExecutionService(
+        bus, clock, broker, Journal(db), risk, compliance, portfolio, market_data
+    )
     bot = AutoTrader(bus, clock, settings, execution, portfolio, market_data)
     controls = TradingControls(bus, clock, execution, portfolio, risk)
     audit = AuditTrail(bus, clock, db)

@@ -23,7 +23,6 @@ every subscriber, so subscribers always see submitted -> accepted -> filled.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -67,7 +66,7 @@ from app.core.models import (
     describe,
     new_client_order_id,
 )
-from app.core.ports import PositionSource
+from app.core.ports import PositionSource, QuoteSource
 from app.core.service import Service
 from app.execution import reconcile
 from app.execution.checks import ComplianceCheck, RiskCheck, run_checks
@@ -116,8 +115,10 @@ class ExecutionService(Service):
         risk: Risk,
         compliance: Compliance,
         portfolio: Portfolio,
+        quotes: QuoteSource,
     ) -> None:
         super().__init__(bus, clock)
+        self.quotes = quotes
         self.broker = broker
         self.risk = risk
         self.compliance = compliance
@@ -289,13 +290,17 @@ class ExecutionService(Service):
         return order
 
     def resend_when_priced(self, order: Order) -> None:
-        """Send a journaled, never-sent order on its symbol's next fresh quote (reconciliation)."""
+        """Send a journaled, never-sent order on its symbol's next fresh (not stale) quote
+        (reconciliation)."""
         self._resend[order.client_order_id] = order
 
     async def _on_price(self, event: PriceUpdated) -> None:
         if not self._resend:
             return
         symbol = event.quote.symbol
+        quote = self.quotes.latest_quote(symbol)
+        if quote is None or quote.stale:  # e.g. the last quote before a restart, replayed
+            return
         for coid, order in list(self._resend.items()):
             if order.symbol != symbol:
                 continue
@@ -417,9 +422,6 @@ class ExecutionService(Service):
 
     def fills(self, limit: int = 200) -> list[Fill]:
         return self.store.journal.recent_fills(limit)
-
-    def pending(self) -> Sequence[Order]:
-        return self.store.open_orders()
 
     async def resolve_unknown(self, older_than: timedelta = timedelta(seconds=30)) -> int:
         """Look up SUBMITTED orders the broker never confirmed; returns how many were resolved."""

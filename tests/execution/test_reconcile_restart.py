@@ -15,7 +15,15 @@ from typing import Any
 import pytest
 
 from app.core.events import ErrorOccurred
-from app.core.models import Order, OrderRequest, OrderStatus, OrderType, Side, new_client_order_id
+from app.core.models import (
+    Order,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Quote,
+    Side,
+    new_client_order_id,
+)
 from app.storage.db import open_database
 from app.storage.tables import FillRow, OrderRow, PaperFillRow, PaperOrderRow, TransactionRow
 
@@ -74,6 +82,23 @@ async def test_crash_after_journal_before_submit_resends_once(
     assert count(trading, PaperOrderRow, coid) == 1 and count(trading, PaperFillRow, coid) == 1
     assert count(trading, FillRow, coid) == 1 and count(trading, TransactionRow) == 1
     assert trading.portfolio.get_position(SYMBOL).quantity == Decimal("1")
+    await trading.stop()
+
+
+async def test_a_resent_order_waits_for_a_fresh_quote(trading, db_path, make_trading) -> None:
+    """The quote replayed on start is stale: the order goes out on the next fresh one."""
+    coid = journal_unsent_order(trading, "new").client_order_id
+    await trading.stop()
+    trading.db.close()
+    trading = make_trading(open_database(db_path), trading.clock, trading.settings)
+    await trading.start()
+    p, half = Decimal("10"), Decimal("0.01")
+    stale = Quote(SYMBOL, p - half, p + half, p, p, p, trading.clock.now(), stale=True)
+    await trading.market_data.on_quote(stale)
+    await trading.settle()
+    assert trading.execution.get_order(coid).status is OrderStatus.NEW  # waiting, not refused
+    await trading.quote("10.00")
+    assert trading.execution.get_order(coid).status is OrderStatus.FILLED
     await trading.stop()
 
 

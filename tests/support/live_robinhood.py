@@ -176,7 +176,9 @@ def build_live(fake: FakeRobinhood, gateway: GatewayService, db: Any) -> Live:
     accounts = AccountCache(bus, clock, broker)
     compliance = ComplianceService(bus, clock, settings, accounts, ComplianceStore(db))
     risk = RiskService(bus, clock, settings, market_data, portfolio)
-    execution = ExecutionService(bus, clock, broker, Journal(db), risk, compliance, portfolio)
+    execution = ExecutionService(
+        bus, clock, broker, Journal(db), risk, compliance, portfolio, market_data
+    )
     live = Live(
         fake, bus, clock, broker, market_data, portfolio, accounts, compliance, risk,
         execution, db,

@@ -105,7 +105,9 @@ def build_trading(db: SherwoodDatabase, clock: SimulatedClock, settings: Setting
     accounts = AccountCache(bus, clock, broker)
     compliance = ComplianceService(bus, clock, settings, accounts, ComplianceStore(db))
     risk = RiskService(bus, clock, settings, market_data, portfolio)
-    execution = ExecutionService(bus, clock, broker, Journal(db), risk, compliance, portfolio)
+    execution = ExecutionService(
+        bus, clock, broker, Journal(db), risk, compliance, portfolio, market_data
+    )
     bot = AutoTrader(bus, clock, settings, execution, portfolio, market_data)
     controls = TradingControls(bus, clock, execution, portfolio, risk)
     audit = AuditTrail(bus, clock, db)
