@@ -3,6 +3,7 @@ account: they trade a scratch account (``sim.sqlite3``) that starts fresh each r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sqlite3
@@ -22,7 +23,7 @@ def _sherwood(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _orders_in(database: Path) -> int:
-    with sqlite3.connect(database) as conn:
+    with contextlib.closing(sqlite3.connect(database)) as conn:  # closed before the next run
         return int(conn.execute("SELECT count(*) FROM order_row").fetchone()[0])
 
 
