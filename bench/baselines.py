@@ -24,7 +24,9 @@ fills and realized P&L to the cent; ``bench/pipeline.py`` and
 * An order is decided at a bar's end and refused unless the regular session is
   open then (NYSE calendar). It fills at the next bar's open (``fill="next_open"``,
   backtrader's market order; the buy pays the open plus the spread) or at the
-  deciding bar's close (``fill="close"``, backtrader's cheat-on-close).
+  deciding bar's close (``fill="close"``, backtrader's cheat-on-close): then the
+  fill is booked at once, so a signal on the bar that an exit just closed can
+  open the next position at the same close.
 * Realized P&L: each sale's (price - entry) x shares, rounded to the cent (half up).
 * No day-trade rule (backtrader has none): Sherwood runs with it off.
 """
@@ -161,19 +163,23 @@ class BotStrategy(bt.Strategy):
         self.refused = 0
 
     def notify_order(self, order: Any) -> None:
+        """A next-open fill: backtrader executed the market order at this bar's open."""
         if order.status != order.Completed or self.pending is None:
             return
-        side, quantity, why, decided = self.pending
+        side, quantity, why, _decided = self.pending
         self.pending = None
-        executed = _price(order.executed.price)
         when = bt.num2date(order.executed.dt).replace(tzinfo=UTC)
-        if self.p.fill == "close":
-            when = decided  # the deciding bar's end
+        self._filled(side, quantity, _price(order.executed.price), why, when)
+
+    def _filled(
+        self, side: str, quantity: Decimal, quote: Decimal, why: str, when: datetime
+    ) -> None:
+        """Book a fill on ``quote`` (the bid): a buy pays the spread over it."""
         if side == "buy":
-            price = executed + self.spread
+            price = quote + self.spread
             self.held, self.entry, self.fired = quantity, price, set()
         else:
-            price = executed
+            price = quote
             assert self.entry is not None
             # each sale's P&L to the cent, half up, as a statement shows it
             pnl = (price - self.entry) * quantity
@@ -185,11 +191,14 @@ class BotStrategy(bt.Strategy):
         if session_at(end) is not Session.REGULAR:
             self.refused += 1  # the paper broker refuses a market order outside the session
             return
-        self.pending = (side, quantity, why, end)
         if side == "buy":
             self.buy(size=float(quantity))
         else:
             self.sell(size=float(quantity))
+        if self.p.fill == "close":  # filled at this close, before the bar's next decision
+            self._filled(side, quantity, _price(self.data.close[0]), why, end)
+        else:
+            self.pending = (side, quantity, why, end)
 
     def next(self) -> None:
         start = self.data.datetime.datetime(0).replace(tzinfo=UTC)
