@@ -13,6 +13,7 @@ files are readable by their owner only (0600).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -148,7 +149,8 @@ def keep_private(path: Path | str) -> None:
     for suffix in COMPANIONS:
         companion = Path(f"{path}{suffix}")
         if companion.exists():
-            os.chmod(companion, PRIVATE_FILE)
+            with contextlib.suppress(PermissionError):  # another user's file stays as it is
+                os.chmod(companion, PRIVATE_FILE)
 
 
 def damaged_message(path: Path | str, problem: str) -> str:
