@@ -71,7 +71,10 @@ class PdtMeter(QWidget):
         self.bar.setValue(min(status.used, max(1, status.limit)))
         self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {color}; }}")
         window = f"in the last {status.window_days} sessions"
-        self.remaining.setText(f"{status.remaining} remaining {window}")
+        counts = ""  # a live broker keeps its own count: both are shown, the meter uses `used`
+        if status.broker_count is not None:
+            counts = f" · Robinhood {status.broker_count}, Sherwood {status.own_count}"
+        self.remaining.setText(f"{status.remaining} remaining {window}{counts}")
         if status.drop_offs:
             groups: dict[str, int] = {}  # same symbol, day and drop-off date: one line
             for trade, when in status.drop_offs:
