@@ -57,6 +57,7 @@ from pathlib import Path
 
 from app import calendar
 from app.backtest import plan
+from app.backtest.logtimes import stamp_logs_with
 from app.backtest.result import BacktestResult, Timeline
 from app.backtest.summary import collect
 from app.calendar import Session
@@ -222,6 +223,7 @@ async def run_backtest(
         flow = FlowLog(ctx.bus)
         if observe is not None:
             observe(ctx.bus)
+        restore_log_times = stamp_logs_with(clock.now)  # log lines in bar time
         await ctx.start()
         try:
             replayer = Replayer(ctx, clock, refresh_seconds, settings.backtest_fill)
@@ -234,3 +236,4 @@ async def run_backtest(
             )
         finally:
             await ctx.stop()
+            restore_log_times()
