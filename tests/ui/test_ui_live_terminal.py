@@ -96,8 +96,7 @@ def test_live_terminal_quotes_chart_click_buy_and_day_trades(
             await until(lambda: ctx.market_data.latest_quote("TQQQ") is not None, timeout=10)
             first = ctx.market_data.latest_quote("TQQQ")
             fake.trading.set_quote("TQQQ", Decimal("63.40"), Decimal("63.50"))
-            await until(lambda: ctx.market_data.latest_quote("TQQQ").ask == Decimal("63.50"),
-                        timeout=10)  # fmt: skip
+            await until(lambda: _ask(ctx) == Decimal("63.50"), timeout=10)
             assert first is not None and first.ask == Decimal("63.20")
             bars = await ctx.market_data.historical_bars("TQQQ", Interval.M5, 200)
             assert len(bars) == 200  # backfilled from Robinhood's 5-minute bars
@@ -123,3 +122,8 @@ def test_live_terminal_quotes_chart_click_buy_and_day_trades(
         window.close()
         run(ctx.stop())
         window.deleteLater()
+
+
+def _ask(ctx: Any) -> Decimal | None:
+    quote = ctx.market_data.latest_quote("TQQQ")
+    return None if quote is None else quote.ask
