@@ -125,10 +125,9 @@ class GatewayService(Service):
         if session is None:
             return await self._set(SessionState.LOGGED_OUT, detail=self.store.problem)
         await self._adopt(session)
+        await self._set(SessionState.LOGGED_IN, detail=self.store.problem)
         if session.tokens.expires_within(self.clock.now(), EXPIRY_SLACK):
-            await self.refresh()
-        else:
-            await self._set(SessionState.LOGGED_IN)
+            await self.refresh()  # a refusal or an expiry becomes EXPIRED there
         self._start_renewal()
         return self._status
 

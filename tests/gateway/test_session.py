@@ -210,3 +210,19 @@ async def test_logging_in_twice_is_refused_until_logout(
     assert gateway.logged_in  # the session is untouched
     await gateway.logout()
     assert (await gateway.login("dave", PASSWORD)).logged_in
+
+
+async def test_restored_session_renewal_failing_on_the_network_is_reported_expired(
+    fake: FakeRobinhood, gateway: GatewayService, make_gateway: Callable[..., GatewayService],
+    recorder: Recorder,
+) -> None:  # fmt: skip
+    fake.state.expires_in = 0  # the stored token has expired by the next start
+    await logged_in(fake, gateway)
+    await gateway.stop()
+    fake.drop_next("POST", "/oauth2/token/")
+    second = make_gateway()
+    await second.start()
+    assert second.status.state is SessionState.EXPIRED and second.has_session
+    assert recorder.of(SessionLost)
+    fake.state.expires_in = 86400
+    assert await second.refresh() and second.logged_in  # renewed once Robinhood answers
