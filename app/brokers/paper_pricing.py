@@ -14,20 +14,12 @@ from app.core.models import Quote, Side
 from app.core.money import ZERO, floor_shares, round_price
 
 _BPS = Decimal("10000")
-# slippage in bps -> (1 + bps/10000, 1 - bps/10000): the same Decimals every call computed
-_FACTORS: dict[Decimal, tuple[Decimal, Decimal]] = {}
 
 
 def slippage_factors(slippage_bps: Decimal) -> tuple[Decimal, Decimal]:
-    """(buy, sell) multipliers of the touch for ``slippage_bps``, computed once per value."""
-    factors = _FACTORS.get(slippage_bps)
-    if factors is None:
-        factor = slippage_bps / _BPS
-        factors = (1 + factor, 1 - factor)
-        if len(_FACTORS) >= 64:
-            _FACTORS.clear()
-        _FACTORS[slippage_bps] = factors
-    return factors
+    """(buy, sell) multipliers of the touch for ``slippage_bps``."""
+    factor = slippage_bps / _BPS
+    return 1 + factor, 1 - factor
 
 
 def touch_price(side: Side, quote: Quote) -> Decimal:
