@@ -31,14 +31,16 @@ def test_headless_runs_prints_a_summary_and_restarts_without_duplicates(tmp_path
     for line in ("orders:", "fills:", "realized P&L:", "unrealized P&L:", "day trades used:",
                  "denials:"):  # fmt: skip
         assert line in out, out
-    assert (tmp_path / "paper.sqlite3").exists()
+    # 600x is faster than real time: the run trades the scratch account, never the paper one
+    assert (tmp_path / "sim.sqlite3").exists()
+    assert not (tmp_path / "paper.sqlite3").exists()
     assert (tmp_path / "logs" / "sherwood.log").exists()
 
     second = run(tmp_path)
     assert second.returncode == 0, second.stderr[-2000:]
     assert "journal totals:" in second.stdout
 
-    db = open_database(tmp_path / "paper.sqlite3")
+    db = open_database(tmp_path / "sim.sqlite3")
     try:
         sent = [r.client_order_id for r in OrderRow.select() if r.status not in ("denied",)]
         broker_ids = [r.client_order_id for r in PaperOrderRow.select()]
