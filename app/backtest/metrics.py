@@ -6,7 +6,8 @@ summary, the ``--report`` files and the optimizer's table agree by construction.
 
 * The **equity curve** is cash plus shares at each bar's close, from the
   starting cash and the fills: a fill counts from the bar whose end is after
-  its time (a fill at the next bar's open belongs to that next bar).
+  its time (a fill at the next bar's open belongs to that next bar); each
+  fill moves the cash by its amount rounded to the cent, as the broker books it.
 * **Max drawdown**: the largest fall of that curve from a previous peak, in
   dollars and as a percentage of the peak.
 * **Sharpe**: mean over standard deviation of the per-bar returns of the
@@ -27,7 +28,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -121,7 +122,10 @@ def equity_curve(
     for fill in fills:
         at = int(np.searchsorted(end_array, fill.time.timestamp(), side="right"))
         sign = 1.0 if fill.side is Side.BUY else -1.0
-        cash_delta[at] -= sign * float(fill.quantity * fill.price) + float(fill.fee)
+        amount = (fill.quantity * fill.price + fill.fee * fill.side.sign).quantize(
+            CENT, ROUND_HALF_UP
+        )  # what a buy costs (price plus fee) or a sale brings in (price less fee)
+        cash_delta[at] -= sign * float(amount)
         share_delta[at] += sign * float(fill.quantity)
     cash = float(starting_cash) + np.cumsum(cash_delta[:count])
     shares = np.cumsum(share_delta[:count])

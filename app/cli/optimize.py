@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import threading
 import time
@@ -102,6 +103,7 @@ def _heatmap_axes(names: list[str], choice: str | None) -> tuple[str, str] | Non
 
 
 def main(argv: Sequence[str]) -> int:
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl+C: KeyboardInterrupt
     args = build_parser().parse_args(list(argv))
     setup_logging(None, "ERROR")
     cli = {"STRATEGY": args.strategy, "SYMBOL": args.symbol}

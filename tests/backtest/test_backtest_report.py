@@ -47,9 +47,10 @@ def test_report_files_match_the_summary(tmp_path: Path) -> None:
 
     equity = list(csv.DictReader((out / "equity.csv").open(encoding="utf-8")))
     assert len(equity) == 780
-    # The curve is rebuilt from the fills; its end is the portfolio's P&L to the cent.
+    # The curve is rebuilt from the fills (cash to the cent per fill, as the broker books
+    # it); the portfolio rounds each sale's P&L to the cent: at most a cent apart per sale.
     final = Decimal(equity[-1]["equity"]) - Decimal(metrics["starting_cash"])
-    assert abs(final - net) <= Decimal("0.01")
+    assert abs(final - net) <= Decimal("0.01") * max(1, metrics["trades"])
     worst = max(Decimal(row["drawdown"]) for row in equity)
     assert abs(worst - Decimal(metrics["max_drawdown"])) <= Decimal("0.01")
 
