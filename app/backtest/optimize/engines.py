@@ -27,7 +27,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from app.backtest.optimize.runner import Job, JobResult, Worker
@@ -176,9 +176,3 @@ def engine_for(
     if ray_address:
         return RayEngine(ray_address, workers)
     return ProcessEngine(workers, start_method)
-
-
-def run_all(engine: Engine, stretches: Sequence[Sequence[Bar]], base: Settings,
-            jobs: Iterable[Job]) -> list[JobResult]:  # fmt: skip
-    """Every job's result (for tests and the benchmark)."""
-    return list(engine.run(stretches, base, list(jobs)))
