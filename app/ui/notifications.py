@@ -45,6 +45,7 @@ class Notifier:
         self.tray: QSystemTrayIcon | None = None
         self.toasts: list[Toast] = []
         self.history: list[tuple[str, str]] = []
+        self.muted = False  # logged and kept in the history, not shown (a screenshot is taken)
         if use_tray is None:
             use_tray = QSystemTrayIcon.isSystemTrayAvailable()
         if use_tray:
@@ -55,6 +56,8 @@ class Notifier:
     def notify(self, title: str, text: str, *, error: bool = False) -> None:
         self.history.append((title, text))
         log.info("notification: %s: %s", title, text)
+        if self.muted:
+            return
         if self.tray is not None:
             kind = (
                 QSystemTrayIcon.MessageIcon.Warning

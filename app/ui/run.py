@@ -291,7 +291,8 @@ async def _screenshot(window: Any, ctx: Any, path: Path, args: argparse.Namespac
     window.layout_keeper.settings.clear()  # a screenshot run leaves no saved layout
     for _ in range(3):
         await asyncio.sleep(0.05)
-    window.notifier.dismiss_all()  # toasts fade anyway; keep them off the picture
+    window.notifier.muted = True  # toasts fade anyway; keep them off the picture
+    window.notifier.dismiss_all()
     flush = getattr(window.chart, "flush", None)
     if flush is not None:
         flush()
