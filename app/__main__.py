@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from app import paths
+from app import _start_signals, paths  # noqa: F401 - _start_signals first: acts on import
 from app.cli import SUBCOMMANDS, exits, run_subcommand
 from app.config import Mode, Settings, StrategyName, resolve_settings
 from app.core.errors import SettingsError

@@ -26,7 +26,7 @@ from typing import Any, TypeVar, cast
 from peewee import OperationalError
 
 from app import paths
-from app.cli import exits
+from app.cli import SUBCOMMANDS, exits
 from app.core.errors import SherwoodError
 from app.logging_setup import setup_logging
 from app.paths import DataFolderError
@@ -103,6 +103,9 @@ def one_line_errors(main: F) -> F:
 
     @functools.wraps(main)
     def wrapper(argv: Any = None, *args: Any, **kwargs: Any) -> int:
+        arguments = list(sys.argv[1:] if argv is None else argv)
+        if arguments and arguments[0] in SUBCOMMANDS:  # a subcommand handles its own signals
+            return main(argv, *args, **kwargs)
         handler = _interrupt(time.monotonic())
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, handler)
@@ -113,7 +116,10 @@ def one_line_errors(main: F) -> F:
                 raise  # not a start-up problem this module knows how to explain
             line = message(exc)
             sys.stderr.write(f"sherwood: {line}\n")
-            _log_detail(list(sys.argv[1:] if argv is None else argv), exc)
+            _log_detail(arguments, exc)
             return exits.USAGE
+        finally:  # the defaults again (not the import-time handler of app._start_signals)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     return cast(F, wrapper)

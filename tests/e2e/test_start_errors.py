@@ -101,4 +101,7 @@ def test_a_signal_while_starting(tmp_path: Path, sig: signal.Signals, after: flo
     if process.returncode == 0:  # the start was already over: a normal clean stop
         assert "headless summary" in out
         return
+    if process.returncode == -sig:  # still in Python's own start (a loaded machine): the OS
+        assert not err and not out  # default, silent, before any Sherwood code ran
+        return
     assert f"stopped by {sig.name} while starting" in one_line(result)
