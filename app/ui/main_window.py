@@ -306,6 +306,10 @@ class MainWindow(QMainWindow):
         if self.is_attached and not self.layout_keeper.restored:
             self._fit_panes()
         self.setUpdatesEnabled(True)
+        # Paint now: on X11 (xcb) with a restored layout, the update() that re-enabling
+        # schedules never reached the screen, which kept showing "Loading chart…" and no
+        # quotes until the user moved the mouse over the window.
+        self.repaint()
 
     @property
     def is_attached(self) -> bool:
