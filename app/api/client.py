@@ -80,9 +80,12 @@ class ApiClient:
         quantity: Decimal | None = None,
         dollars: Decimal | None = None,
         limit_price: Decimal | None = None,
+        extended_hours: bool = False,
     ) -> Answer:
         """``POST /orders/buy|sell``: through the running app's risk, compliance and journal."""
-        body: dict[str, Any] = {"symbol": symbol, "order_type": "market"}
+        body: dict[str, Any] = {
+            "symbol": symbol, "order_type": "market", "extended_hours": extended_hours
+        }  # fmt: skip
         if quantity is not None:
             body["quantity"] = str(quantity)
         if dollars is not None:

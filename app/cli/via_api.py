@@ -11,12 +11,15 @@ needs and returns the exit code of :mod:`app.cli.exits`.
 from __future__ import annotations
 
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from app.api.client import Answer, ApiClient, ApiUnreachable, find_running
 from app.cli import exits
+
+OPEN = ("new", "submitted", "accepted", "partially_filled", "cancel_pending")
 
 
 def running(data_dir: Path) -> ApiClient | None:
@@ -88,6 +91,10 @@ def status(client: ApiClient, prog: str = "sherwood status") -> int:
     return exits.OK
 
 
+FINAL_OK = ("filled", "accepted", "partially_filled")
+POLL_SECONDS = 0.05
+
+
 def order(
     client: ApiClient,
     side: str,
@@ -96,22 +103,40 @@ def order(
     quantity: Decimal | None = None,
     dollars: Decimal | None = None,
     limit_price: Decimal | None = None,
+    extended_hours: bool = False,
+    wait: float = 30.0,
     prog: str = "sherwood",
 ) -> int:
-    """Place an order through the running app; print its outcome (the reason when refused)."""
+    """Place an order through the running app, wait (at most ``wait`` s) for its final state
+    and print it as ``sherwood buy|sell`` does: id, state (with the reason), filled, average."""
     try:
         answer = client.order(
-            side, symbol, quantity=quantity, dollars=dollars, limit_price=limit_price
-        )
+            side, symbol, quantity=quantity, dollars=dollars, limit_price=limit_price,
+            extended_hours=extended_hours,
+        )  # fmt: skip
+        if not isinstance(answer.body, dict) or "order" not in answer.body:
+            _complain(prog, answer.reason or f"the running Sherwood answered {answer.status}")
+            return exit_code(answer)
+        placed = answer.body["order"]
+        deadline = time.monotonic() + wait
+        while placed["status"] in OPEN and time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            now = client.call("GET", f"/orders/{placed['order_id']}")
+            if now.ok:
+                placed = now.body["order"]
     except ApiUnreachable as exc:
         _complain(prog, str(exc))
         return exits.USAGE
-    if answer.ok:
-        _say(f"{answer.body['message']} through the running Sherwood "
-             f"(order {answer.body['order_id']})")  # fmt: skip
-    else:
-        _complain(prog, answer.reason or f"the running Sherwood answered {answer.status}")
-    return exit_code(answer)
+    _say(f"client order id: {placed['order_id']} (through the running Sherwood at {client.url})")
+    reason = f" ({placed['reason']})" if placed.get("reason") else ""
+    _say(f"state: {placed['status']}{reason}")
+    average = placed.get("average_fill_price")
+    _say(f"filled: {_shares(placed['filled_quantity'])} shares, average price "
+         + (f"${Decimal(average):,.4f}" if average else "n/a"))  # fmt: skip
+    if placed["status"] in FINAL_OK:
+        return exits.OK
+    _complain(prog, answer.reason or f"{placed['status']}")
+    return exits.REFUSED
 
 
 def logout(client: ApiClient, prog: str = "sherwood logout") -> int | None:

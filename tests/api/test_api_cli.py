@@ -41,22 +41,29 @@ async def test_sherwood_status_asks_the_running_app(api: Api) -> None:
     assert "Open orders: 0" in out
 
 
-async def test_orders_through_the_running_app_and_their_exit_codes(api: Api, capsys) -> None:
+async def test_sherwood_buy_and_sell_go_through_the_running_app(api: Api) -> None:
+    folder = str(api.ctx.data_dir)
+    code, out, err = await sherwood("buy", "TQQQ", "--dollars", "5", "--data-dir", folder)
+    assert code == exits.OK, err
+    assert f"through the running Sherwood at {api.url}" in out
+    assert "state: filled" in out and "average price $" in out
+    order_id = out.split("client order id: ", 1)[1].split(" ", 1)[0]
+    journal = [o.client_order_id for o in api.ctx.execution.orders(100)]
+    assert journal.count(order_id) == 1
+    code, out, err = await sherwood("buy", "TQQQ", "--dollars", "900", "--data-dir", folder)
+    assert code == exits.REFUSED and "state: denied" in out and "MAX_INVESTMENT" in out
+    code, out, err = await sherwood("sell", "TQQQ", "--shares", "0.05", "--data-dir", folder)
+    assert code == exits.OK and "state: filled" in out, err
+    _, positions = await api.call("GET", "/portfolio/positions")
+    assert Decimal(positions["positions"][0]["quantity"]) < Decimal("0.1")
+
+
+async def test_a_bad_order_through_the_running_app_is_a_usage_error(api: Api, capsys) -> None:
     client = await asyncio.to_thread(find_running, api.ctx.data_dir)
     assert client is not None and client.url == api.url
-    code = await asyncio.to_thread(via_api.order, client, "buy", "TQQQ", dollars=Decimal("5"))
-    assert code == exits.OK
-    out = capsys.readouterr().out
-    assert "BUY $5 TQQQ @ market" in out and "through the running Sherwood" in out
-    order_id = out.rsplit("(order ", 1)[1].split(")")[0]
-    await filled(api, order_id)
-    code = await asyncio.to_thread(via_api.order, client, "buy", "TQQQ", dollars=Decimal("900"))
-    assert code == exits.REFUSED
-    assert "MAX_INVESTMENT" in capsys.readouterr().err
-    code = await asyncio.to_thread(via_api.order, client, "sell", "TQQQ", quantity=Decimal("-1"))
-    assert code == exits.USAGE
-    orders = api.ctx.execution.orders(100)
-    assert [o.client_order_id for o in orders].count(order_id) == 1
+    code = await asyncio.to_thread(via_api.order, client, "sell", "??", quantity=Decimal("1"))
+    assert code == exits.USAGE and "not a valid symbol" in capsys.readouterr().err
+    assert api.ctx.execution.orders(100) == []
 
 
 async def test_logout_without_a_gateway_falls_back(api: Api) -> None:
