@@ -8,8 +8,8 @@ command waits for the order's final state (at most ``--wait`` seconds) and
 prints the client order id, the state, the filled quantity and the average
 price. Exit codes: 0 accepted or filled; 3 denied, rejected, cancelled or
 unconfirmed (with the reason); 4 not logged in (live); 2 bad usage, or a
-Sherwood already running on that database (it holds the database; a later
-version sends the order through the running app instead).
+Sherwood already running on that database without its API (with ``--api`` the
+order goes through the running app: :mod:`app.cli.via_api`).
 
 In live mode the order is confirmed on the terminal unless ``--yes`` is
 given; without a terminal it is refused.
@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from app import paths
-from app.cli import exits
+from app.cli import exits, via_api
 from app.composition import AppContext, build_app
 from app.config import Mode, Settings, resolve_settings
 from app.core.errors import (
@@ -198,8 +198,15 @@ def main_for(side: Side, argv: Sequence[str]) -> int:
     try:
         ctx = build_app(settings, data_dir=folder)
     except DatabaseInUse as exc:
-        complain(prog, f"{exc}; close that Sherwood first (sending orders through a running "
-                       "Sherwood is not available yet)")  # fmt: skip
+        client = via_api.running(folder)
+        if client is not None:  # that Sherwood serves its API: the order goes through it
+            return via_api.order(
+                client, side.value, args.symbol, quantity=args.shares, dollars=args.dollars,
+                limit_price=args.limit, extended_hours=args.extended_hours, wait=args.wait,
+                prog=prog,
+            )  # fmt: skip
+        complain(prog, f"{exc}; close that Sherwood first, or start it with --api so that "
+                       "orders from here go through it")  # fmt: skip
         return exits.USAGE
     try:
         order = asyncio.run(run(ctx, args, side))
