@@ -1,4 +1,5 @@
-"""The command line through a running Sherwood's API: ``status``, ``buy``/``sell``, ``logout``.
+"""The command line through a running Sherwood's API: ``status``, ``buy``/``sell``, ``login``,
+``logout``.
 
 While a terminal (or ``--headless --api``) runs on the data folder, the
 one-instance guard keeps other processes off its database; these commands
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -137,6 +140,58 @@ def order(
         return exits.OK
     _complain(prog, answer.reason or f"{placed['status']}")
     return exits.REFUSED
+
+
+CODE_CHALLENGES = ("totp", "sms", "email")
+
+
+def login(
+    client: ApiClient,
+    username: str,
+    password: str,
+    mfa_code: str | None,
+    read_code: Callable[[str], str | None],
+    prog: str = "sherwood login",
+) -> int | None:
+    """Log the running app in to Robinhood; None when it has no Robinhood session (paper).
+
+    The login request stays open while Robinhood challenges it; meanwhile the
+    session's state is polled and a code challenge is answered with
+    ``read_code(message)`` through ``POST /auth/code``.
+    """
+    try:
+        if client.call("GET", "/auth/status").status == 503:
+            return None
+        body = {"username": username, "password": password, "mfa_code": mfa_code}
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(client.call, "POST", "/auth/login", body)
+            answered: set[str] = set()
+            while not pending.done():
+                time.sleep(POLL_SECONDS * 4)
+                status = client.call("GET", "/auth/status").body or {}
+                if status.get("state") != "challenge" or str(status.get("deadline")) in answered:
+                    continue
+                answered.add(str(status.get("deadline")))
+                message = str(status.get("detail") or "the code")
+                if status.get("challenge") in CODE_CHALLENGES:
+                    code = read_code(f"{message[0].upper()}{message[1:]}: ")
+                    if code:
+                        client.call("POST", "/auth/code", {"code": code})
+                else:
+                    _say(f"{message[0].upper()}{message[1:]} (waiting)...")
+            answer = pending.result()
+    except ApiUnreachable as exc:
+        _complain(prog, str(exc))
+        return exits.USAGE
+    if answer.ok:
+        _say(f"Logged in to Robinhood as {answer.body.get('username')} in the running Sherwood "
+             f"({client.url}); it keeps and renews the session")  # fmt: skip
+        return exits.OK
+    _complain(prog, answer.reason)
+    if isinstance(answer.body, dict) and answer.body.get("error") in ("login_failed",
+                                                                      "rate_limited"):  # fmt: skip
+        return exits.REFUSED
+    return exits.USAGE
 
 
 def logout(client: ApiClient, prog: str = "sherwood logout") -> int | None:

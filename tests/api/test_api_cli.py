@@ -70,6 +70,8 @@ async def test_logout_without_a_gateway_falls_back(api: Api) -> None:
     client = await asyncio.to_thread(find_running, api.ctx.data_dir)
     assert client is not None
     assert await asyncio.to_thread(via_api.logout, client) is None
+    login = await asyncio.to_thread(via_api.login, client, "me", "pw", None, lambda _p: None)
+    assert login is None  # paper mode has no Robinhood session: the command works alone
 
 
 def test_a_stale_api_json_is_not_a_running_app(tmp_path: Path) -> None:

@@ -16,7 +16,9 @@ from fake_robinhood import FakeRobinhood
 from gateway_support import FAST, PASSWORD
 from memory_keyring import MemoryKeyring
 
+from app.api.client import ApiClient
 from app.api.server import ApiServer
+from app.cli import exits, via_api
 from app.composition import api_server, build_app
 from app.config import Settings
 from app.core.clock import LiveClock, SimulatedClock
@@ -113,3 +115,26 @@ async def test_wrong_password_is_400_with_the_reason_and_never_logged(
     assert wrong not in caplog.text and wrong not in str(answer)
     _, now = await session_api.call("GET", "/auth/status")
     assert now["authenticated"] is False
+
+
+async def test_sherwood_login_and_logout_through_the_running_app(
+    session_api: Api, fake: FakeRobinhood, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.add_user("sam", PASSWORD, mfa="sms_mfa", code="777111")
+    client = ApiClient(session_api.url, session_api.token)
+    asked: list[str] = []
+
+    def read_code(prompt: str) -> str:
+        asked.append(prompt)
+        return "777111"
+
+    code = await asyncio.to_thread(via_api.login, client, "sam", PASSWORD, None, read_code)
+    assert code == exits.OK
+    assert len(asked) == 1 and "text message" in asked[0]
+    assert "Logged in to Robinhood as sam in the running Sherwood" in capsys.readouterr().out
+    _, status = await session_api.call("GET", "/auth/status")
+    assert status["authenticated"] is True
+    code = await asyncio.to_thread(via_api.login, client, "sam", "wrong-password", None, read_code)
+    assert code == exits.REFUSED
+    assert await asyncio.to_thread(via_api.logout, client) == exits.OK
+    assert fake.live_tokens() == 0
