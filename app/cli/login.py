@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from app.cli import exits
+from app.cli import exits, via_api
 from app.cli.robinhood_session import (
     SettingsError,
     add_data_dir,
@@ -135,7 +135,7 @@ async def run_login(
 def main(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
     try:
-        _, settings = prepare(args.data_dir)
+        folder, settings = prepare(args.data_dir)
     except SettingsError as exc:
         complain(PROG, str(exc))
         return exits.USAGE
@@ -160,6 +160,11 @@ def main(argv: Sequence[str]) -> int:
     if not password:
         complain(PROG, "no password given")
         return exits.USAGE
+    client = via_api.running(folder)
+    if client is not None:  # a Sherwood runs on this folder: it logs in and keeps the session
+        code = via_api.login(client, args.username, password, args.mfa_code, terminal_reader, PROG)
+        if code is not None:
+            return code
     try:
         return asyncio.run(run_login(args, gateway, bus, password))
     except KeyboardInterrupt:
