@@ -42,7 +42,7 @@ def plain(value: Any) -> JsonValue:
         return {_key(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [plain(v) for v in value]
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+    return str(value)  # anything else (a path, an exception) as its text
 
 
 def _key(key: Any) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -33,7 +33,7 @@ KEEPALIVE_SECONDS = 15.0
 class _Client:
     request: web.Request
     types: frozenset[str] | None
-    queue: asyncio.Queue[bytes | None] = field(default_factory=lambda: asyncio.Queue(CLIENT_BUFFER))
+    queue: asyncio.Queue[bytes | None]
     dropped: bool = False
 
 
@@ -108,7 +108,7 @@ class EventStream:
                 if frame is None:
                     break
                 await response.write(frame)
-        except (ConnectionResetError, ConnectionError):
+        except ConnectionError:  # the client went away (or was dropped)
             pass
         finally:
             self.clients.discard(client)
