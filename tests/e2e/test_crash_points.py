@@ -226,14 +226,11 @@ def test_random_kills_then_a_clean_restart_leave_every_invariant(tmp_path: Path)
     assert counts["fills"] > 0  # the runs traded between the kills
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14, crash 7: after a restart at high speed the resent order goes out on the "
-    "first price event, before the broker holds a fresh quote, and is rejected 'no quote'",
-)
 def test_an_order_journaled_but_never_sent_goes_out_on_a_fresh_quote_after_restart(
     tmp_path: Path,
 ) -> None:
+    """Issue 14, crash 7: after a fast restart the resent order waits for a fresh quote (it was
+    rejected 'no quote' when sent on the first, replayed one)."""
     killed = run(tmp_path, "app.execution.journal.Journal.write_order", 1, run_for=90)
     assert killed.returncode == -signal.SIGKILL
     db = sqlite3.connect(tmp_path / "paper.sqlite3")
