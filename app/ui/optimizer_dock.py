@@ -9,13 +9,13 @@ signal, Cancel stops the pool and keeps the finished rows. When it ends, the
 ranked table and the heatmap of the first two parameters show; clicking a cell
 backtests that combination again and emits :attr:`OptimizerDock.runChosen`
 with the bars and the result (the main window puts the bars and the fills on
-the chart); the dock draws the run's equity curve below the heatmap. No
+the chart); the dock draws the run's equity curve below the heatmap. Every
+backtest runs in a child process: never a second app in the terminal's. No
 trading rule lives here: every figure comes from the backtest engine.
 """
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -40,9 +40,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.backtest.cli import load_backtest_bars
-from app.backtest.engine import run_backtest
 from app.backtest.metrics import RANKABLE
-from app.backtest.optimize.engines import Engine, ProcessEngine
+from app.backtest.optimize.engines import Engine, ProcessEngine, run_alone
 from app.backtest.optimize.grid import GridError, apply, combinations, label, parse_param
 from app.backtest.optimize.results import Results, table
 from app.backtest.optimize.session import Optimization
@@ -346,7 +345,7 @@ class OptimizerDock(QWidget):
                          name="optimizer-run").start()  # fmt: skip
 
     def _load(self, settings: Settings, name: str) -> None:
-        result = asyncio.run(run_backtest(self.bars, settings))
+        result = run_alone(self.bars, settings)  # never a second app in the terminal's process
         self._loaded.emit(self.bars, result, name)
 
     def _on_loaded(self, bars: list[Bar], result: BacktestResult, name: str) -> None:

@@ -28,9 +28,11 @@ import os
 import signal
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
 
-from app.backtest.optimize.runner import Job, JobResult, Worker
+from app.backtest.optimize.runner import Job, JobResult, Worker, full_run
+from app.backtest.result import BacktestResult
 from app.config import Settings
 from app.core.models import Bar
 
@@ -167,6 +169,15 @@ class RayEngine:
         finally:
             if owned:
                 ray.shutdown()
+
+
+def run_alone(
+    bars: Sequence[Bar], settings: Settings, start_method: str | None = None
+) -> BacktestResult:
+    """:func:`~app.backtest.optimize.runner.full_run` in a child process of its own."""
+    context = multiprocessing.get_context(ProcessEngine(1, start_method).start_method)
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(full_run, bars, settings).result()
 
 
 def engine_for(

@@ -21,6 +21,7 @@ from typing import Any
 
 from app.backtest.engine import run_backtest
 from app.backtest.optimize.grid import Combination, apply
+from app.backtest.result import BacktestResult
 from app.config import Settings
 from app.core.models import Bar
 
@@ -53,6 +54,13 @@ def split(bars: Sequence[Bar], parts: int) -> list[list[Bar]]:
         out.append(list(bars[start:stop]))
         start = stop
     return out
+
+
+def full_run(bars: Sequence[Bar], settings: Settings) -> BacktestResult:
+    """One whole backtest and its result (the terminal runs it in a child process: a
+    backtest builds a whole app, which must not share a process with the running one)."""
+    logging.getLogger().setLevel(logging.ERROR)
+    return asyncio.run(run_backtest(bars, settings))
 
 
 class Worker:
