@@ -123,8 +123,10 @@ class LoginDialog(QDialog):
         self.submit_code = QPushButton("Submit code")
         code_row.addWidget(self.code)
         code_row.addWidget(self.submit_code)
+        self.code_countdown = QLabel("")
         code_layout.addWidget(self.code_message)
         code_layout.addLayout(code_row)
+        code_layout.addWidget(self.code_countdown)
         self.code_box.setVisible(False)
         layout.addWidget(self.code_box)
 
@@ -276,8 +278,7 @@ class LoginDialog(QDialog):
         text = countdown_text(self._deadline, self.clock.now())
         self.prompt_countdown.setText(text)
         self.prompt_bar.setValue(int(1000 * max(0.0, left) / self._prompt_total))
-        if self.code_box.isVisible():
-            self.code_message.setToolTip(text)
+        self.code_countdown.setText(text)
 
     def _detach(self) -> None:
         self.timer.stop()

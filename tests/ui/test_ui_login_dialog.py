@@ -96,6 +96,7 @@ def test_sms_code_wrong_then_right(gateway: GatewayService, qtbot: Any) -> None:
     qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(dialog.code_box.isVisible, timeout=WAIT_MS)
     assert "text message" in dialog.code_message.text()
+    assert re.fullmatch(r"\d+:\d\d left", dialog.code_countdown.text())
     qtbot.keyClicks(dialog.code, "111111")
     qtbot.keyClick(dialog.code, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "2 attempts left" in dialog.code_message.text(), timeout=WAIT_MS)
