@@ -4,8 +4,9 @@ The user picks the bars (a replay CSV file, or the bars the chart holds), the
 strategy, up to three parameter ranges, the metric, the workers and
 walk-forward folds, and presses Run. The jobs run through
 :class:`~app.backtest.optimize.session.Optimization` on a process pool from a
-Python thread (the window stays live); progress comes back as a queued Qt
-signal, Cancel stops the pool and keeps the finished rows. When it ends, the
+Python thread (the window stays live); the thread only records its progress and
+outcome, which a GUI-thread timer shows; Cancel stops the pool and keeps the
+finished rows. When it ends, the
 ranked table and the heatmap of the first two parameters show; clicking a cell
 backtests that combination again and emits :attr:`OptimizerDock.runChosen`
 with the bars and the result (the main window puts the bars and the fills on
@@ -21,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -56,15 +57,13 @@ PARAMETERS = (
 )  # fmt: skip
 DEFAULT_RANGES = (("rsi_period", "7:21:7"), ("rsi_oversold", "20:30:5"), ("", ""))
 CHART_BARS = "(the chart's bars)"
+POLL_MS = 100  # how often the dock looks at its background run
 COLORMAP = pg.ColorMap([0.0, 0.5, 1.0], ["#c62828", "#fdd835", "#2e7d32"])
 
 
 class OptimizerDock(QWidget):
     runChosen = Signal(object, object)  # (bars, BacktestResult) of the clicked cell
     finished = Signal(object)  # Results, when a run ends (finished or cancelled)
-    _progressed = Signal(int, int)
-    _ended = Signal(object, str)
-    _loaded = Signal(object, object, str)
 
     def __init__(
         self,
@@ -84,10 +83,17 @@ class OptimizerDock(QWidget):
         self._axis_values: tuple[list[str], list[str]] = ([], [])
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._loader: threading.Thread | None = None
         self._build()
-        self._progressed.connect(self._on_progress)
-        self._ended.connect(self._on_ended)
-        self._loaded.connect(self._on_loaded)
+        # The background threads only set these; a GUI-thread timer reads them (no Qt call
+        # from another thread).
+        self._done = (0, 0)  # runs done, runs in all
+        self._outcome: tuple[Results, str] | None = None
+        self._loaded: tuple[list[Bar], BacktestResult, str] | None = None
+        self._shown = -1
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._check)
 
     # --- building ----------------------------------------------------------------------
 
@@ -240,18 +246,38 @@ class OptimizerDock(QWidget):
         self.status.setText(f"Running {len(run.combinations)} combinations on "
                             f"{len(self.bars)} bars…")  # fmt: skip
         engine = self.make_engine(self.workers.value())
+        self._done, self._shown, self._outcome = (0, len(run.jobs)), -1, None
         self._thread = threading.Thread(target=self._work, args=(run, engine), daemon=True,
                                         name="optimizer")  # fmt: skip
         self._thread.start()
+        self._poll.start()
 
     def _work(self, run: Optimization, engine: Engine) -> None:
         message = ""
         try:
-            run.run(engine, lambda done, total, _row: self._progressed.emit(done, total),
-                    self._stop)  # fmt: skip
+            run.run(engine, lambda done, total, _row: self._note(done, total), self._stop)
         except Exception as exc:  # shown in the dock; the finished rows stay
             message = f"stopped: {type(exc).__name__}: {exc}"
-        self._ended.emit(run.results, message)
+        self._outcome = (run.results, message)
+
+    def _note(self, done: int, total: int) -> None:
+        self._done = (done, total)
+
+    def _check(self) -> None:
+        """On the GUI thread: show what the background threads left."""
+        done, total = self._done
+        if done != self._shown and total:
+            self._shown = done
+            self._on_progress(done, total)
+        outcome, self._outcome = self._outcome, None
+        if outcome is not None:
+            self._on_ended(*outcome)
+        loaded, self._loaded = self._loaded, None
+        if loaded is not None:
+            self._on_loaded(*loaded)
+        running = self._thread is not None and self._thread.is_alive()
+        if not running and self._loader is None and outcome is None and loaded is None:
+            self._poll.stop()
 
     def cancel(self) -> None:
         self._stop.set()
@@ -341,12 +367,15 @@ class OptimizerDock(QWidget):
             return
         settings = apply(self.base, row.combination)
         self.run_label.setText(f"Loading {label(row.combination)}…")
-        threading.Thread(target=self._load, args=(settings, label(row.combination)), daemon=True,
-                         name="optimizer-run").start()  # fmt: skip
+        self._loader = threading.Thread(target=self._load, args=(settings, label(row.combination)),
+                                        daemon=True, name="optimizer-run")  # fmt: skip
+        self._loader.start()
+        self._poll.start()
 
     def _load(self, settings: Settings, name: str) -> None:
         result = run_alone(self.bars, settings)  # never a second app in the terminal's process
-        self._loaded.emit(self.bars, result, name)
+        self._loaded = (self.bars, result, name)
+        self._loader = None
 
     def _on_loaded(self, bars: list[Bar], result: BacktestResult, name: str) -> None:
         m = result.metrics
