@@ -11,7 +11,8 @@ from decimal import Decimal
 from live_robinhood import SYMBOL, Live, eventually
 
 from app.core.events import OrderCancelled, OrderPartiallyFilled, OrderRejected
-from app.core.models import OrderStatus, OrderType
+from app.core.models import OrderStatus, OrderType, TradingState
+from app.execution.control import TradingControls
 
 
 async def test_market_buy_is_one_collared_order_under_the_journal_id_and_fills(
@@ -123,4 +124,23 @@ async def test_buy_then_sell_leaves_the_same_positions_on_both_sides(live: Live)
     assert sell.status is OrderStatus.FILLED and sell.average_fill_price == Decimal("63.10")
     assert [o.type for o in live.fake.trading.orders] == ["limit", "market"]
     assert live.fake.trading.position(SYMBOL) == 2
+    live.assert_books_match()
+
+
+async def test_kill_switch_cancels_the_open_orders_at_robinhood(live: Live) -> None:
+    controls = TradingControls(live.bus, live.clock, live.execution, live.portfolio, live.risk)
+    resting = [
+        await live.execution.buy(
+            SYMBOL, quantity=Decimal(1), order_type=OrderType.LIMIT, limit_price=Decimal(price)
+        )
+        for price in ("60.00", "59.00")
+    ]
+
+    await controls.kill_switch()
+    for order in resting:
+        await live.settled(order)
+
+    assert live.risk.state is TradingState.HALTED
+    assert [o.status for o in resting] == [OrderStatus.CANCELLED] * 2
+    assert [o.state for o in live.fake.trading.orders] == ["cancelled", "cancelled"]
     live.assert_books_match()
