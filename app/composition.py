@@ -42,6 +42,7 @@ from app.execution.control import TradingControls
 from app.execution.journal import Journal
 from app.execution.service import ExecutionService
 from app.gateway.factory import build_gateway
+from app.gateway.pause import SessionPause
 from app.gateway.service import GatewayService
 from app.marketdata.feeds.base import Feed
 from app.marketdata.feeds.factory import build_feed
@@ -87,6 +88,7 @@ class AppContext:
     refresh_seconds: float = ACCOUNT_REFRESH_SECONDS
     api: ApiServer | None = None  # the HTTP API, when API_ENABLED (see app.api)
     gateway: GatewayService | None = None  # the Robinhood session (live mode)
+    session_pause: SessionPause | None = None  # live: trading paused while there is no session
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _started: list[Service] = field(default_factory=list)
     _broker_open: bool = False
@@ -110,6 +112,8 @@ class AppContext:
                 await service.start()
                 self._started.append(service)
             self.controls.start()
+            if self.gateway is not None and self.session_pause is not None:
+                await self.session_pause.follow(self.gateway.status)  # the state is loaded now
             await self.accounts.refresh()
             await self.market_data.watch(self.settings.symbol)  # market data runs the feed
             self._back_up()
@@ -254,6 +258,7 @@ def build_app(
     accounts = AccountCache(bus, clock, broker)
     compliance = ComplianceService(bus, clock, settings, accounts, ComplianceStore(db))
     risk = RiskService(bus, clock, settings, market_data, portfolio)
+    pause = SessionPause(bus, risk) if gateway is not None else None
     strategy = StrategyEngine(bus, clock, market_data, settings)
     execution = ExecutionService(
         bus, clock, broker, Journal(db), risk, compliance, portfolio, market_data
@@ -267,5 +272,5 @@ def build_app(
         market_data=market_data, strategy=strategy, risk=risk, compliance=compliance,
         portfolio=portfolio, broker=broker, accounts=accounts, execution=execution, bot=bot,
         controls=controls, audit=audit, storage=storage,
-        backups=DailyBackup(path) if on_disk else None, gateway=gateway,
+        backups=DailyBackup(path) if on_disk else None, gateway=gateway, session_pause=pause,
     )  # fmt: skip
