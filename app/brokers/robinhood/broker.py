@@ -9,7 +9,8 @@ client order id as ``ref_id``. After a timeout, a dropped connection, a 5xx
 or "ref_id already exists", the order is looked up by ``ref_id`` among recent
 orders first; it is sent again -- with the same ``ref_id`` -- only when that
 look-up read every page and found nothing (Robinhood never made it). A
-refusal is ``OrderRejected`` with Robinhood's words.
+refusal is ``OrderRejected`` with Robinhood's words; so is a failure while
+the order is built (account, instrument, quote), before anything is sent.
 
 Following: while any order is open, each is read every ``poll_seconds`` (2 s)
 and each change reported once to the listener (accepted, each execution by
@@ -36,6 +37,7 @@ from app.core.errors import (
     BrokerUnavailable,
     DuplicateOrder,
     OrderNotFound,
+    OrderRejected,
 )
 from app.core.models import Account, Fill, OrderRequest, OrderStatus
 
@@ -82,7 +84,10 @@ class RobinhoodBroker(Broker):
     # --- orders ---------------------------------------------------------------------------
 
     async def submit(self, client_order_id: str, request: OrderRequest) -> BrokerOrder:
-        payload = await self._session.authorized(self._calls.payload, client_order_id, request)
+        try:
+            payload = await self._session.authorized(self._calls.payload, client_order_id, request)
+        except BrokerUnavailable as exc:  # nothing was sent: the outcome is known
+            raise OrderRejected(f"not sent: Robinhood could not price the order ({exc})") from None
         for attempt in (1, 2):
             try:
                 placed = await self._session.authorized(self._calls.place, payload)

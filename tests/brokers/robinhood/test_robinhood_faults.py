@@ -196,3 +196,12 @@ async def test_restart_after_robinhood_made_the_order_adopts_its_fills(
 
 def _status(live: Live, client_order_id: str) -> OrderStatus | None:
     return live.execution.status(client_order_id)
+
+
+async def test_robinhood_down_while_pricing_rejects_the_order_unsent(live: Live) -> None:
+    live.fake.fail_next("GET", r"/quotes/?", 503, times=3)  # the GET's retries all fail
+
+    order = await live.execution.buy(SYMBOL, quantity=Decimal(1))
+
+    assert order.status is OrderStatus.REJECTED and "not sent" in order.reason
+    assert posts(live.fake) == 0 and live.fake.trading.orders == []
