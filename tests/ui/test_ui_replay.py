@@ -20,7 +20,7 @@ def test_replay_trades_the_file_on_a_scratch_account(tmp_path: Path) -> None:
     shot = tmp_path / "replay.png"
     env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run(
-        [sys.executable, "-m", "app", "--replay", str(SAMPLE), "--speed", "3000",
+        [sys.executable, "-m", "app", "--replay", str(SAMPLE), "--speed", "40000",
          "--screenshot", str(shot), "--run-for", "8", "--data-dir", str(tmp_path)],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip
