@@ -288,7 +288,9 @@ class MainWindow(QMainWindow):
             return
         state = self.saveState(LAYOUT_VERSION)
         self.chart = make_chart(self.settings)
-        self.setUpdatesEnabled(False)  # no frame with the docks re-split
+        # Updates stay on: turning them off on the window around the swap (to hide one frame
+        # with the docks re-split) left the screen frozen on "Loading chart…" on X11 (xcb)
+        # when a saved layout had been restored.
         self.setCentralWidget(self.chart)  # the placeholder is deleted
         # a new centre re-splits the space once laid out: put the docks back as they were
         QTimer.singleShot(0, self, lambda: self._after_chart_swap(state))
@@ -305,11 +307,6 @@ class MainWindow(QMainWindow):
         self.restoreState(state, LAYOUT_VERSION)
         if self.is_attached and not self.layout_keeper.restored:
             self._fit_panes()
-        self.setUpdatesEnabled(True)
-        # Paint now: on X11 (xcb) with a restored layout, the update() that re-enabling
-        # schedules never reached the screen, which kept showing "Loading chart…" and no
-        # quotes until the user moved the mouse over the window.
-        self.repaint()
 
     @property
     def is_attached(self) -> bool:
