@@ -15,6 +15,7 @@ so the simulated market moves and the paper broker fills within milliseconds.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
@@ -130,3 +131,19 @@ def terminal(
 def until_fixture() -> Callable[..., Awaitable[None]]:
     """The :func:`until` helper, for test modules (they cannot import conftest)."""
     return until
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_windows(qapp: QApplication) -> Iterator[None]:
+    """Close and delete every window a test leaves behind, before the next test runs.
+
+    PySide6 on CPython 3.11 can crash in ``processEvents`` when widgets, timers and
+    helper threads of many earlier tests pile up in one process.
+    """
+    yield
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QApplication.sendPostedEvents(None, 0)  # 0: QEvent.DeferredDelete included
+    qapp.processEvents()
+    gc.collect()

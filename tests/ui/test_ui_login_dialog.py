@@ -24,7 +24,7 @@ from app.gateway.state import SessionState, SessionStatus
 from app.ui.login_dialog import LoginDialog, session_text
 
 PASSWORD = "hunter2-but-longer"
-WAIT_MS = 5000
+WAIT_S = 5.0  # the gateway answers on the qasync loop, so waits run that loop
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def open_dialog(gateway: GatewayService, qtbot: Any, user: str, warn: bool = Fal
 
 
 def test_first_login_warns_then_asks_for_the_authenticator_code(
-    gateway: GatewayService, qtbot: Any
+    gateway: GatewayService, qtbot: Any, run: Any, until: Any
 ) -> None:
     dialog = open_dialog(gateway, qtbot, "alice", warn=True)
     assert dialog.warning.isVisible()
@@ -64,56 +64,60 @@ def test_first_login_warns_then_asks_for_the_authenticator_code(
     dialog.understood.setChecked(True)
     assert not dialog.code_box.isVisible()
     qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(dialog.code_box.isVisible, timeout=WAIT_MS)
+    run(until(dialog.code_box.isVisible, timeout=WAIT_S))
     assert "authenticator app" in dialog.code_message.text()
     assert not dialog.login_button.isEnabled()
     qtbot.keyClicks(dialog.code, "314159")
     qtbot.mouseClick(dialog.submit_code, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=WAIT_MS)
+    run(until(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=WAIT_S))
     assert gateway.logged_in and gateway.status.username == "alice"
     assert dialog.password.text() == ""
 
 
 def test_approve_on_the_phone_shows_a_countdown_and_cancel_stops_it(
-    gateway: GatewayService, fake: FakeRobinhood, qtbot: Any
+    gateway: GatewayService, fake: FakeRobinhood, qtbot: Any, run: Any, until: Any
 ) -> None:
     dialog = open_dialog(gateway, qtbot, "bob")
     qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(dialog.prompt_box.isVisible, timeout=WAIT_MS)
+    run(until(dialog.prompt_box.isVisible, timeout=WAIT_S))
     assert "Robinhood app on your phone" in dialog.prompt_message.text()
     assert re.fullmatch(r"\d+:\d\d left", dialog.prompt_countdown.text())
     assert not dialog.code_box.isVisible()
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.busy, timeout=WAIT_MS)
+    run(until(lambda: not dialog.busy, timeout=WAIT_S))
     assert dialog.message.text() == "Login cancelled"
     assert not dialog.prompt_box.isVisible() and dialog.login_button.isEnabled()
     assert dialog.isVisible()  # cancelling the login leaves the dialog open to try again
     assert gateway.status.state is SessionState.LOGGED_OUT and fake.live_tokens() == 0
 
 
-def test_sms_code_wrong_then_right(gateway: GatewayService, qtbot: Any) -> None:
+def test_sms_code_wrong_then_right(
+    gateway: GatewayService, qtbot: Any, run: Any, until: Any
+) -> None:
     dialog = open_dialog(gateway, qtbot, "carol")
     qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(dialog.code_box.isVisible, timeout=WAIT_MS)
+    run(until(dialog.code_box.isVisible, timeout=WAIT_S))
     assert "text message" in dialog.code_message.text()
     assert re.fullmatch(r"\d+:\d\d left", dialog.code_countdown.text())
     qtbot.keyClicks(dialog.code, "111111")
     qtbot.keyClick(dialog.code, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "2 attempts left" in dialog.code_message.text(), timeout=WAIT_MS)
+    run(until(lambda: "2 attempts left" in dialog.code_message.text(), timeout=WAIT_S))
     qtbot.keyClicks(dialog.code, "246810")
     qtbot.keyClick(dialog.code, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=WAIT_MS)
+    run(until(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=WAIT_S))
     assert gateway.logged_in
 
 
-def test_wrong_password_is_one_red_line(gateway: GatewayService, qtbot: Any) -> None:
+def test_wrong_password_is_one_red_line(
+    gateway: GatewayService, qtbot: Any, run: Any, until: Any
+) -> None:
     dialog = LoginDialog(gateway, gateway.bus, LiveClock())
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.keyClicks(dialog.username, "alice")
     qtbot.keyClicks(dialog.password, "not it")
     qtbot.mouseClick(dialog.login_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.busy and dialog.message.text() != "", timeout=WAIT_MS)
+    run(until(lambda: not dialog.busy and dialog.message.text() != "", timeout=WAIT_S))
     assert dialog.message.text() == "Unable to log in with provided credentials."
     assert dialog.login_button.isEnabled() and dialog.isVisible()
 
@@ -130,7 +134,7 @@ def test_status_bar_text_shows_who_and_how_long() -> None:
 
 
 def test_file_menu_and_status_bar_follow_the_session(
-    gateway: GatewayService, run: Any, qtbot: Any, tmp_path: Any
+    gateway: GatewayService, run: Any, until: Any, qtbot: Any, tmp_path: Any
 ) -> None:
     from PySide6.QtCore import QSettings
 
@@ -156,10 +160,10 @@ def test_file_menu_and_status_bar_follow_the_session(
     qtbot.keyClicks(first.username, "alice")
     qtbot.keyClicks(first.password, PASSWORD)
     qtbot.mouseClick(first.login_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(first.code_box.isVisible, timeout=WAIT_MS)
+    run(until(first.code_box.isVisible, timeout=WAIT_S))
     qtbot.keyClicks(first.code, "314159")
     qtbot.keyClick(first.code, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: gateway.logged_in, timeout=WAIT_MS)
+    run(until(lambda: gateway.logged_in, timeout=WAIT_S))
     assert re.fullmatch(r"Robinhood: alice · 2[34]h \d\dm", window.status.robinhood.text())
     assert logout.isEnabled() and not login.isEnabled()
 
