@@ -117,12 +117,12 @@ def is_demo_run(args: argparse.Namespace, settings: Settings) -> bool:
 
 
 def remove_database_files(database: Path) -> None:
-    """Empty a scratch database and delete its companions (WAL, shared memory, intent log).
+    """Empty a scratch database and delete its companions (WAL, shared memory).
 
     The database file is emptied, not deleted: this process holds its instance lock on it
     (SQLite treats an empty file as a new database).
     """
-    for suffix in ("-wal", "-shm", "-intents"):
+    for suffix in ("-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     if database.exists():
         os.truncate(database, 0)
