@@ -60,34 +60,14 @@ class AuditEntry:
 
 
 class _RowBuilder:
-    """Builds audit_row tuples for one flush, formatting shared parts once.
-
-    Events of one bar share their time (its text is formatted once), the
-    events of one order share its description, and an empty detail is the
-    constant ``{}``; the text written is exactly what ``json.dumps(detail,
-    default=str)`` and :func:`utc_text` give.
-    """
-
-    __slots__ = ("_described", "_times")
-
-    def __init__(self) -> None:
-        self._times: dict[datetime, str] = {}
-        self._described: dict[int, tuple[object, str]] = {}  # id(request) -> (request, text)
+    """Builds audit_row tuples; the text written is exactly what ``json.dumps(detail,
+    default=str)`` and :func:`utc_text` give."""
 
     def time_text(self, time: datetime) -> str:
-        text = self._times.get(time)
-        if text is None:
-            text = self._times[time] = utc_text(time)
-        return text
+        return utc_text(time)
 
     def describe(self, order: Order) -> str:
-        request = order.request
-        known = self._described.get(id(request))
-        if known is not None and known[0] is request:
-            return known[1]
-        text = describe(order)
-        self._described[id(request)] = (request, text)
-        return text
+        return describe(order)
 
     def order_detail(self, order: Order) -> dict[str, Any]:
         average = order.average_fill_price
