@@ -16,6 +16,10 @@ from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.storage.db import open_database
 
+# Fixtures shared by the gateway, API and UI tests: the fake Robinhood and an in-memory keyring.
+pytest_plugins = ["gateway_support"]
+
+
 # Tuesday 2026-11-24 10:00 New York (15:00 UTC): a regular session.
 MARKET_OPEN_TUESDAY = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 

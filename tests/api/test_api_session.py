@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import keyring
 import pytest
 from api_harness import API_SETTINGS, TUESDAY_10_NY, Api
 from fake_robinhood import FakeRobinhood
@@ -23,21 +22,6 @@ from app.composition import api_server, build_app
 from app.config import Settings
 from app.core.clock import LiveClock, SimulatedClock
 from app.gateway.factory import build_gateway
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeRobinhood]:
-    with FakeRobinhood() as server:
-        yield server
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 
-import keyring
 import pytest
 from fake_robinhood import FakeRobinhood
 from gateway_support import FAST, Recorder
@@ -16,21 +15,6 @@ from app.core.clock import LiveClock
 from app.gateway.factory import build_gateway
 from app.gateway.login_flow import Timings
 from app.gateway.service import GatewayService
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeRobinhood]:
-    with FakeRobinhood() as server:
-        yield server
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

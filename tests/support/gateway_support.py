@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
+
+import keyring
+import pytest
+from fake_robinhood import FakeRobinhood
+from memory_keyring import MemoryKeyring
 
 from app.core.bus import EventBus
 from app.core.events import Event
@@ -13,6 +19,23 @@ from app.gateway.service import GatewayService
 
 FAST = Timings(poll_seconds=0.01, prompt_timeout=5, code_timeout=5, workflow_timeout=5)
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeRobinhood]:
+    """The fake Robinhood on a free loopback port, for one test."""
+    with FakeRobinhood() as server:
+        yield server
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """An in-memory keyring selected for one test (the machine has no OS keyring)."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
 
 
 class Recorder:
