@@ -54,6 +54,7 @@ from app.risk.service import RiskService
 from app.storage.backup import DailyBackup
 from app.storage.db import database_path, open_database
 from app.storage.health import StorageGuard, require_space
+from app.storage.state_store import StateStore
 from app.strategy.engine import StrategyEngine
 
 log = logging.getLogger("sherwood.app")
@@ -257,7 +258,7 @@ def build_app(
     )
     accounts = AccountCache(bus, clock, broker)
     compliance = ComplianceService(bus, clock, settings, accounts, ComplianceStore(db))
-    risk = RiskService(bus, clock, settings, market_data, portfolio)
+    risk = RiskService(bus, clock, settings, market_data, portfolio, StateStore(db))
     pause = SessionPause(bus, risk) if gateway is not None else None
     strategy = StrategyEngine(bus, clock, market_data, settings)
     execution = ExecutionService(

@@ -15,20 +15,20 @@ import logging
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from app.storage.tables import StateRow
+from app.storage.state_store import StateStore
 
 log = logging.getLogger(__name__)
 
 DAY_MARKS_KEY = "risk_day_marks"
 
 
-def load_day_marks(day: date) -> dict[str, Decimal]:
+def load_day_marks(store: StateStore, day: date) -> dict[str, Decimal]:
     """The marks saved for trade date ``day`` (none for another date or an unreadable row)."""
-    row = StateRow.get_or_none(StateRow.key == DAY_MARKS_KEY)
-    if row is None:
+    saved = store.load(DAY_MARKS_KEY)
+    if saved is None:
         return {}
     try:
-        data = json.loads(row.value)
+        data = json.loads(saved)
         if data.get("trade_date") != day.isoformat():
             return {}
         return {str(symbol): Decimal(str(mark)) for symbol, mark in data["marks"].items()}
@@ -37,10 +37,8 @@ def load_day_marks(day: date) -> dict[str, Decimal]:
         return {}
 
 
-def save_day_marks(day: date, marks: dict[str, Decimal], now: datetime) -> None:
+def save_day_marks(store: StateStore, day: date, marks: dict[str, Decimal], now: datetime) -> None:
     value = json.dumps(
         {"trade_date": day.isoformat(), "marks": {s: str(m) for s, m in sorted(marks.items())}}
     )
-    StateRow.insert(key=DAY_MARKS_KEY, value=value, updated_at=now).on_conflict(
-        conflict_target=[StateRow.key], update={StateRow.value: value, StateRow.updated_at: now}
-    ).execute()
+    store.save(DAY_MARKS_KEY, value, now)

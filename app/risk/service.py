@@ -58,6 +58,7 @@ from app.risk.triggers import (
     daily_stop_price,
     exit_triggers,
 )
+from app.storage.state_store import StateStore
 
 
 class PortfolioView(Protocol):
@@ -82,9 +83,11 @@ class RiskService(Service):
         settings: Settings,
         quotes: QuoteSource,
         portfolio: PortfolioView,
+        state: StateStore,
     ) -> None:
         super().__init__(bus, clock)
         self.settings = settings
+        self.saved = state  # where the trading state and the day marks are kept
         self.quotes = quotes
         self.portfolio = portfolio
         self._stored = StoredState()
@@ -99,7 +102,7 @@ class RiskService(Service):
     # ------------------------------------------------------------------ lifecycle
 
     async def on_start(self) -> None:
-        self._stored = load_state()
+        self._stored = load_state(self.saved)
         if self._stored.state is not TradingState.ACTIVE:
             self.log.warning(
                 "restored trading state %s: %s", self._stored.state, self._stored.reason
@@ -128,6 +131,7 @@ class RiskService(Service):
         return {
             "MAX_INVESTMENT": str(s.max_investment),
             "MAX_POSITION_VALUE": str(s.max_position_value),
+            "MAX_TOTAL_EXPOSURE": str(s.max_total_exposure),
             "MAX_DAILY_LOSS": str(s.max_daily_loss),
             "PROFIT_TARGET_PCT": str(s.profit_target_pct),
             "STOP_LOSS_PCT": str(s.stop_loss_pct),
@@ -162,7 +166,7 @@ class RiskService(Service):
         now = self.clock.now()
         day = trade_date(now) if cause == CAUSE_DAILY_LOSS else None
         self._stored = StoredState(state, reason, cause, day)
-        save_state(self._stored, now)
+        save_state(self.saved, self._stored, now)
         self._update_triggers()
         if state is not previous:
             self.log.warning("trading state %s -> %s: %s", previous, state, reason)
@@ -183,7 +187,8 @@ class RiskService(Service):
     # ------------------------------------------------------------------ pre-trade check
 
     def validate_order(self, request: OrderRequest, pending: Sequence[Order] = ()) -> CheckResult:
-        """Trading state, price, $1 minimum, sell <= held, MAX_INVESTMENT, MAX_POSITION_VALUE."""
+        """Trading state, price, $1 minimum, sell <= held, MAX_INVESTMENT, MAX_POSITION_VALUE,
+        MAX_TOTAL_EXPOSURE."""
         try:
             return self._validate(request, pending)
         except Exception as exc:  # fail closed
@@ -229,7 +234,21 @@ class RiskService(Service):
             quantity = request.quantity
         if request.side is Side.SELL:
             return limits.check_sell(symbol, quantity, price, position, pending)
-        return limits.check_buy(symbol, quantity, price, position, pending, self.settings)
+        result = limits.check_buy(symbol, quantity, price, position, pending, self.settings)
+        if not result.allowed:
+            return result
+        return limits.check_total_exposure(
+            symbol, quantity, price, self.portfolio.open_positions(), pending, self._price_of,
+            self.settings.max_total_exposure,
+        )  # fmt: skip
+
+    def _price_of(self, symbol: str) -> Decimal | None:
+        """What a position or open buy in ``symbol`` counts at: the bid, else the average cost."""
+        quote = self.quotes.latest_quote(symbol)
+        if quote is not None and quote.bid > 0:
+            return quote.bid
+        position = self.portfolio.get_position(symbol)
+        return position.average_cost if position is not None else None
 
     def calculate_position_size(self, price: Decimal, budget: Decimal | None = None) -> Decimal:
         """Fractional shares for ``budget`` (default MAX_INVESTMENT), floored to 1e-6."""
@@ -366,7 +385,7 @@ class RiskService(Service):
         positions = [p for p in self.portfolio.open_positions() if p.quantity > 0]
         per_position = {p.symbol: p.quantity * self._mark(p, {}) for p in positions}
         total = sum(per_position.values(), ZERO)
-        limit = self.settings.max_position_value * max(1, len(positions))
+        limit = self.settings.max_total_exposure
         utilisation = total / limit * 100 if limit > 0 else ZERO
         return Exposure(total, limit, utilisation, per_position)
 
@@ -382,7 +401,7 @@ class RiskService(Service):
             return position.average_cost
         if self._day_marks_date != today:
             self._day_marks_date = today
-            self._day_marks = load_day_marks(today)
+            self._day_marks = load_day_marks(self.saved, today)
         return self._day_marks.get(position.symbol)
 
     def _unrealized_today(self, position: Position, mark: Decimal) -> Decimal:
@@ -391,7 +410,7 @@ class RiskService(Service):
         base = self._pnl_base(position, today)
         if base is None:  # the first price of the day: kept across restarts
             base = self._day_marks[position.symbol] = mark
-            save_day_marks(today, self._day_marks, self.clock.now())
+            save_day_marks(self.saved, today, self._day_marks, self.clock.now())
         return (mark - base) * position.quantity
 
     def daily_pnl(self, quotes: dict[str, Quote] | None = None) -> Decimal:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.core.models import TradingState
-from app.storage.tables import StateRow
+from app.storage.state_store import StateStore
 
 STATE_KEY = "trading_state"
 CAUSE_DAILY_LOSS = "max_daily_loss"
@@ -24,13 +24,13 @@ class StoredState:
     trade_date: date | None = None
 
 
-def load_state() -> StoredState:
+def load_state(store: StateStore) -> StoredState:
     """The saved state, or ACTIVE when none (or an unreadable one) is saved."""
-    row = StateRow.get_or_none(StateRow.key == STATE_KEY)
-    if row is None:
+    saved = store.load(STATE_KEY)
+    if saved is None:
         return StoredState()
     try:
-        data = json.loads(row.value)
+        data = json.loads(saved)
         day = data.get("trade_date")
         return StoredState(
             TradingState(data["state"]),
@@ -43,7 +43,7 @@ def load_state() -> StoredState:
         return StoredState(TradingState.HALTED, "saved trading state unreadable", CAUSE_USER)
 
 
-def save_state(stored: StoredState, now: datetime) -> None:
+def save_state(store: StateStore, stored: StoredState, now: datetime) -> None:
     value = json.dumps(
         {
             "state": stored.state.value,
@@ -52,6 +52,4 @@ def save_state(stored: StoredState, now: datetime) -> None:
             "trade_date": stored.trade_date.isoformat() if stored.trade_date else None,
         }
     )
-    StateRow.insert(key=STATE_KEY, value=value, updated_at=now).on_conflict(
-        conflict_target=[StateRow.key], update={StateRow.value: value, StateRow.updated_at: now}
-    ).execute()
+    store.save(STATE_KEY, value, now)

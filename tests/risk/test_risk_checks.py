@@ -28,6 +28,7 @@ from app.core.models import (
 from app.portfolio.service import PortfolioService
 from app.portfolio.store import PortfolioStore
 from app.risk.service import RiskService
+from app.storage.state_store import StateStore
 
 D = Decimal
 
@@ -56,7 +57,7 @@ async def risk(
     quotes: QuoteBook,
     portfolio: PortfolioService,
 ) -> AsyncIterator[RiskService]:
-    service = RiskService(bus, clock, settings, quotes, portfolio)
+    service = RiskService(bus, clock, settings, quotes, portfolio, StateStore(db))
     await service.start()
     yield service
     await service.stop()
@@ -221,7 +222,7 @@ class BrokenPortfolio:
 async def test_an_error_inside_the_check_denies(
     db: Database, bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: QuoteBook
 ) -> None:
-    risk = RiskService(bus, clock, settings, quotes, BrokenPortfolio())
+    risk = RiskService(bus, clock, settings, quotes, BrokenPortfolio(), StateStore(db))
     quotes.set("TQQQ", "50", "50")
     result = risk.validate_order(buy("0.1"))
     assert not result.allowed

@@ -17,6 +17,7 @@ from app.core.models import Fill, Side, TradingState
 from app.portfolio.service import PortfolioService
 from app.portfolio.store import PortfolioStore
 from app.risk.service import RiskService
+from app.storage.state_store import StateStore
 
 D = Decimal
 
@@ -27,7 +28,8 @@ async def test_a_resumed_flat_book_trips_the_daily_loss_on_the_next_price(
     quotes = QuoteBook(clock)
     portfolio = PortfolioService(bus, clock, quotes, PortfolioStore(db))
     await portfolio.start()
-    risk = RiskService(bus, clock, Settings().replace(max_daily_loss=D("5")), quotes, portfolio)
+    settings = Settings().replace(max_daily_loss=D("5"))
+    risk = RiskService(bus, clock, settings, quotes, portfolio, StateStore(db))
     await risk.start()
     limits: list[RiskLimitReached] = []
     bus.subscribe(RiskLimitReached, limits.append)

@@ -29,6 +29,7 @@ from app.portfolio.service import PortfolioService
 from app.portfolio.store import PortfolioStore
 from app.risk.service import RiskService
 from app.storage.db import open_database
+from app.storage.state_store import StateStore
 
 D = Decimal
 
@@ -59,10 +60,10 @@ async def portfolio(
 
 @pytest.fixture
 async def risk(
-    bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: QuoteBook,
+    db: Database, bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: QuoteBook,
     portfolio: PortfolioService,
 ) -> AsyncIterator[RiskService]:  # fmt: skip
-    service = RiskService(bus, clock, settings, quotes, portfolio)
+    service = RiskService(bus, clock, settings, quotes, portfolio, StateStore(db))
     await service.start()
     yield service
     await service.stop()
@@ -110,7 +111,7 @@ class ZeroCostPortfolio:
 async def test_entry_price_zero_never_divides(
     db: Database, bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: QuoteBook
 ) -> None:
-    risk = RiskService(bus, clock, settings, quotes, ZeroCostPortfolio())
+    risk = RiskService(bus, clock, settings, quotes, ZeroCostPortfolio(), StateStore(db))
     await risk.start()
     result = risk.check_exit("TQQQ", D("50"))
     assert not result.should_exit and result.pnl_pct is None
@@ -148,7 +149,7 @@ async def test_daily_loss_switches_to_reducing_until_the_next_trade_date(
     portfolio: PortfolioService,
 ) -> None:  # fmt: skip
     settings = Settings().replace(max_daily_loss=D("5"))
-    risk = RiskService(bus, clock, settings, quotes, portfolio)
+    risk = RiskService(bus, clock, settings, quotes, portfolio, StateStore(db))
     await risk.start()
     seen = Recorder(bus)
     await trade(portfolio, clock, Side.BUY, "2", "50")
@@ -182,7 +183,7 @@ async def test_halt_persists_across_a_restart(
 ) -> None:
     database = open_database(db_path)
     portfolio = PortfolioService(bus, clock, quotes, PortfolioStore(database))
-    risk = RiskService(bus, clock, settings, quotes, portfolio)
+    risk = RiskService(bus, clock, settings, quotes, portfolio, StateStore(database))
     await risk.start()
     seen = Recorder(bus)
     await risk.halt("kill switch")
@@ -194,7 +195,7 @@ async def test_halt_persists_across_a_restart(
     database = open_database(db_path)
     bus2 = EventBus()
     portfolio2 = PortfolioService(bus2, clock, quotes, PortfolioStore(database))
-    restarted = RiskService(bus2, clock, settings, quotes, portfolio2)
+    restarted = RiskService(bus2, clock, settings, quotes, portfolio2, StateStore(database))
     await restarted.start()
     assert restarted.state is TradingState.HALTED
     quotes.set("TQQQ", "50")
@@ -216,14 +217,16 @@ async def test_a_mid_day_restart_keeps_the_daily_loss_reference_of_an_overnight_
     settings = Settings().replace(max_daily_loss=D("5"))
     await trade(portfolio, clock, Side.BUY, "2", "50")  # bought Tuesday, held overnight
     clock.set(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))  # Wednesday 10:00 New York
-    risk = RiskService(bus, clock, settings, quotes, portfolio)
+    risk = RiskService(bus, clock, settings, quotes, portfolio, StateStore(db))
     await risk.start()
     await tick(bus, clock, quotes, "50")  # today's P&L counts from here: 0.00
     await tick(bus, clock, quotes, "48")  # -4.00: still under the limit
     assert risk.state is TradingState.ACTIVE
     await risk.stop()
 
-    restarted = RiskService(bus, clock, settings, quotes, portfolio)  # the app restarts
+    restarted = RiskService(
+        bus, clock, settings, quotes, portfolio, StateStore(db)
+    )  # the app restarts
     await restarted.start()
     seen = Recorder(bus)
     await tick(bus, clock, quotes, "47.5")  # -5.00 since the morning's 50, not 0 since 48

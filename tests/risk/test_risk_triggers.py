@@ -36,6 +36,7 @@ from app.portfolio.store import PortfolioStore
 from app.risk.service import RiskService
 from app.risk.triggers import Triggers, daily_stop_price, exit_triggers
 from app.storage.db import open_database
+from app.storage.state_store import StateStore
 
 D = Decimal
 START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday 10:00 New York
@@ -178,7 +179,9 @@ class World:
         self.quotes = QuoteBook(self.clock)
         store = PortfolioStore(self.database)
         self.portfolio = PortfolioService(self.bus, self.clock, self.quotes, store)
-        self.risk = RiskService(self.bus, self.clock, cfg, self.quotes, self.portfolio)
+        self.risk = RiskService(
+            self.bus, self.clock, cfg, self.quotes, self.portfolio, StateStore(self.database)
+        )
         self.seen: list[tuple[str, str]] = []
         self.bus.subscribe(Event, self._record)
 

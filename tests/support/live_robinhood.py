@@ -39,6 +39,7 @@ from app.portfolio.service import PortfolioService
 from app.portfolio.store import PortfolioStore
 from app.risk.service import RiskService
 from app.storage.db import open_database
+from app.storage.state_store import StateStore
 
 SYMBOL = "TQQQ"
 POLL = 0.05  # seconds between order polls in these tests
@@ -175,7 +176,7 @@ def build_live(fake: FakeRobinhood, gateway: GatewayService, db: Any) -> Live:
     portfolio = PortfolioService(bus, clock, market_data, PortfolioStore(db))
     accounts = AccountCache(bus, clock, broker)
     compliance = ComplianceService(bus, clock, settings, accounts, ComplianceStore(db))
-    risk = RiskService(bus, clock, settings, market_data, portfolio)
+    risk = RiskService(bus, clock, settings, market_data, portfolio, StateStore(db))
     execution = ExecutionService(
         bus, clock, broker, Journal(db), risk, compliance, portfolio, market_data
     )

@@ -31,6 +31,7 @@ from app.portfolio.service import PortfolioService
 from app.portfolio.store import PortfolioStore
 from app.risk.service import RiskService
 from app.storage.db import SherwoodDatabase
+from app.storage.state_store import StateStore
 
 SYMBOL = "TQQQ"
 
@@ -104,7 +105,7 @@ def build_trading(db: SherwoodDatabase, clock: SimulatedClock, settings: Setting
     broker = PaperBroker(bus, clock, settings, feed.session_at, PaperStore(db))
     accounts = AccountCache(bus, clock, broker)
     compliance = ComplianceService(bus, clock, settings, accounts, ComplianceStore(db))
-    risk = RiskService(bus, clock, settings, market_data, portfolio)
+    risk = RiskService(bus, clock, settings, market_data, portfolio, StateStore(db))
     execution = ExecutionService(
         bus, clock, broker, Journal(db), risk, compliance, portfolio, market_data
     )
