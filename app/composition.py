@@ -249,7 +249,9 @@ def build_app(
         reader = Reader(gateway, RobinhoodApi(gateway.client.session))
         feed = feed or RobinhoodFeed(reader, clock)
     feed = feed or build_feed(settings, clock, continue_market=True)  # the stored market path
-    market_data = MarketDataService(bus, clock, feed, settings, bar_store=bar_store)
+    market_data = MarketDataService(
+        bus, clock, feed, settings, bar_store=db if bar_store else None
+    )
     portfolio = PortfolioService(bus, clock, market_data, PortfolioStore(db))
     broker: Broker = (
         PaperBroker(bus, clock, settings, feed.session_at, PaperStore(db))

@@ -46,7 +46,7 @@ async def run_once(n_symbols: int, minutes: int) -> dict[str, float]:
     bus = EventBus()
     feed = SimulatedFeed(clock, 42, Decimal("50"))
     settings = Settings(bar_interval=Interval.M1, quote_stale_seconds=3600)
-    md = MarketDataService(bus, clock, feed, settings, bar_store=False)
+    md = MarketDataService(bus, clock, feed, settings)
     engine = StrategyEngine(bus, clock, md, settings)
     names = symbols(n_symbols)
     for name in names:
@@ -94,7 +94,7 @@ async def on_bar_cost(bars: list[Bar], subscribers: str, repeat: int) -> float:
         clock = SimulatedClock(bars[0].start)
         bus = EventBus()
         settings = Settings(bar_interval=Interval.M1)
-        md = MarketDataService(bus, clock, ManualFeed(), settings, bar_store=False)
+        md = MarketDataService(bus, clock, ManualFeed(), settings)
         await md.watch(settings.symbol)
         if subscribers == "noop":
             bus.subscribe(PriceUpdated, lambda e: None)

@@ -97,7 +97,7 @@ async def _front_once(bars: list[Bar], settings: Settings, with_strategy: bool) 
     ends = [bar.start + minute for bar in bars]
     clock = SimulatedClock(bars[0].start)
     bus = EventBus()
-    market_data = MarketDataService(bus, clock, ManualFeed(), settings, bar_store=False)
+    market_data = MarketDataService(bus, clock, ManualFeed(), settings)
     await market_data.watch(settings.symbol)
     engine = StrategyEngine(bus, clock, market_data, settings)
     if with_strategy:

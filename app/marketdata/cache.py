@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-from peewee import PeeweeException
+from peewee import Database, PeeweeException
 
 from app.core.models import Bar, Interval
 from app.storage.tables import BarRow
@@ -26,10 +26,10 @@ FLUSH_AT = 500
 
 
 class BarCache:
-    """Memory (with fetch times) plus optional SQLite persistence of closed bars."""
+    """Memory (with fetch times) plus, given a database, SQLite persistence of closed bars."""
 
-    def __init__(self, persist: bool, ttl: float = BARS_TTL_SECONDS) -> None:
-        self.persist = persist
+    def __init__(self, db: Database | None, ttl: float = BARS_TTL_SECONDS) -> None:
+        self.db = db
         self.ttl = ttl
         self._fetched: dict[tuple[str, Interval], tuple[float, float, int]] = {}
         self._pending: list[Bar] = []
@@ -56,9 +56,14 @@ class BarCache:
 
     # --- SQLite -----------------------------------------------------------------------
 
+    @property
+    def persist(self) -> bool:
+        """Whether closed bars are written to SQLite."""
+        return self.db is not None
+
     def add(self, bars: Iterable[Bar]) -> None:
         """Queue closed bars for the next batch write."""
-        if not self.persist:
+        if self.db is None:
             return
         self._pending.extend(bars)
         if len(self._pending) >= FLUSH_AT:
@@ -66,7 +71,7 @@ class BarCache:
 
     def flush(self) -> None:
         """Write queued bars (insert or replace on symbol+interval+start)."""
-        if not self._pending:
+        if not self._pending or self.db is None:
             return
         rows = [
             {
@@ -78,16 +83,15 @@ class BarCache:
         ]  # fmt: skip
         self._pending = []
         try:
-            db = BarRow._meta.database
-            with db.atomic():
+            with self.db.atomic():
                 for i in range(0, len(rows), 100):
-                    BarRow.insert_many(rows[i : i + 100]).on_conflict_replace().execute()
-        except (PeeweeException, AttributeError) as exc:
+                    BarRow.insert_many(rows[i : i + 100]).on_conflict_replace().execute(self.db)
+        except PeeweeException as exc:
             log.warning("could not write %d bars to the cache: %s", len(rows), exc)
 
     def load(self, symbol: str, interval: Interval, end: datetime, count: int) -> list[Bar]:
         """Up to ``count`` stored bars starting before ``end``, oldest first."""
-        if not self.persist:
+        if self.db is None:
             return []
         self.flush()
         try:
@@ -101,8 +105,8 @@ class BarCache:
                 .order_by(BarRow.start.desc())
                 .limit(count)
             )
-            rows = list(query)
-        except (PeeweeException, AttributeError) as exc:
+            rows = list(query.execute(self.db))
+        except PeeweeException as exc:
             log.warning("could not read cached bars: %s", exc)
             return []
         rows.reverse()

@@ -23,7 +23,7 @@ two events and does no other allocation when no coarser interval is built from
 the bar: the bar's end comes from ``start + interval`` for aligned UTC starts,
 the coarser builders fed by a bar interval are resolved once per change, and the
 closed-bar history (:class:`~app.marketdata.history.ClosedBars`) appends in O(1)
-amortised. Bars are queued for SQLite only when ``bar_store`` is on.
+amortised. Bars are queued for SQLite only when a ``bar_store`` database is given.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ import dataclasses
 import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+from peewee import Database
 
 from app.config import Settings
 from app.core.bus import EventBus
@@ -89,7 +91,13 @@ class MarketDataService(Service):
     name = "market_data"
 
     def __init__(
-        self, bus: EventBus, clock: Clock, feed: Feed, settings: Settings, *, bar_store: bool = True
+        self,
+        bus: EventBus,
+        clock: Clock,
+        feed: Feed,
+        settings: Settings,
+        *,
+        bar_store: Database | None = None,
     ) -> None:
         super().__init__(bus, clock)
         self.feed = feed
@@ -102,7 +110,7 @@ class MarketDataService(Service):
         self._coarser: dict[_Key, tuple[BarBuilder, ...]] = {}
         self._watched: set[str] = set()
         self._stale: dict[str, float] = {}
-        self._cache = BarCache(persist=bar_store)
+        self._cache = BarCache(bar_store)  # closed bars kept in this database, if given
         self._tasks: list[asyncio.Task[None]] = []
 
     # --- lifecycle ----------------------------------------------------------------------

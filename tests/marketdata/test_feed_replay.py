@@ -37,7 +37,7 @@ async def test_replay_of_the_sample_produces_the_bars_in_the_file() -> None:
     clock, bus = SimulatedClock(BEFORE), EventBus()
     feed = ReplayFeed(clock, SAMPLE, "TQQQ", Interval.M5)
     settings = Settings(bar_interval=Interval.M5)
-    md = MarketDataService(bus, clock, feed, settings, bar_store=False)
+    md = MarketDataService(bus, clock, feed, settings)
     closed, prices = [], []
     bus.subscribe(BarClosed, lambda e: closed.append(e.bar))
     bus.subscribe(PriceUpdated, lambda e: prices.append(e.quote))
@@ -52,7 +52,7 @@ async def test_replay_of_the_sample_produces_the_bars_in_the_file() -> None:
 async def test_replay_feeds_larger_intervals_in_use() -> None:
     clock, bus = SimulatedClock(BEFORE), EventBus()
     feed = ReplayFeed(clock, SAMPLE, "TQQQ", Interval.M5)
-    md = MarketDataService(bus, clock, feed, Settings(bar_interval=Interval.M5), bar_store=False)
+    md = MarketDataService(bus, clock, feed, Settings(bar_interval=Interval.M5))
     md.track_interval("TQQQ", Interval.H1)
     hourly = []
     bus.subscribe(

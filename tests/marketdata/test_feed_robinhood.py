@@ -169,13 +169,13 @@ async def test_opening_a_symbol_backfills_the_bar_cache(
     try:
         clock = SimulatedClock(datetime.now(UTC))
         feed = make_feed(gateway, clock)
-        market = MarketDataService(EventBus(), clock, feed, Settings(), bar_store=True)
+        market = MarketDataService(EventBus(), clock, feed, Settings(), bar_store=db)
         await market.start()
         await market.watch("TQQQ")
         bars = await market.historical_bars("TQQQ", Interval.M5, 100)
         await market.stop()
         assert len(bars) == 100
-        stored = BarRow.select().where(BarRow.symbol == "TQQQ").count()
+        stored = BarRow.select().where(BarRow.symbol == "TQQQ").count(db)
         assert stored >= 100
     finally:
         db.close()

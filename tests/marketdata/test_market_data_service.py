@@ -49,12 +49,12 @@ def quiet(bus: EventBus, settings: Settings) -> tuple[MarketDataService, Simulat
     """Market data over a simulated market that follows NYSE hours, on a Saturday: silent."""
     clock = SimulatedClock(SATURDAY)
     feed = SimulatedFeed(clock, 11, D("50.00"), follow_nyse_sessions=True)
-    return MarketDataService(bus, clock, feed, settings, bar_store=False), clock
+    return MarketDataService(bus, clock, feed, settings), clock
 
 
 @pytest.fixture
 def md(bus: EventBus, clock: SimulatedClock, feed: SimulatedFeed, settings: Settings):
-    return MarketDataService(bus, clock, feed, settings, bar_store=False)
+    return MarketDataService(bus, clock, feed, settings)
 
 
 async def test_quotes_become_price_updates_and_exact_closed_bars(
@@ -180,17 +180,18 @@ async def test_history_at_start_and_cache_time_to_live(
 async def test_history_is_written_to_the_sqlite_bar_cache(
     db, bus: EventBus, clock: SimulatedClock, feed: SimulatedFeed, settings: Settings
 ) -> None:
-    md = MarketDataService(bus, clock, feed, settings)
+    md = MarketDataService(bus, clock, feed, settings, bar_store=db)
     bars = await md.historical_bars("TQQQ", Interval.M5, count=50)
     md._cache.flush()
-    rows = list(BarRow.select().where(BarRow.interval == "5m").order_by(BarRow.start))
+    query = BarRow.select().where(BarRow.interval == "5m").order_by(BarRow.start)
+    rows = list(query.execute(db))
     assert len(rows) == 50
     assert (rows[-1].start, rows[-1].close) == (bars[-1].start, bars[-1].close)
     await md.historical_bars("TQQQ", Interval.M5, count=50)
     md.clear_cache()
     await md.historical_bars("TQQQ", Interval.M5, count=50)
     md._cache.flush()
-    assert BarRow.select().count() == 50  # refetching replaces, never duplicates
+    assert BarRow.select().count(db) == 50  # refetching replaces, never duplicates
 
 
 async def test_the_simulated_feed_drives_bars_end_to_end(

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from peewee import Database
 
 from app.calendar import NEW_YORK
 from app.config import Settings
@@ -26,7 +27,7 @@ def bar(start: datetime, close: str, interval: Interval = Interval.M1, volume: i
     return Bar("TQQQ", interval, start, c, c + 1, c - 1, c, volume)
 
 
-def service(bus: EventBus, *, bar_store: bool = False) -> MarketDataService:
+def service(bus: EventBus, *, bar_store: Database | None = None) -> MarketDataService:
     clock = SimulatedClock(T0 - timedelta(days=3))
     return MarketDataService(bus, clock, ManualFeed(), Settings(), bar_store=bar_store)
 
@@ -95,15 +96,15 @@ async def test_coarser_tracked_intervals_are_built_from_replayed_bars(bus: Event
 
 
 async def test_replayed_bars_are_not_written_to_sqlite_without_the_bar_store(
-    db, bus: EventBus
+    db: Database, bus: EventBus
 ) -> None:
-    md = service(bus, bar_store=False)
+    md = service(bus)
     for m in range(600):
         await md.on_bar(bar(T0 + timedelta(minutes=m), "50.00"))
     await md.sweep()
-    assert BarRow.select().count() == 0
-    stored = service(bus, bar_store=True)
+    assert BarRow.select().count(db) == 0
+    stored = service(bus, bar_store=db)
     for m in range(3):
         await stored.on_bar(bar(T0 + timedelta(minutes=m), "50.00"))
     await stored.sweep()
-    assert BarRow.select().count() == 3
+    assert BarRow.select().count(db) == 3

@@ -66,8 +66,7 @@ async def empty_engine(
 ) -> tuple[StrategyEngine, MarketDataService, SimulatedClock]:
     clock = SimulatedClock(EARLY)
     settings = Settings(bar_interval=Interval.M5, rsi_period=3).replace(**changes)
-    md = MarketDataService(bus, clock, ReplayFeed(clock, SAMPLE, "TQQQ", Interval.M5), settings,
-                           bar_store=False)  # fmt: skip
+    md = MarketDataService(bus, clock, ReplayFeed(clock, SAMPLE, "TQQQ", Interval.M5), settings)
     engine = StrategyEngine(bus, clock, md, settings)
     await engine.start()
     return engine, md, clock
@@ -147,8 +146,7 @@ async def test_on_the_simulated_market_signals_are_ready_at_start(
     bus: EventBus, clock: SimulatedClock
 ) -> None:
     settings = Settings(strategy=StrategyName.MACD)
-    md = MarketDataService(bus, clock, SimulatedFeed(clock, 4, Decimal("50")), settings,
-                           bar_store=False)  # fmt: skip
+    md = MarketDataService(bus, clock, SimulatedFeed(clock, 4, Decimal("50")), settings)
     engine = StrategyEngine(bus, clock, md, settings)
     await engine.start()
     assert engine.enabled_pairs() == [("TQQQ", "macd")]

@@ -54,7 +54,7 @@ async def test_last_signal_is_the_latest_verdict_hold_included_and_every_strateg
 ) -> None:
     clock = SimulatedClock(T0)
     settings = Settings(rsi_period=5, macd_fast=3, macd_slow=7, macd_signal=3)
-    md = MarketDataService(bus, clock, ManualFeed(), settings, bar_store=False)
+    md = MarketDataService(bus, clock, ManualFeed(), settings)
     engine = StrategyEngine(bus, clock, md, settings)
     await engine.start()
     engine.enable("TQQQ", "macd")

@@ -172,7 +172,7 @@ def build_live(fake: FakeRobinhood, gateway: GatewayService, db: Any) -> Live:
     bus = EventBus()
     clock = LiveClock()
     broker = make_broker(gateway)
-    market_data = MarketDataService(bus, clock, ManualFeed(), settings, bar_store=False)
+    market_data = MarketDataService(bus, clock, ManualFeed(), settings)
     portfolio = PortfolioService(bus, clock, market_data, PortfolioStore(db))
     accounts = AccountCache(bus, clock, broker)
     compliance = ComplianceService(bus, clock, settings, accounts, ComplianceStore(db))

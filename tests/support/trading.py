@@ -100,7 +100,7 @@ class Trading:
 def build_trading(db: SherwoodDatabase, clock: SimulatedClock, settings: Settings) -> Trading:
     bus = EventBus()
     feed = ManualFeed()
-    market_data = MarketDataService(bus, clock, feed, settings, bar_store=False)
+    market_data = MarketDataService(bus, clock, feed, settings)
     portfolio = PortfolioService(bus, clock, market_data, PortfolioStore(db))
     broker = PaperBroker(bus, clock, settings, feed.session_at, PaperStore(db))
     accounts = AccountCache(bus, clock, broker)
