@@ -106,6 +106,9 @@ class Settings:
 
     # --- the original system ---
     symbol: str = _setting("TQQQ", "Symbol the bot trades and the chart opens on", "Trading")
+    watchlist: str = _setting(
+        "", "Watchlist symbols in order, comma-separated (empty: SYMBOL)", "Trading"
+    )
     max_investment: Decimal = _setting(Decimal("20.00"), "Most dollars one entry may spend", "Risk")
     profit_target_pct: Decimal = _setting(
         Decimal("1.0"), "Exit when the position is up this many percent", "Risk"
@@ -198,6 +201,11 @@ class Settings:
             return self.mode is Mode.LIVE
         return self.confirm_orders is Confirm.ON
 
+    @property
+    def watchlist_symbols(self) -> tuple[str, ...]:
+        """The watchlist in its order (SYMBOL when WATCHLIST is empty)."""
+        return parse_symbol_list(self.watchlist) or (self.symbol,)
+
     def replace(self, **changes: Any) -> Settings:
         """A validated copy with ``changes`` (typed values) applied."""
         updated = dataclasses.replace(self, **changes)
@@ -240,7 +248,7 @@ def _resolved_type(name: str) -> Any:
 
 
 _TYPES: dict[str, Any] = {
-    "symbol": str, "max_investment": Decimal, "profit_target_pct": Decimal,
+    "symbol": str, "watchlist": str, "max_investment": Decimal, "profit_target_pct": Decimal,
     "stop_loss_pct": Decimal, "max_position_value": Decimal, "max_daily_loss": Decimal,
     "check_interval_seconds": int, "rsi_period": int, "rsi_oversold": float,
     "rsi_overbought": float, "macd_fast": int, "macd_slow": int, "macd_signal": int,
@@ -335,6 +343,8 @@ def parse_value(name: str, text: str) -> Any:
     value = _parser(_resolved_type(name))(text)
     if name == "symbol":
         value = normalize_symbol(value)
+    if name == "watchlist":
+        value = ",".join(parse_symbol_list(value))
     if name == "log_level":
         value = value.upper()
         if value not in LOG_LEVELS:
@@ -410,7 +420,20 @@ def validate(s: Settings) -> dict[str, str]:
     except ValueError as exc:
         need(False, "ROBINHOOD_API_URL", str(exc))
     need(0 <= s.api_port <= 65535, "API_PORT", "must be between 0 (any free port) and 65535")
+    try:
+        parse_symbol_list(s.watchlist)
+    except ValueError as exc:
+        need(False, "WATCHLIST", str(exc))
     return problems
+
+
+def parse_symbol_list(text: str) -> tuple[str, ...]:
+    """Comma-separated symbols, normalized, duplicates dropped, order kept (WATCHLIST)."""
+    found: dict[str, None] = {}
+    for part in text.split(","):
+        if part.strip():
+            found[normalize_symbol(part)] = None
+    return tuple(found)
 
 
 def resolve_settings(

@@ -42,4 +42,5 @@ def build_feed(settings: Settings, clock: Clock, *, continue_market: bool = Fals
         follow_nyse_sessions=settings.sim_follow_nyse_sessions,
         quote_interval=step,
         anchor=anchor,
+        primary_symbol=settings.symbol,
     )

@@ -1,8 +1,13 @@
 """The simulated market: deterministic TQQQ-like quotes for any valid symbol, on the injected clock.
 
 Every symbol matching the symbol pattern is known and gets its own path from
-(seed, symbol) starting at ``start_price`` at the feed's anchor (the clock's
-time when the feed was made, floored to the second). By default it trades
+(seed, symbol) starting at the feed's anchor (the clock's time when the feed
+was made, floored to the second). The primary symbol (the one the app trades,
+``primary_symbol``) starts at ``start_price`` with the default market knobs;
+every other symbol gets a price level and a volatility of its own, drawn from
+(seed, symbol) (:func:`symbol_character`), so a watchlist of eight symbols
+shows eight different markets, the same ones at every start. Without a
+primary symbol every path starts at ``start_price``. By default it trades
 around the clock and says every instant is the REGULAR session (it is clearly
 a simulation); with ``follow_nyse_sessions`` it quotes only in NYSE pre-market,
 regular and after-hours sessions and reports the real session.
@@ -16,9 +21,12 @@ late agrees bar for bar with what the market-data service built live.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import datetime
 from decimal import Decimal
+
+import numpy as np
 
 from app import calendar
 from app.calendar import Session
@@ -28,9 +36,26 @@ from app.marketdata.bars import BarBuilder, bounds_ts
 from app.marketdata.feeds import sessions
 from app.marketdata.feeds.base import Feed, QuoteSink
 from app.marketdata.feeds.simhistory import BackwardHistory, around_the_clock, nyse_sessions
-from app.marketdata.feeds.simpath import PathParams, PricePath
+from app.marketdata.feeds.simpath import PathParams, PricePath, symbol_key
 
 MAX_CATCH_UP = 3600  # steps emitted at once after the clock jumped; older ones are skipped
+LEVELS = (0.2, 8.0)  # another symbol's start: this range times the start price (log-uniform)
+ANNUAL_VOLS = (0.2, 0.9)  # and its annual volatility (uniform)
+_CHARACTER_STREAM = 7  # keeps these draws apart from the path's and the history's
+
+
+def symbol_character(
+    seed: int, symbol: str, start_price: Decimal, params: PathParams
+) -> tuple[Decimal, PathParams]:
+    """The start price and market knobs of a symbol other than the primary one: a pure
+    function of (seed, symbol), so the same symbol is the same market at every start."""
+    rng = np.random.default_rng([seed & 0xFFFFFFFF, symbol_key(symbol), _CHARACTER_STREAM])
+    level = float(np.exp(rng.uniform(np.log(LEVELS[0]), np.log(LEVELS[1]))))
+    vol = float(rng.uniform(*ANNUAL_VOLS))
+    price = max(Decimal("1.00"), (start_price * Decimal(repr(level))).quantize(Decimal("0.01")))
+    # fewer shares trade in a dearer stock; volume follows volatility as on the primary path
+    shares = params.shares_per_day * vol / params.annual_vol / max(level, 0.5)
+    return price, dataclasses.replace(params, annual_vol=vol, shares_per_day=shares)
 
 
 class SimulatedFeed(Feed):
@@ -47,6 +72,7 @@ class SimulatedFeed(Feed):
         quote_interval: float = 1.0,
         params: PathParams | None = None,
         anchor: datetime | None = None,
+        primary_symbol: str | None = None,
     ) -> None:
         super().__init__()
         if start_price <= 0:
@@ -59,6 +85,7 @@ class SimulatedFeed(Feed):
         self.follow_nyse_sessions = follow_nyse_sessions
         self.quote_interval = float(quote_interval)
         self.params = params or PathParams()
+        self.primary_symbol = primary_symbol
         self.name = "simulated (NYSE hours)" if follow_nyse_sessions else "simulated (24h)"
         start = anchor or clock.now()  # a stored anchor continues an earlier run's market
         self.anchor = datetime.fromtimestamp(math.floor(start.timestamp()), start.tzinfo)
@@ -74,12 +101,19 @@ class SimulatedFeed(Feed):
     def knows(self, symbol: str) -> bool:
         return bool(SYMBOL_RE.fullmatch(symbol))
 
+    def character(self, symbol: str) -> tuple[Decimal, PathParams]:
+        """The start price and market knobs of ``symbol`` (see the module docstring)."""
+        if self.primary_symbol is None or symbol == self.primary_symbol:
+            return self.start_price, self.params
+        return symbol_character(self.seed, symbol, self.start_price, self.params)
+
     def path(self, symbol: str) -> PricePath:
         path = self._paths.get(symbol)
         if path is None:
+            start_price, params = self.character(symbol)
             path = PricePath(
-                self.seed, symbol, self.start_price, self.anchor, self.quote_interval,
-                self.follow_nyse_sessions, self.params,
+                self.seed, symbol, start_price, self.anchor, self.quote_interval,
+                self.follow_nyse_sessions, params,
             )  # fmt: skip
             self._paths[symbol] = path
         return path
@@ -108,9 +142,10 @@ class SimulatedFeed(Feed):
         hist = self._history.get(key)
         if hist is None:
             slot_ok = nyse_sessions if self.follow_nyse_sessions else around_the_clock
+            start_price, params = self.character(symbol)
             hist = BackwardHistory(
-                self.seed, symbol, interval, self.start_price, self.anchor.timestamp(),
-                self.follow_nyse_sessions, slot_ok, self.params,
+                self.seed, symbol, interval, start_price, self.anchor.timestamp(),
+                self.follow_nyse_sessions, slot_ok, params,
             )  # fmt: skip
             self._history[key] = hist
         return hist
