@@ -248,7 +248,7 @@ def build_app(
         gateway = build_gateway(bus, clock, settings.robinhood_api_url)
         reader = Reader(gateway, RobinhoodApi(gateway.client.session))
         feed = feed or RobinhoodFeed(reader, clock)
-    feed = feed or build_feed(settings, clock, continue_market=True)  # the stored market path
+    feed = feed or build_feed(settings, clock, origin_store=StateStore(db))  # continued
     market_data = MarketDataService(
         bus, clock, feed, settings, bar_store=db if bar_store else None
     )

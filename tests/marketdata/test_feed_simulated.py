@@ -21,6 +21,7 @@ from app.marketdata.feeds.simorigin import MAX_AGE
 from app.marketdata.feeds.simpath import PricePath
 from app.marketdata.feeds.simulated import SimulatedFeed
 from app.storage.db import open_database
+from app.storage.state_store import StateStore
 
 START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -159,7 +160,7 @@ def test_fast_simulations_stretch_the_quote_step_so_the_loop_keeps_up() -> None:
 def _feed_on(database: Path, now: datetime, settings: Settings | None = None) -> SimulatedFeed:
     db = open_database(database)
     try:
-        feed = build_feed(settings or Settings(), SimulatedClock(now), continue_market=True)
+        feed = build_feed(settings or Settings(), SimulatedClock(now), origin_store=StateStore(db))
     finally:
         db.close()
     assert isinstance(feed, SimulatedFeed)

@@ -15,6 +15,7 @@ from app.core.models import Bar, Interval, Quote
 from app.marketdata.feeds import build_feed
 from app.marketdata.feeds.simulated import SimulatedFeed
 from app.storage.db import open_database
+from app.storage.state_store import StateStore
 
 START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 EIGHT = ("TQQQ", "AAPL", "MSFT", "SPY", "QQQ", "NVDA", "TSLA", "BRK.B")
@@ -34,7 +35,7 @@ class Sink:
 def _feed_on(database: Path, now: datetime) -> SimulatedFeed:
     db = open_database(database)
     try:
-        feed = build_feed(Settings(), SimulatedClock(now), continue_market=True)
+        feed = build_feed(Settings(), SimulatedClock(now), origin_store=StateStore(db))
     finally:
         db.close()
     assert isinstance(feed, SimulatedFeed)

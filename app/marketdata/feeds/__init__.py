@@ -8,10 +8,11 @@ if TYPE_CHECKING:
     from app.config import Settings
     from app.core.clock import Clock
     from app.marketdata.feeds.base import Feed
+    from app.storage.state_store import StateStore
 
 
-def build_feed(settings: Settings, clock: Clock, *, continue_market: bool = False) -> Feed:
+def build_feed(settings: Settings, clock: Clock, *, origin_store: StateStore | None = None) -> Feed:
     """The feed for ``settings.mode`` (see :func:`app.marketdata.feeds.factory.build_feed`)."""
     from app.marketdata.feeds.factory import build_feed as _build
 
-    return _build(settings, clock, continue_market=continue_market)
+    return _build(settings, clock, origin_store=origin_store)

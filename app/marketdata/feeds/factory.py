@@ -7,6 +7,7 @@ from app.core.clock import Clock
 from app.marketdata.feeds.base import Feed
 from app.marketdata.feeds.simorigin import continued_origin
 from app.marketdata.feeds.simulated import SimulatedFeed
+from app.storage.state_store import StateStore
 
 MAX_QUOTES_PER_WALL_SECOND = 100.0
 
@@ -20,18 +21,19 @@ def simulated_quote_interval(speed: float) -> float:
     return max(1.0, speed / MAX_QUOTES_PER_WALL_SECOND)
 
 
-def build_feed(settings: Settings, clock: Clock, *, continue_market: bool = False) -> Feed:
+def build_feed(settings: Settings, clock: Clock, *, origin_store: StateStore | None = None) -> Feed:
     """The simulated market in paper mode; the live Robinhood feed is not written yet.
 
-    With ``continue_market`` (the app on its account database) the market continues the
-    path stored in the open database (see :mod:`app.marketdata.feeds.simorigin`).
+    Given ``origin_store`` (the app's account database) the market continues the
+    path stored there (see :mod:`app.marketdata.feeds.simorigin`).
     """
     if settings.mode is Mode.LIVE:
         raise NotImplementedError("live Robinhood feed comes with the gateway issue")
     step = simulated_quote_interval(settings.sim_speed)
     anchor, start_price = None, settings.sim_start_price
-    if continue_market:
+    if origin_store is not None:
         anchor, start_price = continued_origin(
+            origin_store,
             settings.sim_seed, settings.sim_start_price, step,
             settings.sim_follow_nyse_sessions, settings.symbol, clock.now(),
         )  # fmt: skip

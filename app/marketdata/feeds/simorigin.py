@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from app.core.models import normalize_symbol
 from app.marketdata.feeds.simpath import PathParams, PricePath
-from app.storage.tables import StateRow
+from app.storage.state_store import StateStore
 
 KEY = "sim_market_origin"
 MAX_AGE = timedelta(days=30)  # at one step a second, a month of path is ~0.2 s to regenerate
@@ -47,22 +47,22 @@ class Origin:
         )  # fmt: skip
 
 
-def _load() -> Origin | None:
-    row = StateRow.get_or_none(StateRow.key == KEY)
-    if row is None:
+def _load(store: StateStore) -> Origin | None:
+    saved = store.load(KEY)
+    if saved is None:
         return None
     try:
-        return Origin(**json.loads(row.value))
+        return Origin(**json.loads(saved))
     except (TypeError, ValueError):
         return None  # an unreadable origin: the market starts again
 
 
-def _save(origin: Origin, now: datetime) -> None:
-    value = json.dumps(asdict(origin))
-    StateRow.insert(key=KEY, value=value, updated_at=now).on_conflict_replace().execute()
+def _save(store: StateStore, origin: Origin, now: datetime) -> None:
+    store.save(KEY, json.dumps(asdict(origin)), now)
 
 
 def continued_origin(
+    store: StateStore,
     seed: int,
     configured_price: Decimal,
     step: float,
@@ -71,10 +71,10 @@ def continued_origin(
     now: datetime,
     params: PathParams | None = None,
 ) -> tuple[datetime, Decimal]:
-    """The (anchor, start price) of the simulated market: the stored ones when they still
-    apply, else a new origin at ``now`` (stored), priced where the old path left off."""
+    """The (anchor, start price) of the simulated market: the ones in ``store`` when they
+    still apply, else a new origin at ``now`` (stored), priced where the old path left off."""
     now_ts = float(math.floor(now.timestamp()))
-    old = _load()
+    old = _load(store)
     if old is not None and old.matches(seed, configured_price, step, follow_nyse):
         age = now_ts - old.anchor
         if 0 <= age <= MAX_AGE.total_seconds():
@@ -86,7 +86,7 @@ def continued_origin(
         seed=seed, configured_price=str(configured_price), step=step, anchor=now_ts,
         start_price=str(start), follow_nyse=follow_nyse, symbol=normalize_symbol(symbol),
     )  # fmt: skip
-    _save(origin, now)
+    _save(store, origin, now)
     return datetime.fromtimestamp(now_ts, UTC), start
 
 
