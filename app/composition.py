@@ -126,8 +126,8 @@ class AppContext:
             await self.stop()
             raise
         log.info(
-            "Sherwood started: %s mode, %s on %s, data in %s",
-            self.settings.mode.value, self.settings.strategy.value, self.settings.symbol,
+            "Sherwood started: %s mode, %s, data in %s", self.settings.mode.value,
+            ", ".join(f"{e.strategy.value} on {e.symbol}" for e in self.settings.bot_plan()),
             self.data_dir,
         )  # fmt: skip
 

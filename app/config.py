@@ -122,6 +122,11 @@ class Settings:
     max_daily_loss: Decimal = _setting(
         Decimal("50.00"), "Loss today (realized + unrealized) that stops new entries", "Risk"
     )
+    max_total_exposure: Decimal = _setting(
+        Decimal("1000.00"),
+        "Most dollars held in all symbols together, open buy orders included",
+        "Risk",
+    )
     check_interval_seconds: int = _setting(
         300, "How often the live feed polls Robinhood for bars, in seconds", "Market data"
     )
@@ -137,6 +142,12 @@ class Settings:
     # --- Sherwood's additions ---
     mode: Mode = _setting(Mode.PAPER, "paper (simulated market) or live (Robinhood)", "General")
     strategy: StrategyName = _setting(StrategyName.RSI, "Strategy the bot runs", "Strategy")
+    bot_symbols: str = _setting(
+        "",
+        "Symbols the bot trades, comma-separated, each SYMBOL[:strategy] [param=value ...], "
+        "e.g. TQQQ, SPY:macd fast=8 (empty: SYMBOL with STRATEGY)",
+        "Strategy",
+    )
     bar_interval: Interval = _setting(Interval.M1, "Bar interval the bot trades on", "Strategy")
     bot_enabled: bool = _setting(False, "Start the bot when the app starts", "Strategy")
     day_trade_policy: DayTradePolicy = _setting(
@@ -201,6 +212,11 @@ class Settings:
             return self.mode is Mode.LIVE
         return self.confirm_orders is Confirm.ON
 
+    def bot_plan(self) -> tuple[BotSymbol, ...]:
+        """What the bot trades: each symbol with its strategy and the settings it runs on."""
+        entries = parse_bot_symbols(self.bot_symbols) or [BotEntry(self.symbol)]
+        return tuple(entry.resolve(self) for entry in entries)
+
     @property
     def watchlist_symbols(self) -> tuple[str, ...]:
         """The watchlist in its order (SYMBOL when WATCHLIST is empty)."""
@@ -250,6 +266,7 @@ def _resolved_type(name: str) -> Any:
 _TYPES: dict[str, Any] = {
     "symbol": str, "watchlist": str, "max_investment": Decimal, "profit_target_pct": Decimal,
     "stop_loss_pct": Decimal, "max_position_value": Decimal, "max_daily_loss": Decimal,
+    "max_total_exposure": Decimal, "bot_symbols": str,
     "check_interval_seconds": int, "rsi_period": int, "rsi_oversold": float,
     "rsi_overbought": float, "macd_fast": int, "macd_slow": int, "macd_signal": int,
     "pdt_tracking_days": int, "max_day_trades": int, "log_level": str, "mode": Mode,
@@ -345,6 +362,8 @@ def parse_value(name: str, text: str) -> Any:
         value = normalize_symbol(value)
     if name == "watchlist":
         value = ",".join(parse_symbol_list(value))
+    if name == "bot_symbols":
+        value = format_bot_symbols(parse_bot_symbols(value))
     if name == "log_level":
         value = value.upper()
         if value not in LOG_LEVELS:
@@ -361,7 +380,7 @@ def validate(s: Settings) -> dict[str, str]:
             problems[name] = message
 
     for money in ("max_investment", "max_position_value", "max_daily_loss",
-                  "paper_starting_cash"):  # fmt: skip
+                  "max_total_exposure", "paper_starting_cash"):  # fmt: skip
         amount = getattr(s, money)
         need(amount > 0, env_name(money), "must be a positive dollar amount")
         need(amount <= MAX_DOLLARS, env_name(money), f"must be at most ${MAX_DOLLARS:,}")
@@ -424,7 +443,124 @@ def validate(s: Settings) -> dict[str, str]:
         parse_symbol_list(s.watchlist)
     except ValueError as exc:
         need(False, "WATCHLIST", str(exc))
+    if "BOT_SYMBOLS" not in problems:
+        need(not (message := _bot_symbols_problem(s)), "BOT_SYMBOLS", message)
     return problems
+
+
+# --- BOT_SYMBOLS: the symbols the bot trades, each with its strategy and parameters ---------
+
+# A strategy's parameters in BOT_SYMBOLS and the settings giving their defaults.
+STRATEGY_PARAMS: dict[StrategyName, dict[str, str]] = {
+    StrategyName.RSI: {"period": "rsi_period", "oversold": "rsi_oversold",
+                       "overbought": "rsi_overbought"},
+    StrategyName.RSI_SR: {"period": "rsi_period", "oversold": "rsi_oversold",
+                          "overbought": "rsi_overbought"},
+    StrategyName.MACD: {"fast": "macd_fast", "slow": "macd_slow", "signal": "macd_signal"},
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class BotSymbol:
+    """One symbol the bot trades: its strategy, its parameters and the settings it runs on."""
+
+    symbol: str
+    strategy: StrategyName
+    params: dict[str, float | int]  # every parameter of the strategy, overrides applied
+    settings: Settings  # the app's settings with this symbol's strategy and parameters
+
+
+@dataclass(frozen=True, slots=True)
+class BotEntry:
+    """One entry of BOT_SYMBOLS as written: a strategy and parameters only where given."""
+
+    symbol: str
+    strategy: StrategyName | None = None  # None: the STRATEGY setting
+    params: tuple[tuple[str, float | int], ...] = ()  # overrides of the strategy's settings
+
+    def resolve(self, settings: Settings) -> BotSymbol:
+        strategy = self.strategy or settings.strategy
+        names = STRATEGY_PARAMS[strategy]
+        unknown = [name for name, _ in self.params if name not in names]
+        if unknown:
+            raise ValueError(
+                f"{self.symbol}: {strategy.value} has no parameter {unknown[0]} "
+                f"(it has {', '.join(names)})"
+            )
+        changes: dict[str, Any] = {names[name]: value for name, value in self.params}
+        own = dataclasses.replace(settings, strategy=strategy, bot_symbols="", **changes)
+        params = {name: getattr(own, attribute) for name, attribute in names.items()}
+        return BotSymbol(self.symbol, strategy, params, own)
+
+    def text(self) -> str:
+        head = f"{self.symbol}:{self.strategy.value}" if self.strategy else self.symbol
+        return " ".join([head, *(f"{name}={value:g}" for name, value in self.params)])
+
+
+def parse_bot_symbols(text: str) -> list[BotEntry]:
+    """The entries of a BOT_SYMBOLS text; ValueError names the entry that is wrong."""
+    entries: list[BotEntry] = []
+    for part in text.split(","):
+        words = part.split()
+        if not words:
+            if part.strip() or text.strip():
+                raise ValueError("has an empty entry (two commas in a row?)")
+            continue
+        symbol_text, _, strategy_text = words[0].partition(":")
+        try:
+            symbol = normalize_symbol(symbol_text)
+        except ValueError as exc:
+            raise ValueError(f"{words[0]!r}: {exc}") from None
+        if any(e.symbol == symbol for e in entries):
+            raise ValueError(f"lists {symbol} twice (one strategy per symbol)")
+        try:
+            strategy = _parse_enum(StrategyName)(strategy_text) if strategy_text else None
+        except ValueError as exc:
+            raise ValueError(f"{symbol}: the strategy {exc}") from None
+        params: dict[str, float | int] = {}
+        for word in words[1:]:
+            name, equals, value = word.partition("=")
+            if not equals or not name or not value:
+                raise ValueError(f"{symbol}: {word!r} is not name=value (e.g. period=14)")
+            params[name.lower()] = _parse_param(symbol, name.lower(), value)
+        entries.append(BotEntry(symbol, strategy, tuple(params.items())))
+    return entries
+
+
+def _parse_param(symbol: str, name: str, text: str) -> float | int:
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"{symbol}: {name} must be a number, got {text!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(f"{symbol}: {name} must be a finite number, got {text!r}")
+    whole = name in ("period", "fast", "slow", "signal")
+    if whole and number != int(number):
+        raise ValueError(f"{symbol}: {name} must be a whole number, got {text!r}")
+    return int(number) if whole else number
+
+
+def format_bot_symbols(entries: list[BotEntry]) -> str:
+    """The BOT_SYMBOLS text of ``entries`` (the form it is saved in)."""
+    return ", ".join(entry.text() for entry in entries)
+
+
+def _bot_symbols_problem(s: Settings) -> str:
+    """What is wrong with BOT_SYMBOLS given the other settings ("" when nothing)."""
+    if not s.bot_symbols:
+        return ""  # SYMBOL with STRATEGY: checked with the other settings
+    try:
+        plan = s.bot_plan()
+    except ValueError as exc:
+        return str(exc)
+    for entry in plan:
+        names = {env_name(attribute): name
+                 for name, attribute in STRATEGY_PARAMS[entry.strategy].items()}  # fmt: skip
+        for env, message in validate(entry.settings).items():
+            if env in names:
+                said = message if message.startswith(names[env]) else f"{names[env]} {message}"
+                return f"{entry.symbol}: {said}"
+    return ""
 
 
 def parse_symbol_list(text: str) -> tuple[str, ...]:

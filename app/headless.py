@@ -1,7 +1,8 @@
 """The headless runner: the whole app on a plain asyncio loop, no window.
 
 ``sherwood --headless`` builds the app on a simulated clock running
-``--speed`` times faster than real time, enables the bot, logs the event flow
+``--speed`` times faster than real time, enables the bot (on every symbol of
+``BOT_SYMBOLS``, each with its strategy, as in the window), logs the event flow
 (signals, decisions, orders, fills, denials) and runs for ``--run-for`` wall
 seconds or until SIGINT/SIGTERM; then it stops everything cleanly and writes
 a summary to stdout.
@@ -104,9 +105,9 @@ def summary_lines(ctx: AppContext, flow: FlowLog, wall: float, simulated: float)
     pdt = ctx.compliance.status()
     journal = ctx.execution.store.journal
     denials = sum(flow.denials.values())
+    bot = ", ".join(f"{e.strategy.value} on {e.symbol}" for e in ctx.settings.bot_plan())
     lines = [
-        f"Sherwood headless summary: {ctx.settings.mode.value} mode, "
-        f"{ctx.settings.strategy.value} on {ctx.settings.symbol}, "
+        f"Sherwood headless summary: {ctx.settings.mode.value} mode, {bot}, "
         f"{wall:.1f} s wall = {simulated / 60:.1f} min simulated",
         f"signals: {flow.signals}",
         f"orders: {len(flow.orders)} ({by_status})",

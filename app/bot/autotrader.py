@@ -1,7 +1,8 @@
 """The auto-trader: turns signals and exits into orders under the original bot's rules.
 
-Rules (one position per symbol, the symbol in ``settings.symbol``, the strategy
-in ``settings.strategy``):
+Rules (one position per symbol; the symbols and each one's strategy in
+``BOT_SYMBOLS``, see :meth:`~app.config.Settings.bot_plan`; by default
+``SYMBOL`` with ``STRATEGY``):
 
 * BUY signal, flat, nothing pending -> a dollar buy of ``MAX_INVESTMENT``
   (Robinhood-style fractional order: $20 of TQQQ buys 0.3 shares instead of
@@ -10,8 +11,12 @@ in ``settings.strategy``):
 * profit target / stop loss while holding -> sell the whole position, source
   BOT, reason "profit target" / "stop loss" (a reducing sell passes REDUCING);
 * anything else is ignored with a reason: "bot disabled", "already holding",
-  "order pending", "not holding", "stale quote", "other symbol",
-  "other strategy".
+  "order pending", "not holding", "stale quote". Signals of symbols the bot
+  does not trade, or of another strategy than the symbol's, are not the bot's.
+
+The limits across symbols (MAX_POSITION_VALUE per symbol, MAX_TOTAL_EXPOSURE
+in total) and the day-trade count (across all symbols) are the order
+pipeline's checks: a refused order comes back DENIED with the reason.
 
 Never a second entry while an order for the symbol is pending: the pending
 check reads the order pipeline's open orders, which include an order from
@@ -79,6 +84,7 @@ class AutoTrader(Service):
         self.positions = positions
         self.quotes = quotes
         self.enabled = settings.bot_enabled
+        self._strategies = self._plan(settings)
         self._busy: set[str] = set()
         self._subscriptions: list[Subscription] = []
 
@@ -96,6 +102,16 @@ class AutoTrader(Service):
 
     def update_settings(self, settings: Settings) -> None:
         self.settings = settings
+        self._strategies = self._plan(settings)
+
+    @staticmethod
+    def _plan(settings: Settings) -> dict[str, str]:
+        return {entry.symbol: entry.strategy.value for entry in settings.bot_plan()}
+
+    @property
+    def symbols(self) -> list[str]:
+        """The symbols the bot trades, in the order of ``BOT_SYMBOLS``."""
+        return list(self._strategies)
 
     async def set_enabled(self, enabled: bool) -> None:
         """Turn the bot on or off (a "enabled"/"disabled" decision is published)."""
@@ -105,7 +121,7 @@ class AutoTrader(Service):
         log.info("bot %s", "enabled" if enabled else "disabled")
         await self.bus.publish(
             DecisionMade(
-                time=self.clock.now(), symbol=self.settings.symbol,
+                time=self.clock.now(), symbol=", ".join(self._strategies),
                 outcome="enabled" if enabled else "disabled",
                 reason="bot enabled" if enabled else "bot disabled",
             )
@@ -161,10 +177,8 @@ class AutoTrader(Service):
         signal = event.signal
         symbol = signal.symbol
         settings = self.settings
-        if symbol != settings.symbol:
-            return  # the chart may watch other symbols; the bot trades one
-        if signal.strategy.lower() != settings.strategy.value:
-            return
+        if self._strategies.get(symbol) != signal.strategy.lower():
+            return  # a symbol the bot does not trade, or another strategy than its own
         if not self.enabled:
             await self._ignore(symbol, "bot disabled", signal)
             return
@@ -196,7 +210,7 @@ class AutoTrader(Service):
 
     async def _on_exit(self, event: ProfitTargetReached | StopLossTriggered) -> None:
         symbol = event.symbol
-        if symbol != self.settings.symbol:
+        if symbol not in self._strategies:
             return  # positions the user opened by hand in other symbols are theirs
         reason = "profit target" if isinstance(event, ProfitTargetReached) else "stop loss"
         if not self.enabled:

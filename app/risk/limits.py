@@ -1,8 +1,9 @@
-"""Pure pre-trade limit checks: reference price, dollar-to-share sizing, sell and size limits."""
+"""Pure pre-trade limit checks: reference price, dollar-to-share sizing, sell and size limits
+(per order, per symbol and in total over every symbol)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -149,3 +150,55 @@ def check_buy(
             price=price,
         )
     return CheckResult(True, quantity=quantity, price=price)
+
+
+def check_total_exposure(
+    symbol: str,
+    quantity: Decimal,
+    price: Decimal,
+    positions: Sequence[Position],
+    pending: Sequence[Order],
+    mark: Callable[[str], Decimal | None],
+    limit: Decimal,
+) -> CheckResult:
+    """MAX_TOTAL_EXPOSURE: every open position, every open buy order and this buy together.
+
+    ``symbol``'s shares and open buys are valued at ``price`` (the order's reference
+    price), other symbols at ``mark(symbol)``; no price for a symbol with open buys
+    that need one is a denial (fail closed).
+    """
+    held = ZERO
+    for position in positions:
+        if position.quantity <= 0:
+            continue
+        at = price if position.symbol == symbol else mark(position.symbol)
+        if at is None:
+            return CheckResult(False, f"no price for {position.symbol} to count its position "
+                                      "toward MAX_TOTAL_EXPOSURE")  # fmt: skip
+        held += position.quantity * at
+    open_buys = ZERO
+    for other in sorted({o.symbol for o in pending_orders_all(pending, Side.BUY)}):
+        at = price if other == symbol else mark(other)
+        if at is None:
+            return CheckResult(False, f"no price for {other} to count its open buy orders "
+                                      "toward MAX_TOTAL_EXPOSURE")  # fmt: skip
+        open_buys += pending_buy_value(pending, other, at)
+    value = quantity * price
+    after = held + open_buys + value
+    if after <= limit:
+        return CheckResult(True, quantity=quantity, price=price)
+    largest = max(floor_shares(max(limit - held - open_buys, ZERO) / price), ZERO)
+    return CheckResult(
+        False,
+        f"total exposure would be {fmt_money(after)} ({fmt_money(held)} in positions, "
+        f"{fmt_money(open_buys)} in open buy orders, {fmt_money(value)} this order), over "
+        f"MAX_TOTAL_EXPOSURE {fmt_money(limit)}; at most {fmt_qty(largest)} shares",
+        max_quantity=largest,
+        quantity=quantity,
+        price=price,
+    )
+
+
+def pending_orders_all(pending: Sequence[Order], side: Side) -> list[Order]:
+    """Open orders of ``side`` in every symbol."""
+    return [o for o in pending if o.side is side and o.status.is_open]

@@ -1,7 +1,9 @@
 """StrategyEngine: runs strategy plug-ins on closed bars and publishes their signals.
 
 Each enabled (symbol, strategy) pair keeps a streaming state fed by
-``BarClosed`` events of ``settings.bar_interval``; a non-HOLD result is
+``BarClosed`` events of ``settings.bar_interval``; the bot's symbols
+(``BOT_SYMBOLS``, see :meth:`Settings.bot_plan`) are enabled on start, each
+with its own strategy and parameters; a non-HOLD result is
 published as ``SignalGenerated`` (never on a stale quote). A newly enabled
 pair is first warmed from historical bars (bars closing meanwhile are queued
 and applied after), so signals can come soon. ``signal_now`` and the raw
@@ -115,7 +117,8 @@ class StrategyEngine(Service):
 
     async def on_start(self) -> None:
         self._subscription = self.bus.subscribe(BarClosed, self._on_bar_closed)
-        self.enable(self.settings.symbol, self.settings.strategy.value)
+        for entry in self.settings.bot_plan():
+            self.enable(entry.symbol, entry.strategy.value)
         self._running = True
         await self._warm_all()
 
@@ -132,17 +135,16 @@ class StrategyEngine(Service):
     def _check_params(self, settings: Settings) -> None:
         for name in self.registry.names():
             self.registry.create(name, settings)
+        for entry in settings.bot_plan():
+            self.registry.create(entry.strategy.value, entry.settings)
 
     def update_settings(self, settings: Settings) -> None:
         """Re-validate parameters (raises StrategyError) and restart every streaming state."""
         self._check_params(settings)
-        old_pair = (self.settings.symbol, self.settings.strategy.value)
+        old_bot = {(e.symbol, e.strategy.value) for e in self.settings.bot_plan()}
         self.settings = settings
-        pairs = set(self.enabled_pairs())
-        new_pair = (settings.symbol, settings.strategy.value)
-        if old_pair != new_pair and old_pair in pairs:
-            pairs.discard(old_pair)
-            pairs.add(new_pair)
+        new_bot = {(e.symbol, e.strategy.value) for e in settings.bot_plan()}
+        pairs = (set(self.enabled_pairs()) - old_bot) | new_bot  # the bot's pairs follow it
         self._slots.clear()
         self._by_symbol.clear()
         for symbol, name in sorted(pairs):
@@ -165,12 +167,19 @@ class StrategyEngine(Service):
         slots = self._slots.setdefault(cleaned, {})
         if name in slots:
             return
-        slots[name] = _Slot(self.registry.create(name, self.settings))
+        slots[name] = _Slot(self.registry.create(name, self._settings_for(cleaned, name)))
         self._by_symbol[cleaned] = tuple(slots.values())
         if self._running:
             task = asyncio.get_running_loop().create_task(self._warm(cleaned, name))
             self._warmers.add(task)
             task.add_done_callback(self._warmers.discard)
+
+    def _settings_for(self, symbol: str, strategy: str) -> Settings:
+        """The parameters ``strategy`` runs with on ``symbol``: the bot's own for its symbols."""
+        for entry in self.settings.bot_plan():
+            if entry.symbol == symbol and entry.strategy.value == strategy:
+                return entry.settings
+        return self.settings
 
     def disable(self, symbol: str, strategy: str) -> None:
         cleaned = self.market_data.check_symbol(symbol)
@@ -276,8 +285,9 @@ class StrategyEngine(Service):
     async def signal_now(self, symbol: str, strategy: str | None = None) -> Signal:
         """The strategy's verdict on the latest closed bar (may be HOLD)."""
         cleaned = self.market_data.check_symbol(symbol)
-        name = strategy or self.settings.strategy.value
-        fresh = self.registry.create(name, self.settings)
+        bot = {e.symbol: e.strategy.value for e in self.settings.bot_plan()}
+        name = self.registry.get(strategy or bot.get(cleaned, self.settings.strategy.value)).name
+        fresh = self.registry.create(name, self._settings_for(cleaned, name))
         interval = self.settings.bar_interval
         count = max(HISTORY_BARS, fresh.min_bars * 3)
         bars = await self.market_data.historical_bars(cleaned, interval, count)

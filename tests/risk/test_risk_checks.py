@@ -248,7 +248,7 @@ async def test_exposure_and_config(
     exposure = risk.exposure()
     assert exposure.per_position == {"SPY": D("50.0"), "TQQQ": D("60")}
     assert exposure.total == D("110")
-    assert exposure.limit == D("200.00")
-    assert exposure.utilisation_pct == D("55")
+    assert exposure.limit == D("1000.00")  # MAX_TOTAL_EXPOSURE
+    assert exposure.utilisation_pct == D("11")
     assert risk.config()["MAX_INVESTMENT"] == "20.00"
     assert risk.config()["STOP_LOSS_PCT"] == "-0.5"
