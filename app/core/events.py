@@ -176,6 +176,13 @@ class AccountUpdated(Event):
     account: Account
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EquitySnapshotTaken(Event):
+    """A point of the equity curve was stored (the account view draws it)."""
+
+    equity: Decimal
+
+
 # --- risk ------------------------------------------------------------------------------------
 
 
@@ -299,3 +306,13 @@ class ReconciliationCompleted(Event):
     orders_checked: int
     fills_recovered: int
     problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutsideTradeAdopted(Event):
+    """Reconciliation adopted an order or a position made outside Sherwood (e.g. in the
+    Robinhood app): the journal and the portfolio count it now. ``message`` tells the user."""
+
+    kind: str  # "order" | "position"
+    symbol: str
+    message: str

@@ -1,6 +1,6 @@
-"""Close a position, the kill switch and trading-state commands, over narrow ports.
+"""Close a position, cancel all, the kill switch and trading-state commands, over narrow ports.
 
-:class:`TradingControls` turns the user's "close", "kill switch" and
+:class:`TradingControls` turns the user's "close", "cancel all", "kill switch" and
 "set trading state" into order commands and trading-state changes. It sees
 the order pipeline only through :class:`OrderDesk` (place, cancel, open
 orders), positions through :class:`~app.core.ports.PositionSource`, and the
@@ -89,11 +89,7 @@ class TradingControls:
         """Halt, cancel every open order, then (optionally) sell every position with RISK orders."""
         await self.state.halt("kill switch")
         log.warning("kill switch: trading halted%s", " and flattening" if flatten else "")
-        for order in list(self.orders.open_orders()):
-            try:
-                await self.orders.cancel(order.client_order_id)
-            except BrokerError as exc:
-                await self._error(f"kill switch could not cancel {describe(order)}: {exc}")
+        await self.cancel_all("kill switch")
         placed: list[Order] = []
         if flatten:
             for position in list(self.positions.open_positions()):
@@ -105,6 +101,16 @@ class TradingControls:
                 if sold is not None:
                     placed.append(sold)
         return placed
+
+    async def cancel_all(self, why: str = "cancel all") -> list[Order]:
+        """Cancel every open order (the trading state stays as it is); the cancelled orders."""
+        cancelled: list[Order] = []
+        for order in list(self.orders.open_orders()):
+            try:
+                cancelled.append(await self.orders.cancel(order.client_order_id))
+            except BrokerError as exc:
+                await self._error(f"{why} could not cancel {describe(order)}: {exc}")
+        return cancelled
 
     async def resume(self) -> None:
         await self.state.resume()

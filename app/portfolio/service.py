@@ -11,6 +11,7 @@ P&L are computed from the latest quote at call time, so they are always fresh.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,8 +19,14 @@ from decimal import Decimal
 from app.calendar import trade_date
 from app.core.bus import EventBus
 from app.core.clock import Clock
-from app.core.events import PositionChanged, PositionClosed, PositionOpened, TradeCompleted
-from app.core.models import Account, Fill, Position
+from app.core.events import (
+    EquitySnapshotTaken,
+    PositionChanged,
+    PositionClosed,
+    PositionOpened,
+    TradeCompleted,
+)
+from app.core.models import Account, Fill, Position, Side
 from app.core.money import ZERO
 from app.core.ports import QuoteSource
 from app.core.service import Service
@@ -134,6 +141,13 @@ class PortfolioService(Service):
 
     async def announce(self, booking: Booking) -> None:
         """Publish the position event and ``TradeCompleted`` of a committed booking."""
+        await self._announce_position(booking)
+        fill, entry = booking.fill, booking.entry
+        await self.bus.publish(
+            TradeCompleted(time=self.clock.now(), fill=fill, realized_pnl=entry.realized_pnl)
+        )
+
+    async def _announce_position(self, booking: Booking) -> None:
         fill, entry = booking.fill, booking.entry
         now = self.clock.now()
         if entry.after is None:
@@ -148,7 +162,6 @@ class PortfolioService(Service):
             await self.bus.publish(PositionOpened(time=now, position=entry.after))
         else:
             await self.bus.publish(PositionChanged(time=now, position=entry.after))
-        await self.bus.publish(TradeCompleted(time=now, fill=fill, realized_pnl=entry.realized_pnl))
 
     async def apply_fill(self, fill: Fill) -> bool:
         """Book, commit and announce ``fill`` on its own; False if it was applied before.
@@ -162,6 +175,34 @@ class PortfolioService(Service):
         self.commit(booking)
         await self.announce(booking)
         return True
+
+    async def adopt(
+        self, symbol: str, quantity: Decimal, average_cost: Decimal, *, reference: str
+    ) -> Position | None:
+        """Hold ``quantity`` of ``symbol`` as the broker does, when no fill explains the
+        difference (a trade made outside Sherwood); returns the position (None when flat).
+
+        The difference is booked as one transaction under ``reference``: a buy at
+        ``average_cost``, or a sell at the position's own average cost (no P&L is
+        invented). Only the position event is published: no trade was seen, so
+        neither ``TradeCompleted`` nor the compliance ledger hears of it.
+        """
+        held = self.get_position(symbol)
+        difference = quantity - (held.quantity if held is not None else ZERO)
+        if difference == 0:
+            return held
+        buying = difference > 0
+        fill = Fill(
+            execution_id=f"adopted-{uuid.uuid4()}", client_order_id=reference, symbol=symbol,
+            side=Side.BUY if buying else Side.SELL, quantity=abs(difference),
+            price=average_cost if buying or held is None else held.average_cost,
+            time=self.clock.now(),
+        )  # fmt: skip
+        booking = self.book(fill)
+        if booking is not None:
+            self.commit(booking)
+            await self._announce_position(booking)
+        return self.get_position(symbol)
 
     # ------------------------------------------------------------------ positions
 
@@ -241,10 +282,16 @@ class PortfolioService(Service):
             self.clock.now(), account.equity, account.cash, pnl.total_value, pnl.realized,
             pnl.unrealized,
         )  # fmt: skip
+        await self.bus.publish(EquitySnapshotTaken(time=self.clock.now(), equity=account.equity))
 
     def equity_curve(self, limit: int = 1000) -> list[tuple[datetime, Decimal]]:
         """The latest ``limit`` equity snapshots, oldest first."""
         return self._store.equity_curve(limit)
+
+    def realized_by_day(self, since: date) -> list[tuple[date, Decimal]]:
+        """Realized P&L per New York trade date from ``since`` on, oldest first (days
+        without a sell are left out)."""
+        return self._store.realized_by_day(since)
 
     async def reset(self) -> None:
         """Wipe positions, transactions and the equity curve (with the paper account reset)."""

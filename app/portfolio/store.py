@@ -143,6 +143,19 @@ class PortfolioStore:
         )
         return [(row.time, row.equity) for row in reversed(list(query.execute(self.db)))]
 
+    def realized_by_day(self, since: date) -> list[tuple[date, Decimal]]:
+        """Realized P&L summed per trade date (exactly, in Python), for dates >= ``since``."""
+        start = datetime.combine(previous_trading_day(since), AFTER_HOURS_CLOSE, tzinfo=NEW_YORK)
+        query = TransactionRow.select(TransactionRow.time, TransactionRow.realized_pnl).where(
+            TransactionRow.time >= start, TransactionRow.realized_pnl.is_null(False)
+        )
+        days: dict[date, Decimal] = {}
+        for row in query.execute(self.db):
+            day = trade_date(row.time)
+            if day >= since:
+                days[day] = days.get(day, ZERO) + row.realized_pnl
+        return sorted(days.items())
+
     def wipe(self) -> None:
         with self.db.atomic():
             for table in (PositionRow, TransactionRow, EquitySnapshotRow):

@@ -24,6 +24,7 @@ from app.core.events import (
     BarUpdated,
     DayTradeRecorded,
     DecisionMade,
+    EquitySnapshotTaken,
     ErrorOccurred,
     HealthChanged,
     OrderDenied,
@@ -59,6 +60,7 @@ class Bridge(QObject):
     signalGenerated = Signal(object)  # Signal
     decisionMade = Signal(object)  # DecisionMade
     accountUpdated = Signal(object)  # Account
+    equitySnapshot = Signal(object)  # EquitySnapshotTaken
     tradingStateChanged = Signal(object)  # TradingStateChanged
     pdtChanged = Signal()  # coalesced
     pdtWarning = Signal(str)
@@ -91,6 +93,7 @@ class Bridge(QObject):
         on(SignalGenerated, lambda e: self.signalGenerated.emit(e.signal))
         on(DecisionMade, self.decisionMade.emit)
         on(AccountUpdated, lambda e: self.accountUpdated.emit(e.account))
+        on(EquitySnapshotTaken, self.equitySnapshot.emit)
         on(TradingStateChanged, self.tradingStateChanged.emit)
         on(DayTradeRecorded, self._mark_pdt)
         on(PdtWarning, self._on_pdt_message)

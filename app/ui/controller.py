@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from decimal import Decimal
 from typing import Any
 
 from app.config import Settings
@@ -38,18 +39,21 @@ class Controller:
         self.account: Account | None = None
         self.started = False
         self._bound_chart: Any = None
+        self._chart_request: tuple[str, Interval] | None = None  # the latest load asked for
+        self._chart_tracked: tuple[str, Interval] | None = None  # forming bars published
         w = window
         b = self.bridge
         b.quotes.connect(self._on_quotes)
         b.formingBars.connect(self._on_forming)
         b.barClosed.connect(self._on_bar_closed)
-        b.orderChanged.connect(lambda event: w.orders.upsert(event.order))
+        b.orderChanged.connect(self._on_order)
         b.orderDenied.connect(self._on_denied)
         b.tradeCompleted.connect(self._on_trade)
         b.positionsChanged.connect(self.refresh_positions)
         b.signalGenerated.connect(lambda s: w.signals.upsert(SignalRow(s)))
         b.decisionMade.connect(self._on_decision)
         b.accountUpdated.connect(self._on_account)
+        b.equitySnapshot.connect(w.account.add_snapshot)
         b.tradingStateChanged.connect(self._on_state)
         b.pdtChanged.connect(w.pdt.refresh)
         b.pdtWarning.connect(lambda text: w.notifier.notify("Day trades", text, error=True))
@@ -62,6 +66,8 @@ class Controller:
         w.bot.resumeRequested.connect(self.resume)
         w.bot.settingsChanged.connect(self.apply_settings)
         w.actions_["settings"].triggered.connect(self.open_settings)
+        w.actions_["cancel_all"].triggered.connect(self.cancel_all)
+        w.actions_["flatten"].triggered.connect(self.flatten_selected)
         w.actions_["theme_dark"].triggered.connect(lambda: self.set_theme("dark"))
         w.actions_["theme_light"].triggered.connect(lambda: self.set_theme("light"))
         w.chartInstalled.connect(self.bind_chart)
@@ -77,6 +83,7 @@ class Controller:
         for fill in reversed(ex.fills(200)):
             self.window.fills.upsert(fill)
         self.refresh_positions()
+        self.window.account.reload()
         self.window.pdt.refresh()
         self.window.bot.set_bot_running(bool(self.ctx.bot.enabled))
         risk = self.ctx.risk
@@ -100,7 +107,13 @@ class Controller:
         if hasattr(chart, "symbolRequested"):
             chart.symbolRequested.connect(self.load_chart)
             chart.intervalRequested.connect(self._on_interval)
-        self.load_chart(self.ctx.settings.symbol)
+        if hasattr(chart, "limitOrderRequested"):
+            chart.limitOrderRequested.connect(self.limit_from_chart)
+            chart.cancelOrderRequested.connect(self.cancel_order)
+        if self._chart_request is not None:  # a new chart (theme change): what was shown
+            self.load_chart(*self._chart_request)
+        else:
+            self.load_chart(self.ctx.settings.symbol)
 
     def stop(self) -> None:
         self.bridge.stop()
@@ -113,41 +126,64 @@ class Controller:
 
     # --- market data ---
     def _chart_interval(self) -> Interval:
-        chart = self.window.chart
-        if not len(getattr(chart, "series", ())):  # nothing shown yet: the bot's bars
-            return self.ctx.settings.bar_interval
-        interval = getattr(chart, "interval", None)
-        try:
-            return Interval(interval) if interval else self.ctx.settings.bar_interval
-        except ValueError:
-            return self.ctx.settings.bar_interval
+        """The interval last asked for (the bot's until the user picks one)."""
+        if self._chart_request is not None:
+            return self._chart_request[1]
+        return self.ctx.settings.bar_interval
 
-    def load_chart(self, symbol: str) -> None:
+    def load_chart(self, symbol: str, interval: Interval | None = None) -> None:
+        """Load ``symbol`` at ``interval`` (default: the interval shown) without blocking.
+
+        The bars shown stay until the new ones arrive; a load overtaken by a later
+        request (the user clicked on) is dropped when it finishes.
+        """
         chart = self.window.chart
         if not hasattr(chart, "set_bars"):
             return
-        interval = self._chart_interval()
+        interval = interval or self._chart_interval()
+        request = (symbol, interval)
+        self._chart_request = request
         md = self.ctx.market_data
 
         async def load() -> None:
-            await _maybe(md.watch(symbol))
-            bars = await _maybe(md.historical_bars(symbol, interval, HISTORY_BARS))
-            chart.set_bars(symbol, interval, list(bars))
+            cleaned = await _maybe(md.watch(symbol))
+            bars = await _maybe(md.historical_bars(cleaned, interval, HISTORY_BARS))
+            if self._chart_request != request or self.window.chart is not chart:
+                return  # overtaken: a later request is loading
+            self._chart_request = (cleaned, interval)
+            self._track_chart(cleaned, interval)
+            chart.set_bars(cleaned, interval, list(bars))
             forming = getattr(md, "forming_bar", None)
-            bar = forming(symbol, interval) if forming is not None else None
+            bar = forming(cleaned, interval) if forming is not None else None
             if isinstance(bar, Bar):
                 chart.update_bar(bar)
-            self._mark_chart_fills(symbol)
-            self.window.ticket.set_symbol(symbol)
+            self._mark_chart_fills(cleaned)
+            if hasattr(chart, "set_working_orders"):
+                chart.set_working_orders(self.ctx.execution.open_orders())
+            self.window.ticket.set_symbol(cleaned)
 
-        schedule(load, None, lambda exc: chart.set_symbol_error(str(exc)))
+        def failed(exc: BaseException) -> None:
+            if self._chart_request == request:
+                chart.set_symbol_error(str(exc))
+
+        schedule(load, None, failed)
+
+    def _track_chart(self, symbol: str, interval: Interval) -> None:
+        """Forming bars of what the chart shows are published; the previous pair no more."""
+        md = self.ctx.market_data
+        if (symbol, interval) == self._chart_tracked or not hasattr(md, "track_interval"):
+            return
+        if self._chart_tracked is not None:
+            md.untrack_interval(*self._chart_tracked)
+        md.track_interval(symbol, interval)
+        self._chart_tracked = (symbol, interval)
 
     def _on_interval(self, interval: str) -> None:
         chart = self.window.chart
-        track = getattr(self.ctx.market_data, "track_interval", None)
-        if track is not None:
-            schedule(lambda: track(chart.symbol, Interval(interval)))
-        self.load_chart(chart.symbol)
+        symbol = self._chart_request[0] if self._chart_request else chart.symbol
+        if hasattr(chart, "show_loading"):
+            chart.show_loading(interval)
+        self.load_chart(symbol or self.ctx.settings.symbol, Interval(interval))
 
     def _mark_chart_fills(self, symbol: str) -> None:
         chart = self.window.chart
@@ -155,13 +191,26 @@ class Controller:
         for fill in self.window.fills.rows:
             if fill.symbol == symbol:
                 chart.add_fill_marker(fill.time, fill.side.value, fill.price)
-        position = self.ctx.portfolio.get_position(symbol)
-        chart.set_average_cost(position.average_cost if position else None)
+        self._show_chart_position()
+
+    def _show_chart_position(self) -> None:
+        """The chart symbol's average cost, size and unrealized P&L (from the portfolio)."""
+        chart = self.window.chart
+        if not hasattr(chart, "set_position"):
+            return
+        symbol = getattr(chart, "symbol", None)
+        view = next((p for p in self.window.positions.rows if p.symbol == symbol), None)
+        if view is None:
+            position = self.ctx.portfolio.get_position(symbol) if symbol else None
+            chart.set_position(position.average_cost if position else None,
+                               position.quantity if position else None)  # fmt: skip
+            return
+        chart.set_position(view.average_cost, view.quantity, view.unrealized_pnl)
 
     def _chart_wants(self, bar: Bar) -> bool:
         chart = self.window.chart
         return (hasattr(chart, "update_bar") and bar.symbol == getattr(chart, "symbol", None)
-                and bar.interval == self._chart_interval())  # fmt: skip
+                and bar.interval == getattr(chart, "interval", None))  # fmt: skip
 
     def _on_forming(self, bars: dict[str, Bar]) -> None:
         for bar in bars.values():
@@ -178,15 +227,22 @@ class Controller:
     # --- portfolio, orders ---
     def refresh_positions(self) -> None:
         self.window.positions.replace_all(self.ctx.portfolio.positions())
+        self._show_chart_position()
+
+    def _on_order(self, event: Any) -> None:
+        self.window.orders.upsert(event.order)
+        chart = self.window.chart
+        if hasattr(chart, "upsert_order"):
+            chart.upsert_order(event.order)
 
     def _on_trade(self, event: TradeCompleted) -> None:
         fill = event.fill
         self.window.fills.upsert(fill)
+        self.window.account.on_trade(event)
         chart = self.window.chart
         if hasattr(chart, "add_fill_marker") and fill.symbol == getattr(chart, "symbol", None):
             chart.add_fill_marker(fill.time, fill.side.value, fill.price)
-            position = self.ctx.portfolio.get_position(fill.symbol)
-            chart.set_average_cost(position.average_cost if position else None)
+            self._show_chart_position()
         verb = "Bought" if fill.side is Side.BUY else "Sold"
         pnl = ""
         if event.realized_pnl is not None:
@@ -232,8 +288,43 @@ class Controller:
         schedule(lambda: self.ctx.execution.cancel(client_order_id),
                  lambda order: self.window.orders.upsert(order))  # fmt: skip
 
+    def limit_from_chart(self, side: Side, price: Decimal) -> None:
+        """A right click on the chart: the ticket takes the limit and sends it after its
+        own checks and confirmation, exactly as if the user had filled it in."""
+        chart = self.window.chart
+        ticket = self.window.ticket
+        if getattr(chart, "symbol", "") and ticket.symbol != chart.symbol:
+            ticket.set_symbol(chart.symbol)
+        ticket.prefill_limit(price)
+        ticket.submit(side)
+
     def close_position(self, symbol: str) -> None:
         schedule(lambda: self.ctx.controls.close_position(symbol))
+
+    def cancel_all(self) -> None:
+        """Cancel every open order (the Cancel all hotkey); trading stays on."""
+
+        def done(cancelled: Any) -> None:
+            for order in cancelled or []:
+                self.window.orders.upsert(order)
+
+        schedule(lambda: self.ctx.controls.cancel_all(), done)
+
+    def flatten_selected(self) -> None:
+        """Sell the whole position selected in the positions table, once the user confirms."""
+        w = self.window
+        symbol = w.selected_position()
+        position = self.ctx.portfolio.get_position(symbol) if symbol else None
+        if symbol is None or position is None:
+            w.statusBar().showMessage("Flatten: select a position in the Positions table first",
+                                      8000)  # fmt: skip
+            return
+        question = (f"Flatten {symbol}: sell all {position.quantity.normalize():f} shares "
+                    "at market?")  # fmt: skip
+        if not w.ticket.confirm(question):
+            w.statusBar().showMessage(f"Flatten {symbol}: not sent", 8000)
+            return
+        self.close_position(symbol)
 
     def set_bot(self, enabled: bool) -> None:
         bot = self.ctx.bot
@@ -291,6 +382,7 @@ class Controller:
         if isinstance(app, QApplication):
             theme.apply_theme(app, name)
             self.window.restyle_chart()  # the chart draws in its own colours
+            self.window.account.restyle()
 
 
 async def _maybe(value: Any) -> Any:

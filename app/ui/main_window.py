@@ -30,14 +30,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui import theme
-from app.ui.layout import LAYOUT_VERSION, LayoutKeeper
+from app.ui.hotkeys import BY_NAME as HOTKEYS
+from app.ui.hotkeys import ShortcutsDialog
+from app.ui.layout import LAYOUT_VERSION, LayoutKeeper, LayoutsMenu, NamedLayouts
 from app.ui.notifications import Notifier
 
 log = logging.getLogger("sherwood.ui.window")
 
-BUY_KEY = "Ctrl+Shift+B"
-SELL_KEY = "Ctrl+Shift+S"
-KILL_KEY = "Ctrl+Shift+K"
+BUY_KEY = HOTKEYS["buy"].key  # every shortcut is in app/ui/hotkeys.py (Help lists them)
+SELL_KEY = HOTKEYS["sell"].key
+KILL_KEY = HOTKEYS["kill"].key
 LOADING_TEXT = "Loading chart…"
 
 AskClose = Callable[[str], bool]
@@ -51,6 +53,7 @@ DOCKS = (
     ("pdt", "Day trades (PDT)", RIGHT),
     ("bot", "Bot", RIGHT),
     ("positions", "Positions", BOTTOM),
+    ("account", "Account", BOTTOM),
     ("orders", "Orders", BOTTOM),
     ("fills", "Fills", BOTTOM),
     ("signals", "Signals", BOTTOM),
@@ -164,6 +167,8 @@ class MainWindow(QMainWindow):
                              Qt.Orientation.Horizontal)  # fmt: skip
         self.tabifyDockWidget(self.docks["orders"], self.docks["fills"])
         self.tabifyDockWidget(self.docks["signals"], self.docks["log"])
+        self.tabifyDockWidget(self.docks["positions"], self.docks["account"])
+        self.docks["positions"].raise_()
         self.docks["orders"].raise_()
         self.docks["signals"].raise_()
         self.resizeDocks([self.docks["ticket"]], [330], Qt.Orientation.Horizontal)
@@ -181,6 +186,8 @@ class MainWindow(QMainWindow):
         self.layout_keeper = LayoutKeeper(self, self.qsettings)
         self.layout_keeper.capture_default()
         self.layout_keeper.restore()
+        self.named_layouts = NamedLayouts(self, self.docks, self.qsettings)
+        self.layouts_menu = LayoutsMenu(self.layouts_submenu, self.named_layouts, self)
         if ctx is not None:
             self.attach(ctx)
             self.install_chart()
@@ -188,6 +195,8 @@ class MainWindow(QMainWindow):
     # --- building ---
     def attach(self, ctx: Any) -> None:
         """Build the panes that need the app context and put them in the docks."""
+        from app.calendar import trade_date
+        from app.ui.account_view import AccountView
         from app.ui.bot_panel import BotPanel
         from app.ui.order_ticket import OrderTicket
         from app.ui.pdt_meter import PdtMeter
@@ -221,9 +230,10 @@ class MainWindow(QMainWindow):
         self.fills_view = make_table(self.fills)
         self.signals_view = make_table(self.signals)
         self.log_pane = LogPane(self.logs, self.log_handler)
+        self.account = AccountView(ctx.portfolio, lambda: trade_date(ctx.clock.now()))
         panes: dict[str, QWidget] = {
             "ticket": self.ticket, "pdt": self.pdt, "bot": self.bot,
-            "positions": self.positions_view, "orders": self.orders_view,
+            "positions": self.positions_view, "account": self.account, "orders": self.orders_view,
             "fills": self.fills_view, "signals": self.signals_view, "log": self.log_pane,
         }  # fmt: skip
         for name, widget in panes.items():
@@ -345,9 +355,9 @@ class MainWindow(QMainWindow):
         for name in ("login", "logout"):  # enabled by SessionActions in live mode
             self.actions_[name].setEnabled(False)
         file_menu.addSeparator()
-        file_menu.addAction(self._action("settings", "&Settings…", "Ctrl+,"))
+        file_menu.addAction(self._hotkey("settings"))
         file_menu.addSeparator()
-        file_menu.addAction(self._action("quit", "&Quit", "Ctrl+Q"))
+        file_menu.addAction(self._hotkey("quit"))
         self.actions_["quit"].triggered.connect(self.close)
 
         view = bar.addMenu("&View")
@@ -355,17 +365,22 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
+        view.addAction(self._hotkey("symbol"))
+        self.actions_["symbol"].triggered.connect(lambda: self._when_attached(self.focus_symbol))
+        self.layouts_submenu = view.addMenu("&Layouts")
         view.addAction(self._action("reset_layout", "&Reset layout"))
         self.actions_["reset_layout"].triggered.connect(self.layout_keeper_reset)
         view.addAction(self._action("theme_dark", "&Dark theme"))
         view.addAction(self._action("theme_light", "&Light theme"))
 
         trading = bar.addMenu("&Trading")
-        trading.addAction(self._action("buy", "&Buy at ask", BUY_KEY))
-        trading.addAction(self._action("sell", "&Sell at bid", SELL_KEY))
+        trading.addAction(self._hotkey("buy"))
+        trading.addAction(self._hotkey("sell"))
+        trading.addAction(self._hotkey("cancel_all"))  # the controller sends these two
+        trading.addAction(self._hotkey("flatten"))
         trading.addSeparator()
         trading.addAction(self._action("bot", "Start / stop &bot"))
-        trading.addAction(self._action("kill", "&Kill switch (halt, cancel orders)", KILL_KEY))
+        trading.addAction(self._hotkey("kill"))
         trading.addAction(self._action("resume", "&Resume trading"))
         # the panes exist once attached: until then these commands do nothing
         self.actions_["buy"].triggered.connect(lambda: self._when_attached(
@@ -380,8 +395,37 @@ class MainWindow(QMainWindow):
             lambda: self.bot.botToggled.emit(not self.bot.bot_running)))  # fmt: skip
 
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._hotkey("shortcuts"))
+        self.actions_["shortcuts"].triggered.connect(self.show_shortcuts)
         help_menu.addAction(self._action("about", "&About Sherwood"))
         self.actions_["about"].triggered.connect(self._about)
+
+    def _hotkey(self, name: str) -> QAction:
+        """The action of a shortcut in :data:`app.ui.hotkeys.HOTKEYS` (its text and key)."""
+        hotkey = HOTKEYS[name]
+        return self._action(name, hotkey.text, hotkey.key)
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def focus_symbol(self) -> None:
+        """Put the cursor in the ticket's symbol box (showing the ticket if it was hidden)."""
+        dock = self.docks["ticket"]
+        dock.show()
+        dock.raise_()
+        self.ticket.symbol_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.ticket.symbol_edit.selectAll()
+
+    def selected_position(self) -> str | None:
+        """The symbol of the row selected in the positions table (None: no row selected)."""
+        rows = self.positions_view.selectionModel().selectedRows()
+        if not rows:
+            return None
+        row = self.positions.data(rows[0], Qt.ItemDataRole.UserRole)
+        return str(row.symbol) if row is not None else None
 
     def _when_attached(self, command: Callable[[], Any]) -> None:
         if self.is_attached:

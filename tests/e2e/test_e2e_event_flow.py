@@ -93,7 +93,7 @@ async def test_rsi_buy_then_stop_loss_and_the_audit_trail_tells_why(tmp_path: Pa
 # --- the same causal order of events on the live path and in a backtest -------------------
 
 MARKET = ("PriceUpdated", "BarClosed", "BarUpdated", "QuoteStale", "HealthChanged",
-          "AccountUpdated", "HistoricalDataReady")  # fmt: skip
+          "AccountUpdated", "EquitySnapshotTaken", "HistoricalDataReady")  # fmt: skip
 
 
 def exit_chain(events: list[Event]) -> list[str]:
