@@ -181,10 +181,10 @@ def import_legacy_log(
         )
         positions = paper.positions()
         for record in sorted(records, key=lambda r: (r.time, r.index)):
-            if FillRow.select().where(FillRow.execution_id == record.execution_id).exists():
+            if FillRow.select().where(FillRow.execution_id == record.execution_id).exists(db):
                 skipped += 1
                 continue
-            _journal(record)
+            _journal(db, record)
             fill = Fill(
                 execution_id=record.execution_id, client_order_id=record.client_order_id,
                 symbol=record.symbol, side=record.side, quantity=record.quantity,
@@ -229,7 +229,7 @@ def import_legacy_log(
     return ImportReport(read=len(records), imported=imported, skipped_existing=skipped)
 
 
-def _journal(record: LegacyRecord) -> None:
+def _journal(db: Database, record: LegacyRecord) -> None:
     """The record as a filled order and its (not yet applied) fill in the order journal."""
     OrderRow.insert(
         client_order_id=record.client_order_id,
@@ -246,9 +246,9 @@ def _journal(record: LegacyRecord) -> None:
         reason=IMPORT_REASON,
         created_at=record.time,
         updated_at=record.time,
-    ).on_conflict_ignore().execute()
+    ).on_conflict_ignore().execute(db)
     day = trade_date(record.time)
-    FillRow.create(
+    FillRow.insert(
         execution_id=record.execution_id,
         client_order_id=record.client_order_id,
         symbol=record.symbol,
@@ -259,4 +259,4 @@ def _journal(record: LegacyRecord) -> None:
         trade_date=day.isoformat(),
         settlement_date=settlement_date(day).isoformat(),
         applied=False,
-    )
+    ).execute(db)
