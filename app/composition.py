@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,9 @@ from app.core.clock import Clock, LiveClock, SimulatedClock
 from app.core.service import Service
 from app.execution.control import TradingControls
 from app.execution.journal import Journal
+from app.execution.reconcile import ReconcileSchedule
 from app.execution.service import ExecutionService
+from app.gateway.events import LoggedIn
 from app.gateway.factory import build_gateway
 from app.gateway.pause import SessionPause
 from app.gateway.service import GatewayService
@@ -90,6 +92,7 @@ class AppContext:
     api: ApiServer | None = None  # the HTTP API, when API_ENABLED (see app.api)
     gateway: GatewayService | None = None  # the Robinhood session (live mode)
     session_pause: SessionPause | None = None  # live: trading paused while there is no session
+    reconciling: ReconcileSchedule | None = None  # every RECONCILE_MINUTES and after a login
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _started: list[Service] = field(default_factory=list)
     _broker_open: bool = False
@@ -119,6 +122,8 @@ class AppContext:
             await self.market_data.watch(self.settings.symbol)  # market data runs the feed
             self._back_up()
             self._spawn(self._refresh_loop(), "account refresh")
+            if self.reconciling is not None:
+                self._spawn(self.reconciling.run(), "reconciliation")
             if self.settings.api_enabled:
                 self.api = api_server(self)
                 await self.api.start()
@@ -269,6 +274,10 @@ def build_app(
     bot = AutoTrader(bus, clock, settings, execution, portfolio, market_data)
     controls = TradingControls(bus, clock, execution, portfolio, risk)
     audit = AuditTrail(bus, clock, db)
+    reconciling = ReconcileSchedule(
+        clock, execution.reconcile, timedelta(minutes=settings.reconcile_minutes)
+    )
+    bus.subscribe(LoggedIn, lambda _event: reconciling.request())  # a (re)login: reconcile now
     storage = StorageGuard(bus, clock, db, folder, risk) if on_disk else None
     return AppContext(
         settings=settings, data_dir=folder, clock=clock, bus=bus, db=db, feed=feed,
@@ -276,4 +285,5 @@ def build_app(
         portfolio=portfolio, broker=broker, accounts=accounts, execution=execution, bot=bot,
         controls=controls, audit=audit, storage=storage,
         backups=DailyBackup(path) if on_disk else None, gateway=gateway, session_pause=pause,
+        reconciling=reconciling,
     )  # fmt: skip

@@ -205,6 +205,10 @@ class Settings:
     robinhood_api_url: str = _setting(
         ROBINHOOD_API, "Where Robinhood requests go (a local fake or recording proxy)", "Robinhood"
     )
+    reconcile_minutes: float = _setting(
+        3.0, "Minutes between reconciliations with the broker (orders, fills, positions)",
+        "Robinhood",
+    )
 
     @property
     def confirm_before_sending(self) -> bool:
@@ -278,6 +282,7 @@ _TYPES: dict[str, Any] = {
     "sim_start_price": Decimal, "sim_follow_nyse_sessions": bool,
     "quote_stale_seconds": float, "confirm_orders": Confirm, "theme": Theme,
     "robinhood_api_url": str,
+    "reconcile_minutes": float,
     "api_enabled": bool, "api_port": int, "api_cors_origins": str,
 }  # fmt: skip
 
@@ -443,6 +448,11 @@ def validate(s: Settings) -> dict[str, str]:
         parse_symbol_list(s.watchlist)
     except ValueError as exc:
         need(False, "WATCHLIST", str(exc))
+    need(
+        0.1 <= s.reconcile_minutes <= 1440,
+        "RECONCILE_MINUTES",
+        "must be between 0.1 and 1440 minutes (one day)",
+    )
     if "BOT_SYMBOLS" not in problems:
         need(not (message := _bot_symbols_problem(s)), "BOT_SYMBOLS", message)
     return problems

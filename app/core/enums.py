@@ -32,6 +32,7 @@ class OrderSource(StrEnum):
     BOT = "bot"
     RISK = "risk"  # exits triggered by profit target / stop loss / flatten
     LEGACY = "legacy"  # imported from the original bots' transactions.json (app.legacy)
+    EXTERNAL = "external"  # placed outside Sherwood (the Robinhood app), adopted by reconciliation
 
 
 class Interval(StrEnum):

@@ -1,41 +1,61 @@
-"""Start-up reconciliation of the journal with the broker.
+"""Reconciliation of the journal and the portfolio with the broker: at start, after a login,
+and every few minutes (``RECONCILE_MINUTES``).
 
-1. Every journal order that is not terminal is looked up by client order id.
-   * Unknown to the broker, journaled NEW (the app stopped between the journal
-     write and the broker call): resubmitted under the SAME client id when it
-     is under a minute old (idempotent at the broker) -- on the symbol's first
-     fresh quote, since none exists yet at start; older than that it is
-     marked REJECTED "not sent before restart" -- a stale market order sent
-     hours later is more dangerous than a missed one.
-   * Unknown to the broker, journaled SUBMITTED or ACCEPTED without fills:
-     the broker never got it or lost it. Handled exactly like NEW: resent
-     under the SAME client id when under a minute old, else REJECTED -- never
-     lost, never duplicated (the broker refuses a second order under one
-     client id).
-   * Older than that: REJECTED "the broker never received it (not sent
-     before restart)"; an order with journaled fills is never resent.
+One :class:`Reconciler` lives as long as the execution service and remembers
+when it last looked (the checkpoint). A round:
+
+1. Every journal order that is not terminal is looked up by client order id
+   (orders being sent right now are left alone).
    * Known: the broker's state is adopted and missing fills are applied
-     through the normal fill path.
-2. ``broker.fills_since(last journaled fill)`` catches fills made while down.
-3. Fills journaled but whose effects (portfolio, compliance ledger) were
-   never committed (the app stopped between the two) are applied now.
-4. Broker positions are compared with the portfolio, broker open orders with
-   the journal; every mismatch is logged and published as ``ErrorOccurred``
-   (positions opened outside the app are reported, not adopted).
+     through the one update applier.
+   * Unknown to the broker (it answered, and it has none) and never filled:
+     at start, an order under a minute old is resent under the SAME client id
+     on the symbol's first fresh quote (idempotent at the broker); an older
+     one is marked REJECTED ("not sent before restart" / "the broker never
+     received it") -- a stale market order sent hours later is more dangerous
+     than a missed one. In a later round only the second rule applies
+     (nothing is ever sent from here then). An order placed outside Sherwood
+     is never resent.
+2. ``broker.fills_since(checkpoint)`` catches executions missed while the
+   broker's updates did not reach us (the app was down, the poller stopped).
+   Each execution counts once, by its execution id. An execution of an order
+   Sherwood did not place ADOPTS that order: it is journaled (source
+   EXTERNAL, the broker's id, e.g. ``robinhood:<id>``) and its fills go
+   through the same applier, so the portfolio and the day-trade count see it.
+3. Journaled fills whose effects were never committed (the app stopped
+   between the two) are applied now.
+4. Open orders at the broker that the journal does not know are adopted the
+   same way (journaled; followed like Sherwood's own from then on).
+5. Broker positions are compared with the portfolio. A difference no fill
+   explains (a position older than the journal's memory) is ADOPTED into the
+   portfolio at the broker's average cost. A symbol with an open or in-flight
+   order is left to the next round, and so is one whose executions at the
+   broker are not all journaled yet, so nothing is counted twice.
+
+Every adoption is a warning log line and an :class:`OutsideTradeAdopted` event
+(the window shows it); problems are logged and published as ``ErrorOccurred``.
+``ReconciliationCompleted`` ends the start-up round and any later round that
+found something. Without a broker session (``AuthenticationRequired``) a round
+stops quietly and the checkpoint stays: the next round (after the login) catches up.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Protocol
 
 from app.brokers.base import Broker, BrokerOrder
 from app.core.bus import EventBus
 from app.core.clock import Clock
-from app.core.events import ErrorOccurred, ReconciliationCompleted
-from app.core.models import Order, OrderStatus, describe
+from app.core.errors import AuthenticationRequired
+from app.core.events import ErrorOccurred, OutsideTradeAdopted, ReconciliationCompleted
+from app.core.models import Fill, Order, OrderRequest, OrderSource, OrderStatus, Side, describe
 from app.core.money import ZERO
 from app.core.ports import PositionSource
 from app.execution.orders import OrderStore
@@ -44,8 +64,19 @@ from app.execution.updates import UpdateApplier
 log = logging.getLogger("sherwood.reconcile")
 
 RESUBMIT_WINDOW = timedelta(minutes=1)
+# Executions are asked for from a little before the last round (ids make the overlap harmless).
+OVERLAP = timedelta(minutes=1)
+OUTSIDE = "outside Sherwood"
 # Journal states of an order the broker may never have received (resent when young).
 _RESENDABLE = frozenset({OrderStatus.NEW, OrderStatus.SUBMITTED, OrderStatus.ACCEPTED})
+
+
+class PositionAdopter(PositionSource, Protocol):
+    """The portfolio's side of reconciliation: read positions, take the broker's."""
+
+    async def adopt(
+        self, symbol: str, quantity: Decimal, average_cost: Decimal, *, reference: str
+    ) -> object: ...
 
 
 @dataclass
@@ -55,11 +86,20 @@ class ReconcileReport:
     expired: int = 0
     fills_recovered: int = 0
     fills_applied: int = 0
+    adopted: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    skipped: str = ""  # why the round stopped early (no session)
+
+    @property
+    def found_something(self) -> bool:
+        return bool(
+            self.resubmitted or self.expired or self.fills_recovered or self.fills_applied
+            or self.adopted or self.problems
+        )  # fmt: skip
 
 
 class Reconciler:
-    """One start-up reconciliation; see the module docstring."""
+    """Brings the journal and the portfolio in line with the broker; see the module docstring."""
 
     def __init__(
         self,
@@ -68,10 +108,11 @@ class Reconciler:
         broker: Broker,
         store: OrderStore,
         updates: UpdateApplier,
-        positions: PositionSource,
+        positions: PositionAdopter,
         *,
         resend: Callable[[Order], None],
         reject: Callable[[Order, str], Awaitable[None]],
+        busy: Callable[[], Collection[str]] = tuple,
     ) -> None:
         self.bus = bus
         self.clock = clock
@@ -81,76 +122,143 @@ class Reconciler:
         self.positions = positions
         self.resend = resend
         self.reject = reject
+        self.busy = busy  # client ids being sent or waiting to be resent right now
+        self.checkpoint: datetime | None = None  # executions before it are journaled
+        self.rounds = 0
         self.report = ReconcileReport()
+        self._lock = asyncio.Lock()
 
     async def run(self) -> ReconcileReport:
+        """One round (rounds never overlap); the first one is the start-up round."""
+        async with self._lock:
+            starting = self.rounds == 0
+            self.rounds += 1
+            self.report = ReconcileReport()
+            began = self.clock.now()
+            try:
+                await self._round(starting, began)
+            except AuthenticationRequired as exc:
+                self.report.skipped = f"no broker session ({exc})"
+                log.info("reconciliation waits for a login: %s", exc)
+            report = self.report
+            if report.skipped and not starting:
+                return report
+            log.info(
+                "reconciled %d open orders: %d resubmitted, %d expired, %d fills recovered, "
+                "%d unapplied fills applied, %d adopted, %d problems",
+                report.orders_checked, report.resubmitted, report.expired,
+                report.fills_recovered, report.fills_applied, len(report.adopted),
+                len(report.problems),
+            )  # fmt: skip
+            if starting or report.found_something:
+                await self.bus.publish(
+                    ReconciliationCompleted(
+                        time=self.clock.now(), orders_checked=report.orders_checked,
+                        fills_recovered=report.fills_recovered,
+                        problems=tuple(report.problems),
+                    )
+                )  # fmt: skip
+            return report
+
+    async def _round(self, starting: bool, began: datetime) -> None:
         journal = self.store.journal
-        since = _earliest(journal.last_fill_time(), journal.first_open_order_time())
+        since = self.checkpoint
+        if since is None:
+            since = _earliest(journal.last_fill_time(), journal.first_open_order_time())
+        busy = set(self.busy())
         for order in list(self.store.open_orders()):
+            if order.client_order_id in busy or (not starting and order.status is OrderStatus.NEW):
+                continue  # being sent, or waiting for its resend
             self.report.orders_checked += 1
             try:
-                await self._order(order)
+                await self._order(order, starting)
+            except AuthenticationRequired:
+                raise
             except Exception as exc:
                 self._problem(f"could not reconcile {describe(order)}: {exc}")
-        if since is not None:
-            await self._missed_fills(since)
+        # Executions older than this are absorbed by the positions' comparison (step 5).
+        window = since if since is not None else began - OVERLAP
+        fetched = await self._missed_fills(window)
         await self._unapplied()
-        await self._positions()
-        await self._foreign_orders()
-        report = self.report
-        log.info(
-            "reconciled %d open orders: %d resubmitted, %d expired, %d fills recovered, "
-            "%d unapplied fills applied, %d problems",
-            report.orders_checked, report.resubmitted, report.expired,
-            report.fills_recovered, report.fills_applied, len(report.problems),
-        )  # fmt: skip
-        await self.bus.publish(
-            ReconciliationCompleted(
-                time=self.clock.now(), orders_checked=report.orders_checked,
-                fills_recovered=report.fills_recovered, problems=tuple(report.problems),
-            )
-        )  # fmt: skip
-        return report
+        await self._outside_open_orders()
+        await self._positions(window)
+        if fetched:  # later rounds ask for executions from here on
+            self.checkpoint = began - OVERLAP
 
-    async def _order(self, order: Order) -> None:
+    # --- 1. journal orders -------------------------------------------------------------------
+
+    async def _order(self, order: Order, starting: bool) -> None:
         found = await self.broker.get_order(order.client_order_id)
         if found is not None:
             before = len(order.fill_ids)
             await self.updates.apply(found, found.fills)
             self.report.fills_recovered += len(order.fill_ids) - before
             return
+        if order.request.source is OrderSource.EXTERNAL:
+            self._problem(f"{describe(order)} ({OUTSIDE}) is no longer found at the broker")
+            return
         age = self.clock.now() - order.created_at
         unfilled = not order.fill_ids and not order.filled_quantity
-        if order.status in _RESENDABLE and unfilled and age <= RESUBMIT_WINDOW:
-            log.info("will resubmit %s under the same client id", describe(order))
-            self.report.resubmitted += 1
-            self.resend(order)
+        if not unfilled or order.status not in _RESENDABLE:
+            self._problem(f"{describe(order)} ({order.status.value}) is unknown to the broker")
             return
+        if age <= RESUBMIT_WINDOW:
+            if starting:
+                log.info("will resubmit %s under the same client id", describe(order))
+                self.report.resubmitted += 1
+                self.resend(order)
+            return  # later rounds send nothing: the next one decides
         reason = "not sent before restart"
         if order.status is not OrderStatus.NEW:
             reason = "the broker never received it (not sent before restart)"
+            if not starting:
+                reason = "the broker never received it"
         self.report.expired += 1
         await self.reject(order, reason)
 
-    async def _missed_fills(self, since: datetime) -> None:
-        journal = self.store.journal
+    # --- 2. executions since the checkpoint ----------------------------------------------------
+
+    async def _missed_fills(self, since: datetime) -> bool:
+        """Apply the executions since ``since`` that the journal lacks; False if unknown."""
         try:
             fills = await self.broker.fills_since(since)
+        except AuthenticationRequired:
+            raise
         except Exception as exc:
             self._problem(f"could not fetch fills since {since.isoformat()}: {exc}")
-            return
+            return False
+        journal = self.store.journal
+        missing: dict[str, list[Fill]] = {}
         for fill in fills:
-            if journal.has_fill(fill.execution_id):
-                continue
-            found = await self.broker.get_order(fill.client_order_id)
-            if found is None or self.store.get(fill.client_order_id) is None:
-                self._problem(
-                    f"fill {fill.execution_id} ({fill.side.value} {fill.quantity} {fill.symbol}) "
-                    "belongs to an order Sherwood did not place"
-                )
-                continue
-            await self.updates.apply(found, (fill,))
-            self.report.fills_recovered += 1
+            if not journal.has_fill(fill.execution_id):
+                missing.setdefault(fill.client_order_id, []).append(fill)
+        for coid, new in missing.items():
+            try:
+                await self._apply_missed(coid, new)
+            except AuthenticationRequired:
+                raise
+            except Exception as exc:
+                self._problem(f"could not apply the executions of order {coid}: {exc}")
+        return True
+
+    async def _apply_missed(self, coid: str, fills: list[Fill]) -> None:
+        found = await self.broker.get_order(coid)
+        if found is None:
+            self._problem(
+                f"executions {', '.join(f.execution_id for f in fills)} belong to order {coid}, "
+                "which the broker no longer finds"
+            )
+            return
+        if self.store.get(coid) is None:
+            await self._adopt_order(found)
+            return
+        order = self.store.get(coid)
+        before = len(order.fill_ids) if order is not None else 0
+        await self.updates.apply(found, tuple(fills))
+        after = self.store.get(coid)
+        self.report.fills_recovered += (len(after.fill_ids) if after else 0) - before
+
+    # --- 3. journaled, not applied -------------------------------------------------------------
 
     async def _unapplied(self) -> None:
         for fill in self.store.journal.unapplied_fills():
@@ -159,34 +267,119 @@ class Reconciler:
             else:
                 self._problem(f"fill {fill.execution_id} could not be applied")
 
-    async def _positions(self) -> None:
-        try:
-            broker_positions = {p.symbol: p.quantity for p in await self.broker.positions()}
-        except Exception as exc:
-            self._problem(f"could not fetch broker positions: {exc}")
-            return
-        ours = {p.symbol: p.quantity for p in self.positions.open_positions()}
-        for symbol in sorted(set(broker_positions) | set(ours)):
-            theirs = broker_positions.get(symbol, ZERO)
-            mine = ours.get(symbol, ZERO)
-            if theirs != mine:
-                self._problem(
-                    f"position mismatch in {symbol}: broker holds {theirs}, Sherwood has {mine} "
-                    "(a trade made outside the app?)"
-                )
+    # --- 4. orders placed outside Sherwood -----------------------------------------------------
 
-    async def _foreign_orders(self) -> None:
+    async def _outside_open_orders(self) -> None:
         try:
             open_at_broker = await self.broker.open_orders()
+        except AuthenticationRequired:
+            raise
         except Exception as exc:
             self._problem(f"could not fetch open orders: {exc}")
             return
         for broker_order in open_at_broker:
-            if self.store.get(broker_order.client_order_id) is None:
-                self._problem(
-                    f"open order {broker_order.broker_order_id} ({broker_order.side.value} "
-                    f"{broker_order.symbol}) was not placed by Sherwood"
-                )
+            if self.store.get(broker_order.client_order_id) is not None:
+                continue
+            # Asked again by id: the broker follows the order from now on, like Sherwood's own.
+            found = await self.broker.get_order(broker_order.client_order_id)
+            await self._adopt_order(found or broker_order)
+
+    async def _adopt_order(self, found: BrokerOrder) -> None:
+        """Journal an order placed outside Sherwood and apply its fills like any other."""
+        quantity = found.quantity or found.filled_quantity
+        if not quantity:
+            log.info("order %s has no size yet; adopted once it has", found.client_order_id)
+            return
+        await self._cover_outside_sells(found)
+        times = [f.time for f in found.fills]
+        created = min(times) if times else (found.updated_at or self.clock.now())
+        request = OrderRequest(
+            symbol=found.symbol, side=found.side, quantity=quantity,
+            source=OrderSource.EXTERNAL, reason=OUTSIDE,
+        )  # fmt: skip
+        order = Order(
+            found.client_order_id, request, created_at=created, status=OrderStatus.SUBMITTED,
+            updated_at=self.clock.now(), broker_order_id=found.broker_order_id,
+        )  # fmt: skip
+        self.store.save(order)
+        await self.updates.apply(found, found.fills)
+        self.report.fills_recovered += len(order.fill_ids)
+        filled = ""
+        if order.filled_quantity:
+            filled = f", filled {_n(order.filled_quantity)} @ {_price(order.average_fill_price)}"
+        await self._notice(
+            "order", found.symbol,
+            f"adopted an order placed {OUTSIDE}: {found.side.value} {_n(quantity)} {found.symbol} "
+            f"(broker order {found.broker_order_id}, {order.status.value}{filled})",
+        )  # fmt: skip
+
+    async def _cover_outside_sells(self, found: BrokerOrder) -> None:
+        """An outside sell of shares the portfolio never knew of: adopt them first."""
+        if found.side is not Side.SELL or not found.fills:
+            return
+        sold = sum((f.quantity for f in found.fills), ZERO)
+        held = self.positions.get_position(found.symbol)
+        have = held.quantity if held is not None else ZERO
+        if have >= sold:
+            return
+        price = found.fills[0].price
+        await self.positions.adopt(found.symbol, sold, price, reference=OUTSIDE)
+        await self._notice(
+            "position", found.symbol,
+            f"position mismatch in {found.symbol}: sold {_n(sold)} {OUTSIDE} while Sherwood held "
+            f"{_n(have)}; adopted {_n(sold - have)} more at {_price(price)} before the sale",
+        )  # fmt: skip
+
+    # --- 5. positions --------------------------------------------------------------------------
+
+    async def _positions(self, window: datetime) -> None:
+        try:
+            held = {p.symbol: p for p in await self.broker.positions()}
+            # Every execution in that read is visible now: one not journaled yet is a trade
+            # the next round adopts as an order, so its symbol waits (never counted twice).
+            recent = await self.broker.fills_since(window)
+        except AuthenticationRequired:
+            raise
+        except Exception as exc:
+            self._problem(f"could not fetch broker positions: {exc}")
+            return
+        journal = self.store.journal
+        unjournaled = {f.symbol for f in recent if not journal.has_fill(f.execution_id)}
+        moving = {o.symbol for o in self.store.open_orders()} | self._busy_symbols()
+        ours = {p.symbol: p for p in self.positions.open_positions()}
+        for symbol in sorted(set(held) | set(ours)):
+            theirs = held[symbol].quantity if symbol in held else ZERO
+            mine = ours[symbol].quantity if symbol in ours else ZERO
+            if theirs == mine:
+                continue
+            if symbol in moving or symbol in unjournaled:
+                log.info("position in %s differs while orders move; next round", symbol)
+                continue
+            cost = held[symbol].average_cost if symbol in held else ZERO
+            await self.positions.adopt(symbol, theirs, cost, reference=OUTSIDE)
+            at = f" at {_price(cost)}" if theirs > mine else ""
+            await self._notice(
+                "position", symbol,
+                f"position mismatch in {symbol}: the broker holds {_n(theirs)}, Sherwood had "
+                f"{_n(mine)}; adopted the broker's {_n(theirs)}{at} (a trade made {OUTSIDE})",
+            )  # fmt: skip
+
+    def _busy_symbols(self) -> set[str]:
+        symbols = set()
+        for coid in self.busy():
+            order = self.store.get(coid)
+            if order is not None:
+                symbols.add(order.symbol)
+        return symbols
+
+    # --- notices -------------------------------------------------------------------------------
+
+    async def _notice(self, kind: str, symbol: str, message: str) -> None:
+        log.warning(message)
+        self.report.adopted.append(message)
+        await self.bus.publish(
+            OutsideTradeAdopted(time=self.clock.now(), kind=kind, symbol=symbol, message=message)
+        )
 
     def _problem(self, message: str) -> None:
         log.warning(message)
@@ -196,9 +389,58 @@ class Reconciler:
         )
 
 
+def _n(quantity: Decimal) -> str:
+    """A quantity as people write it: 2, 0.5 (not 2.00000000)."""
+    return format(quantity.normalize(), "f")
+
+
+def _price(price: Decimal | None) -> str:
+    return "?" if price is None else f"${price:,.2f}"
+
+
 def _earliest(*times: datetime | None) -> datetime | None:
     present = [t for t in times if t is not None]
     return min(present) if present else None
+
+
+class ReconcileSchedule:
+    """Runs a reconciliation every ``every`` of the injected clock, and at once when asked
+    (after a login), one at a time."""
+
+    def __init__(
+        self, clock: Clock, reconcile: Callable[[], Awaitable[object]], every: timedelta
+    ) -> None:
+        self.clock = clock
+        self.reconcile = reconcile
+        self.every = every
+        self._asked = asyncio.Event()
+
+    def request(self) -> None:
+        """Reconcile as soon as possible (e.g. the user logged in again)."""
+        self._asked.set()
+
+    async def run(self) -> None:
+        while True:
+            await self._wait()
+            self._asked.clear()
+            try:
+                await self.reconcile()
+            except Exception:  # one failed round must not end the schedule
+                log.exception("reconciliation failed; next round in %s", self.every)
+
+    async def _wait(self) -> None:
+        waits = {
+            asyncio.ensure_future(self.clock.sleep(self.every.total_seconds())),
+            asyncio.ensure_future(self._asked.wait()),
+        }
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+            for task in waits:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 async def resolve_unknown(
@@ -206,15 +448,16 @@ async def resolve_unknown(
     updates: UpdateApplier,
     lookup: Callable[[str], Awaitable[BrokerOrder | None]],
     created_before: datetime,
-    in_flight: Collection[str] = (),
+    in_flight: Iterable[str] = (),
 ) -> int:
     """Look up SUBMITTED orders the broker never confirmed (created before ``created_before``,
     not being submitted right now) and apply what the broker says; returns how many."""
+    busy = set(in_flight)
     resolved = 0
     for order in list(store.open_orders()):
         if order.status is not OrderStatus.SUBMITTED or order.created_at > created_before:
             continue
-        if order.client_order_id in in_flight:
+        if order.client_order_id in busy or order.request.source is OrderSource.EXTERNAL:
             continue
         found = await lookup(order.client_order_id)
         if found is not None:

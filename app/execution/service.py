@@ -66,13 +66,18 @@ from app.core.models import (
     describe,
     new_client_order_id,
 )
-from app.core.ports import PositionSource, QuoteSource
+from app.core.ports import QuoteSource
 from app.core.service import Service
 from app.execution import reconcile
 from app.execution.checks import ComplianceCheck, RiskCheck, run_checks
 from app.execution.journal import Journal
 from app.execution.orders import OrderStore
-from app.execution.reconcile import RESUBMIT_WINDOW, Reconciler, ReconcileReport
+from app.execution.reconcile import (
+    RESUBMIT_WINDOW,
+    PositionAdopter,
+    Reconciler,
+    ReconcileReport,
+)
 from app.execution.updates import PositionBook, TradeRecorder, UpdateApplier
 
 Update = tuple[BrokerOrder, tuple[Fill, ...]]
@@ -97,8 +102,9 @@ class Compliance(ComplianceCheck, TradeRecorder, Protocol):
     """What execution needs of compliance: the pre-trade check and a fill's day trades."""
 
 
-class Portfolio(PositionBook, PositionSource, Protocol):
-    """What execution needs of the portfolio: booking fills and reading positions."""
+class Portfolio(PositionBook, PositionAdopter, Protocol):
+    """What execution needs of the portfolio: booking fills, reading positions and taking
+    the broker's where they differ (reconciliation)."""
 
 
 class ExecutionService(Service):
@@ -129,6 +135,11 @@ class ExecutionService(Service):
         self._inflight: dict[str, list[Update]] = {}
         self._resend: dict[str, Order] = {}
         self._subscriptions: list[Subscription] = []
+        self.reconciler = Reconciler(
+            bus, clock, broker, self.store, self.updates, portfolio,
+            resend=self.resend_when_priced, reject=self.reject_unsent,
+            busy=lambda: [*self._inflight, *self._resend],
+        )  # fmt: skip
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -144,11 +155,7 @@ class ExecutionService(Service):
     async def on_start(self) -> None:
         await self.attach_broker()
         self.store.load_open()
-        reconciler = Reconciler(
-            self.bus, self.clock, self.broker, self.store, self.updates, self.portfolio,
-            resend=self.resend_when_priced, reject=self.reject_unsent,
-        )  # fmt: skip
-        self.last_reconcile = await reconciler.run()
+        await self.reconcile()
         self._subscriptions = [
             self.bus.subscribe(SubmitOrder, self._on_submit_command),
             self.bus.subscribe(CancelOrder, self._on_cancel_command),
@@ -422,6 +429,12 @@ class ExecutionService(Service):
 
     def fills(self, limit: int = 200) -> list[Fill]:
         return self.store.journal.recent_fills(limit)
+
+    async def reconcile(self) -> ReconcileReport:
+        """Reconcile orders, executions and positions with the broker now (at start, after a
+        login, every RECONCILE_MINUTES); see :mod:`app.execution.reconcile`."""
+        self.last_reconcile = await self.reconciler.run()
+        return self.last_reconcile
 
     async def resolve_unknown(self, older_than: timedelta = timedelta(seconds=30)) -> int:
         """Look up SUBMITTED orders the broker never confirmed; returns how many were resolved."""

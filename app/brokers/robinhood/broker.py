@@ -30,6 +30,7 @@ from app.brokers.base import Broker, BrokerOrder, BrokerPosition, OrderListener
 from app.brokers.robinhood.calls import RobinhoodCalls
 from app.brokers.robinhood.session import RobinhoodSession
 from app.brokers.robinhood.tracker import OrderTracker
+from app.brokers.robinhood.translate import OUTSIDE_PREFIX
 from app.core.clock import Clock
 from app.core.errors import (
     AuthenticationRequired,
@@ -112,7 +113,11 @@ class RobinhoodBroker(Broker):
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _find(self, client_order_id: str) -> BrokerOrder | None:
-        """Look the order up by ref_id; BrokerUnavailable when that cannot be known."""
+        """Look the order up by ref_id (one placed outside Sherwood has none: by Robinhood's
+        id); BrokerUnavailable when that cannot be known."""
+        if client_order_id.startswith(OUTSIDE_PREFIX):
+            broker_order_id = client_order_id.removeprefix(OUTSIDE_PREFIX)
+            return await self._session.authorized(self._calls.order, broker_order_id)
         since = self._clock.now() - LOOKBACK
         return await self._session.authorized(self._calls.find, client_order_id, since)
 

@@ -17,7 +17,7 @@ from typing import Any
 from fake_robinhood import FakeRobinhood
 from live_robinhood import SYMBOL, Live, build_live, eventually, make_broker
 
-from app.core.events import ErrorOccurred, ReconciliationCompleted
+from app.core.events import OutsideTradeAdopted, ReconciliationCompleted
 from app.core.models import Order, OrderRequest, OrderStatus, Side
 from app.gateway.service import GatewayService
 
@@ -121,24 +121,29 @@ async def test_expired_access_token_mid_session_is_renewed_and_the_order_placed_
     live.assert_books_match()
 
 
-async def test_orders_and_positions_made_outside_sherwood_are_seen_and_reported(
+async def test_orders_and_positions_made_outside_sherwood_are_adopted_with_a_notice(
     fake: FakeRobinhood, gateway: GatewayService, live_db: Any
 ) -> None:
     fake.trading.set_quote("SPY", Decimal("599.90"), Decimal("600.00"))
-    fake.trading.place_outside("SPY", "buy", Decimal(2), Decimal("600.00"))  # filled at once
+    filled = fake.trading.place_outside("SPY", "buy", Decimal(2), Decimal("600.00"))
     resting = fake.trading.place_outside("TQQQ", "buy", Decimal(1), Decimal("50.00"))
     live = build_live(fake, gateway, live_db)
     await live.start()
     try:
         positions = {p.symbol: p.quantity for p in await live.broker.positions()}
         assert positions == {"SPY": Decimal(2)}
+        assert {p.symbol: p.quantity for p in live.portfolio.open_positions()} == positions
         [outside] = await live.broker.open_orders()
-        assert outside.broker_order_id == resting.id
         assert outside.client_order_id == f"robinhood:{resting.id}"
+        adopted = {o.client_order_id: o.status for o in live.execution.orders()}
+        assert adopted == {
+            f"robinhood:{filled.id}": OrderStatus.FILLED,
+            f"robinhood:{resting.id}": OrderStatus.ACCEPTED,
+        }
         [report] = [e for e in live.events if isinstance(e, ReconciliationCompleted)]
-        notices = " | ".join(report.problems)
-        assert "SPY" in notices and resting.id in notices
-        assert any(isinstance(e, ErrorOccurred) and "SPY" in e.message for e in live.events)
+        assert report.problems == ()
+        notices = " | ".join(e.message for e in live.events if isinstance(e, OutsideTradeAdopted))
+        assert "SPY" in notices and resting.id in notices and "outside Sherwood" in notices
     finally:
         await live.stop()
 
