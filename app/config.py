@@ -520,7 +520,7 @@ def parse_bot_symbols(text: str) -> list[BotEntry]:
         try:
             symbol = normalize_symbol(symbol_text)
         except ValueError as exc:
-            raise ValueError(f"{words[0]!r}: {exc}") from None
+            raise ValueError(str(exc)) from None
         if any(e.symbol == symbol for e in entries):
             raise ValueError(f"lists {symbol} twice (one strategy per symbol)")
         try:

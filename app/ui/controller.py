@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.config import Settings
+from app.core.errors import SherwoodError
 from app.core.events import DecisionMade, HealthChanged, OrderDenied, TradeCompleted
 from app.core.events import TradingStateChanged as StateEvent
 from app.core.models import Account, Bar, Interval, Quote, Side, TradingState
@@ -64,7 +65,7 @@ class Controller:
         w.bot.botToggled.connect(self.set_bot)
         w.bot.killSwitch.connect(self.kill_switch)
         w.bot.resumeRequested.connect(self.resume)
-        w.bot.settingsChanged.connect(self.apply_settings)
+        w.bot.botSymbolsRequested.connect(self.set_bot_symbols)
         w.actions_["settings"].triggered.connect(self.open_settings)
         w.actions_["cancel_all"].triggered.connect(self.cancel_all)
         w.actions_["flatten"].triggered.connect(self.flatten_selected)
@@ -362,9 +363,24 @@ class Controller:
                                        (settings.rsi_oversold, settings.rsi_overbought),
                                        (settings.macd_fast, settings.macd_slow,
                                         settings.macd_signal))  # fmt: skip
-        self.window.bot.settings = settings
+        self.window.bot.set_settings(settings)
         self.window.ticket.confirm_box.setChecked(settings.confirm_before_sending)
         self.set_theme(str(settings.theme.value))
+
+    def set_bot_symbols(self, text: str) -> None:
+        """The bot panel's change of BOT_SYMBOLS: every symbol checked with market data (an
+        unknown one is refused with a message), then applied and saved."""
+        from app.storage.settings_store import save_settings
+
+        try:
+            settings = self.ctx.settings.replace(bot_symbols=text)
+            for entry in settings.bot_plan():
+                self.ctx.market_data.check_symbol(entry.symbol)
+        except SherwoodError as exc:
+            self.window.bot.show_error(str(exc))
+            return
+        save_settings(self.ctx.db, {"BOT_SYMBOLS": text})
+        self.apply_settings(settings)
 
     def open_settings(self) -> None:
         from app.storage.settings_store import save_settings
