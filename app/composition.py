@@ -37,6 +37,7 @@ from app.compliance.store import ComplianceStore
 from app.config import Mode, Settings
 from app.core.bus import EventBus
 from app.core.clock import Clock, LiveClock, SimulatedClock
+from app.core.errors import UnknownSymbol
 from app.core.service import Service
 from app.execution.control import TradingControls
 from app.execution.journal import Journal
@@ -120,6 +121,11 @@ class AppContext:
                 await self.session_pause.follow(self.gateway.status)  # the state is loaded now
             await self.accounts.refresh()
             await self.market_data.watch(self.settings.symbol)  # market data runs the feed
+            for symbol in self.settings.watchlist_symbols:  # the watchlist quotes from the start
+                try:
+                    await self.market_data.watch(symbol)
+                except UnknownSymbol as exc:
+                    log.warning("watchlist: %s", exc)
             self._back_up()
             self._spawn(self._refresh_loop(), "account refresh")
             if self.reconciling is not None:

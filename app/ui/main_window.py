@@ -48,7 +48,9 @@ Confirm = Callable[[str], bool]
 # (name, title, area): the docks, in the order they are built.
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 DOCKS = (
+    ("watchlist", "Watchlist", LEFT),
     ("ticket", "Order ticket", RIGHT),
     ("pdt", "Day trades (PDT)", RIGHT),
     ("bot", "Bot", RIGHT),
@@ -236,6 +238,11 @@ class MainWindow(QMainWindow):
             "positions": self.positions_view, "account": self.account, "orders": self.orders_view,
             "fills": self.fills_view, "signals": self.signals_view, "log": self.log_pane,
         }  # fmt: skip
+        from app.ui.watchlist import WatchlistPane
+        from app.ui.watchlist_model import WatchlistModel
+
+        self.watchlist = WatchlistPane(WatchlistModel(ctx.settings.watchlist_symbols))
+        panes["watchlist"] = self.watchlist
         for name, widget in panes.items():
             old = self.docks[name].widget()
             self.docks[name].setWidget(scrolling(widget) if name in SCROLLING else widget)
@@ -291,6 +298,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks(column, heights, Qt.Orientation.Vertical)
         row = [self.docks[name] for name in ("positions", "orders", "signals")]
         self.resizeDocks(row, [300, 460, 280], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["watchlist"]], [self.watchlist.preferred_width()],
+                         Qt.Orientation.Horizontal)  # fmt: skip
 
     def install_chart(self) -> None:
         """Replace the "Loading chart…" placeholder with the chart (imports pyqtgraph)."""
