@@ -105,7 +105,11 @@ class Settings:
     """Every setting; attribute names are the lower-case environment names."""
 
     # --- the original system ---
-    symbol: str = _setting("TQQQ", "Symbol the bot trades and the chart opens on", "Trading")
+    symbol: str = _setting(
+        "TQQQ",
+        "Symbol the chart opens on (and the bot trades, when BOT_SYMBOLS is empty)",
+        "Trading",
+    )
     watchlist: str = _setting(
         "", "Watchlist symbols in order, comma-separated (empty: SYMBOL)", "Trading"
     )
