@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import InvalidOrder
 from app.core.models import Order, OrderRequest, OrderStatus, OrderType, Quote, Side
+from app.core.money import round_price
 from app.ui import theme
 from app.ui.bridge import schedule
 from app.ui.tables.base import money, price
@@ -202,6 +203,13 @@ class OrderTicket(QWidget):
 
     def set_buying_power(self, value: Decimal | None) -> None:
         self.power_label.setText(money(value) if value is not None else "—")
+
+    def prefill_limit(self, limit_price: Decimal) -> None:
+        """Make the ticket a limit order at ``limit_price`` (rounded to the tick), keeping its
+        amount; sending it is still :meth:`submit` with the usual checks and confirmation."""
+        self.type_combo.setCurrentIndex(self.type_combo.findData(OrderType.LIMIT))
+        self.limit_edit.setText(f"{round_price(limit_price)}")
+        self.clear_messages()
 
     def _type_changed(self) -> None:
         is_limit = self.type_combo.currentData() == OrderType.LIMIT

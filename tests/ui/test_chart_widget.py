@@ -215,10 +215,13 @@ def test_symbol_error_from_market_data_is_shown(loaded: ChartWidget) -> None:
 
 def test_interval_selector_emits_and_reload_does_not(chart: ChartWidget, qtbot: QtBot) -> None:
     combo = chart.toolbar.interval_combo
-    assert [combo.itemText(i) for i in range(combo.count())] == ["1m", "5m", "15m", "1h", "1d"]
+    assert [combo.itemText(i) for i in range(combo.count())] == ["1m", "5m", "15m", "1h", "1D"]
     with qtbot.waitSignal(chart.intervalRequested, timeout=1000) as blocker:
         combo.setCurrentText("15m")
     assert blocker.args == ["15m"]
+    with qtbot.waitSignal(chart.intervalRequested, timeout=1000) as blocker:
+        combo.setCurrentText("1D")
+    assert blocker.args == ["1d"]  # the Interval's value
     with qtbot.assertNotEmitted(chart.intervalRequested):
         chart.set_bars("AAPL", "1h", make_bars(50))
     assert combo.currentText() == "1h"
@@ -247,13 +250,14 @@ def test_fill_markers_and_average_cost_line(loaded: ChartWidget) -> None:
         (480, "sell", float(history()[480].close)),
     ]
     assert len(loaded.markers.scatter.data) == 2
-    loaded.set_average_cost(Decimal("101.25"))
-    assert loaded.markers.average_line.isVisible()
-    assert loaded.markers.average_line.value() == pytest.approx(101.25)
-    assert "101.25" in loaded.markers.average_line.label.toPlainText()
+    loaded.set_position(Decimal("101.25"), Decimal("3"), Decimal("-1.5"))
+    line = loaded.position_line
+    assert line.line.isVisible() and line.label.isVisible()
+    assert line.line.value() == pytest.approx(101.25)
+    assert line.label.toPlainText() == "AVG 101.25 · 3 sh · -$1.50"
     loaded.clear_markers()
     assert len(loaded.markers.scatter.data) == 0
-    assert not loaded.markers.average_line.isVisible()
+    assert not line.line.isVisible() and not line.label.isVisible()
 
 
 def test_markers_survive_a_reload(loaded: ChartWidget) -> None:

@@ -27,13 +27,17 @@ class ChartColors:
     sell_marker: str = "#ff5252"
     average_cost: str = "#f0b90b"
     error: str = "#ef5350"
+    extended_hours: str = "#1a1f2e"  # shading behind pre-market and after-hours bars
+    buy_order: str = "#26a69a"  # working buy order lines
+    sell_order: str = "#ef5350"  # working sell order lines
 
 
 LIGHT = ChartColors(
     background="#ffffff", foreground="#57606a", grid="#e6e9ed", up="#089981", down="#e5484d",
     rsi="#7e57c2", rsi_levels="#8c959f", rsi_band="#b39ddb", macd="#0969da",
     macd_signal="#e36209", crosshair="#6e7781", buy_marker="#00a152", sell_marker="#d50000",
-    average_cost="#9a6700", error="#cf222e",
+    average_cost="#9a6700", error="#cf222e", extended_hours="#f2f4f7", buy_order="#089981",
+    sell_order="#e5484d",
 )  # fmt: skip
 
 

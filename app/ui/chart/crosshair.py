@@ -104,6 +104,13 @@ class Crosshair:
         self.index = index
         self.label.setText(self._text_for(index))
 
+    def hide(self) -> None:
+        """The pointer left the chart: no lines; the read-out shows the last bar again."""
+        for line in (*self.vlines, *self.hlines):
+            line.hide()
+        self.index = -1
+        self.refresh()
+
     def refresh(self) -> None:
         """Re-read the hovered bar (it may be the live one), or show the last bar."""
         n = self._length()

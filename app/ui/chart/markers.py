@@ -1,4 +1,4 @@
-"""Buy/sell fill markers and the average-cost line on the price pane.
+"""Buy/sell fill markers on the price pane (the average-cost line is position_line.py).
 
 Fills are kept by time and mapped to bar indices on every reload, so markers
 stay on their bars across interval changes; buys are up-triangles at the
@@ -26,7 +26,7 @@ class FillMarker:
 
 
 class Markers:
-    """Owns the scatter of fills and the average-cost line of one price plot."""
+    """Owns the scatter of fills of one price plot."""
 
     def __init__(self, plot: pg.PlotItem, series: BarSeries, colors: ChartColors) -> None:
         self.series = series
@@ -35,17 +35,6 @@ class Markers:
         self.scatter = pg.ScatterPlotItem(pxMode=True, size=11)
         self.scatter.setZValue(20)
         plot.addItem(self.scatter, ignoreBounds=True)
-        self.average_line = pg.InfiniteLine(
-            angle=0,
-            movable=False,
-            pen=pg.mkPen(colors.average_cost, width=1, style=pg.QtCore.Qt.PenStyle.DashLine),
-            label="avg {value:.2f}",
-            labelOpts={"position": 0.05, "color": colors.average_cost, "movable": False},
-        )
-        self.average_line.setZValue(15)
-        self.average_line.hide()
-        plot.addItem(self.average_line, ignoreBounds=True)
-        self.average_cost: float | None = None
 
     def add_fill(self, time: datetime, side: str, price: Decimal) -> None:
         side = str(side).lower()
@@ -57,16 +46,6 @@ class Markers:
     def clear(self) -> None:
         self.fills.clear()
         self.refresh()
-
-    def set_average_cost(self, price: Decimal | None) -> None:
-        if price is None:
-            self.average_cost = None
-            self.average_line.hide()
-            return
-        self.average_cost = float(price)
-        self.average_line.show()  # first: a hidden line's label does not follow setPos
-        self.average_line.setPos(self.average_cost)
-        self.average_line.label.valueChanged()
 
     def positions(self) -> list[tuple[int, str, float]]:
         """(bar index, side, price) of the fills inside the loaded bars."""

@@ -1,7 +1,9 @@
-"""The chart toolbar: a validated symbol box and the interval selector.
+"""The chart toolbar: a validated symbol box, the interval selector and a loading note.
 
 Invalid symbol text gets a red border and the validation message as tooltip
 and emits nothing; a valid one emits the normalised (upper-cased) symbol.
+Picking an interval emits its value (``1m`` ... ``1d``, shown as ``1D``); while
+its bars load, "Loading 5m…" shows beside the selector and the old bars stay.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from app.core.models import Interval, normalize_symbol
 from app.ui.chart.colors import ChartColors
 
 INTERVALS = [i.value for i in Interval]
+LABELS = {Interval.D1.value: "1D"}  # what a trader reads; the value stays the Interval's
 
 
 class ChartToolbar(QWidget):
@@ -31,16 +34,41 @@ class ChartToolbar(QWidget):
         self.symbol_edit.returnPressed.connect(self.submit_symbol)
         self.symbol_edit.textEdited.connect(lambda _text: self._clear_error())
         self.interval_combo = QComboBox(self)
-        self.interval_combo.addItems(INTERVALS)
-        self.interval_combo.currentTextChanged.connect(self.intervalRequested)
+        for value in INTERVALS:
+            self.interval_combo.addItem(LABELS.get(value, value), value)
+        self.interval_combo.setToolTip("Bar interval")
+        self.interval_combo.currentIndexChanged.connect(self._interval_picked)
+        self.loading = QLabel(self)
+        self.loading.setStyleSheet(f"color: {colors.foreground};")
+        self.loading.hide()
         self.readout = QLabel(self)
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self.symbol_edit)
         layout.addWidget(self.interval_combo)
+        layout.addWidget(self.loading)
         layout.addWidget(self.readout, 1)
         self.error: str | None = None
+
+    @property
+    def interval(self) -> str:
+        """The interval selected (its value, e.g. ``1d``)."""
+        return str(self.interval_combo.currentData())
+
+    def _interval_picked(self, index: int) -> None:
+        self.intervalRequested.emit(str(self.interval_combo.itemData(index)))
+
+    def select_interval(self, interval: str) -> None:
+        """Pick ``interval`` as a user would (emits intervalRequested if it changes)."""
+        index = self.interval_combo.findData(interval)
+        if index >= 0:
+            self.interval_combo.setCurrentIndex(index)
+
+    def show_loading(self, what: str) -> None:
+        """Say that ``what`` (e.g. "5m") is loading; the next show_current clears it."""
+        self.loading.setText(f"Loading {LABELS.get(what, what)}…")
+        self.loading.show()
 
     def submit_symbol(self) -> None:
         """Validate the box; emit symbolRequested only for a valid symbol."""
@@ -67,10 +95,12 @@ class ChartToolbar(QWidget):
     def show_current(self, symbol: str, interval: str) -> None:
         """Reflect the loaded symbol and interval without emitting requests."""
         self._clear_error()
+        self.loading.hide()
         self.symbol_edit.setText(symbol)
         self.interval_combo.blockSignals(True)
         try:
-            if interval in INTERVALS:
-                self.interval_combo.setCurrentText(interval)
+            index = self.interval_combo.findData(interval)
+            if index >= 0:
+                self.interval_combo.setCurrentIndex(index)
         finally:
             self.interval_combo.blockSignals(False)

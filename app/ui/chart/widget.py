@@ -1,5 +1,12 @@
 """``ChartWidget``: toolbar plus price/volume, RSI and MACD panes on one bar-index x axis.
 
+The price pane also shades the bars outside the regular session, draws the
+working orders as lines (with a cancel handle) and the position's average cost
+with its unrealized P&L, and offers a buy or sell limit at the price under a
+right click. Orders and cancels leave the widget as signals
+(``limitOrderRequested``, ``cancelOrderRequested``); the controller turns them
+into commands through the order ticket and the execution service.
+
 The widget only renders state: ``set_bars``/``set_arrays`` reload, ``update_bar``
 and ``close_bar`` change the forming candle (cheap: they mark state dirty and a
 single-shot QTimer repaints at most ~30 times a second), ``flush`` repaints now.
@@ -19,18 +26,22 @@ from decimal import Decimal
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import ArrayLike
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from app.core.models import Bar
+from app.core.models import Bar, Order, Side
 from app.ui.chart.axis import TimeAxis
 from app.ui.chart.candles import CandleItem
 from app.ui.chart.colors import ChartColors
 from app.ui.chart.crosshair import Crosshair, readout_text
+from app.ui.chart.extended_hours import ExtendedHoursItem
 from app.ui.chart.grid import GridItem
 from app.ui.chart.indicator_data import IndicatorData
 from app.ui.chart.indicator_panes import MacdPane, RsiPane
 from app.ui.chart.markers import Markers
+from app.ui.chart.order_lines import OrderLines
+from app.ui.chart.position_line import PositionLine
+from app.ui.chart.price_menu import PriceMenu
 from app.ui.chart.series import BarSeries, Upsert
 from app.ui.chart.toolbar import ChartToolbar
 from app.ui.chart.visible import VisibleRangeItem
@@ -45,10 +56,12 @@ AXIS_WIDTH = 70
 
 
 class ChartWidget(QWidget):
-    """Candles + volume, RSI and MACD panes, crosshair, fills and average cost."""
+    """Candles + volume, RSI and MACD panes, crosshair, fills, orders and average cost."""
 
     symbolRequested = Signal(str)
     intervalRequested = Signal(str)
+    limitOrderRequested = Signal(object, object)  # Side, Decimal (a price on the tick)
+    cancelOrderRequested = Signal(str)  # client order id
 
     def __init__(
         self,
@@ -106,6 +119,13 @@ class ChartWidget(QWidget):
             *self.macd_pane.items,
         ]
         self.markers = Markers(self.price_plot, self.series, c)
+        self.extended_hours = ExtendedHoursItem(self.price_plot, self.series, c.extended_hours)
+        self.price_plot.addItem(self.extended_hours, ignoreBounds=True)
+        self.order_lines = OrderLines(self.price_plot, c, self.cancelOrderRequested.emit)
+        self.position_line = PositionLine(self.price_plot, c)
+        self.price_menu = PriceMenu(
+            self.price_plot, self, self._limit_chosen, lambda: bool(self._symbol)
+        )
         self.crosshair = Crosshair(
             self.plots,
             self.toolbar.readout,
@@ -113,6 +133,8 @@ class ChartWidget(QWidget):
             lambda i: readout_text(self.series, self.indicators, i, c),
             lambda: len(self.series),
         )
+
+        self.graphics.viewport().installEventFilter(self)  # the pointer leaving hides the crosshair
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -141,6 +163,11 @@ class ChartWidget(QWidget):
             # Hidden: the MACD pane's axis labels all panes; the grid still uses its ticks.
             plot.hideAxis("bottom")
         return plot
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave and watched is self.graphics.viewport():
+            self.crosshair.hide()
+        return super().eventFilter(watched, event)
 
     # Properties -----------------------------------------------------------------
     @property
@@ -186,6 +213,8 @@ class ChartWidget(QWidget):
         self.toolbar.show_current(symbol, self._interval)
         for item in self.items:
             item.invalidate()
+        self.extended_hours.reload(daily=self._interval == "1d")
+        self.order_lines.set_symbol(symbol)
         self.markers.refresh()
         self.crosshair.index = -1
         self.show_last(DEFAULT_VISIBLE)
@@ -235,6 +264,7 @@ class ChartWidget(QWidget):
         for item in self.macd_pane.items:
             item.extend_bounds(min(macd, signal, hist, 0.0), max(macd, signal, hist, 0.0))
         if result is Upsert.APPENDED:
+            self.extended_hours.appended()
             if self.markers.fills:
                 self.markers.refresh()
             if follow:
@@ -248,11 +278,36 @@ class ChartWidget(QWidget):
         self.markers.add_fill(time, side, price)
 
     def set_average_cost(self, price: Decimal | None) -> None:
-        self.markers.set_average_cost(price)
+        self.position_line.set_position(price)
+
+    def set_position(
+        self,
+        average_cost: Decimal | None,
+        quantity: Decimal | None = None,
+        unrealized_pnl: Decimal | None = None,
+    ) -> None:
+        """The position of the chart's symbol (None: no position, the line goes)."""
+        self.position_line.set_position(average_cost, quantity, unrealized_pnl)
 
     def clear_markers(self) -> None:
         self.markers.clear()
-        self.markers.set_average_cost(None)
+        self.position_line.set_position(None)
+
+    # Orders ----------------------------------------------------------------------
+    def set_working_orders(self, orders: Sequence[Order]) -> None:
+        """Draw the working limit orders among ``orders`` (those of the chart's symbol)."""
+        self.order_lines.replace(list(orders))
+
+    def upsert_order(self, order: Order) -> None:
+        """An order changed (submitted, accepted, filled, cancelled ...): redraw its line."""
+        self.order_lines.upsert(order)
+
+    def _limit_chosen(self, side: Side, price: Decimal) -> None:
+        self.limitOrderRequested.emit(side, price)
+
+    def show_loading(self, interval: str) -> None:
+        """An interval was asked for: say so until its bars arrive (the old bars stay)."""
+        self.toolbar.show_loading(interval)
 
     def set_indicator_params(
         self,
