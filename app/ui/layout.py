@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtWidgets import QDockWidget, QInputDialog, QMainWindow, QMenu
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QMainWindow, QMenu, QTabBar
 
 LAYOUT_VERSION = 1
 STATE_KEY = "window/state"
@@ -27,6 +27,19 @@ HIDDEN_GROUP = "layouts_deleted"  # layouts_deleted/<name> = true: a shipped lay
 
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+
+
+def tidy_tab_bars(window: QMainWindow) -> None:
+    """Hide the tab bars Qt left behind, then let Qt show the ones in use.
+
+    Qt 6.11 leaves an old tab bar of a tabbed dock group visible, at its old place,
+    after ``tabifyDockWidget`` and ``restoreState`` (the stray bars were drawn over the
+    panes). Re-applying the window's own state shows exactly the bars it uses.
+    """
+    state = window.saveState(LAYOUT_VERSION)
+    for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+        bar.hide()
+    window.restoreState(state, LAYOUT_VERSION)
 
 
 class LayoutKeeper:
@@ -40,6 +53,7 @@ class LayoutKeeper:
         self.restored = False
 
     def capture_default(self) -> None:
+        tidy_tab_bars(self.window)
         self._default_state = self.window.saveState(LAYOUT_VERSION)
         self._default_size = self.window.size()
 
@@ -57,6 +71,7 @@ class LayoutKeeper:
             restored = self.window.restoreGeometry(geometry)
         if isinstance(state, QByteArray) and not state.isEmpty():
             restored = self.window.restoreState(state, LAYOUT_VERSION) and restored
+            tidy_tab_bars(self.window)
         self.restored = restored
         return restored
 
@@ -65,6 +80,7 @@ class LayoutKeeper:
             self.window.restoreState(self._default_state, LAYOUT_VERSION)
         for dock in self.window.findChildren(QDockWidget):
             dock.setVisible(True)
+        tidy_tab_bars(self.window)
         self.window.resize(self._default_size)
         self.settings.remove(STATE_KEY)
         self.settings.remove(GEOMETRY_KEY)
@@ -157,11 +173,14 @@ class NamedLayouts:
         """Switch to the layout ``name``; False when there is no such layout."""
         state = self.settings.value(f"{NAMED_GROUP}/{name}")
         if isinstance(state, QByteArray) and not state.isEmpty():
-            return bool(self.window.restoreState(state, LAYOUT_VERSION))
-        plan = SHIPPED.get(name)
-        if plan is None or self._hidden(name):
-            return False
-        arrange(self.window, self.docks, plan)
+            if not self.window.restoreState(state, LAYOUT_VERSION):
+                return False
+        else:
+            plan = SHIPPED.get(name)
+            if plan is None or self._hidden(name):
+                return False
+            arrange(self.window, self.docks, plan)
+        tidy_tab_bars(self.window)
         return True
 
     def delete(self, name: str) -> None:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from app.ui import theme
 from app.ui.hotkeys import BY_NAME as HOTKEYS
 from app.ui.hotkeys import ShortcutsDialog
-from app.ui.layout import LAYOUT_VERSION, LayoutKeeper, LayoutsMenu, NamedLayouts
+from app.ui.layout import LAYOUT_VERSION, LayoutKeeper, LayoutsMenu, NamedLayouts, tidy_tab_bars
 from app.ui.notifications import Notifier
 
 log = logging.getLogger("sherwood.ui.window")
@@ -284,10 +284,15 @@ class MainWindow(QMainWindow):
         if "optimizer" not in self.docks:
             # scrolls inside its pane: its form never makes the bottom row taller
             self._dock("optimizer", "Optimizer", scrolling(self.optimizer, horizontal=True), BOTTOM)
-            self.tabifyDockWidget(self.docks["log"], self.docks["optimizer"])
+            dock = self.docks["optimizer"]
+            self.removeDockWidget(dock)  # built after the saved layout was restored:
+            if not self.restoreDockWidget(dock):  # put where (and as) that layout had it
+                self.addDockWidget(BOTTOM, dock)
+                self.tabifyDockWidget(self.docks["log"], dock)
+                dock.show()
             self.docks["signals"].raise_()
             self.view_menu.insertAction(  # listed with the other panes
-                self.actions_["reset_layout"], self.docks["optimizer"].toggleViewAction()
+                self.view_separator, self.docks["optimizer"].toggleViewAction()
             )
 
     def _fit_panes(self) -> None:
@@ -324,6 +329,7 @@ class MainWindow(QMainWindow):
 
     def _after_chart_swap(self, state: QByteArray) -> None:
         self.restoreState(state, LAYOUT_VERSION)
+        tidy_tab_bars(self)
         if self.is_attached and not self.layout_keeper.restored:
             self._fit_panes()
 
@@ -373,7 +379,7 @@ class MainWindow(QMainWindow):
         self.view_menu = view
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
-        view.addSeparator()
+        self.view_separator = view.addSeparator()
         view.addAction(self._hotkey("symbol"))
         self.actions_["symbol"].triggered.connect(lambda: self._when_attached(self.focus_symbol))
         self.layouts_submenu = view.addMenu("&Layouts")

@@ -37,7 +37,7 @@ def test_fresh_account_says_what_each_plot_waits_for(terminal: MainWindow) -> No
     assert account.summary.text() == "No account history yet"
 
 
-@pytest.mark.speed(60)  # the market moves between snapshots
+@pytest.mark.speed(20)  # the market moves between snapshots (quotes stay fresh)
 def test_snapshots_draw_the_curve_and_a_round_trip_draws_its_day(
     terminal: MainWindow, run, qtbot, until, tmp_path: Path
 ) -> None:
