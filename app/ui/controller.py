@@ -24,6 +24,7 @@ from app.ui.bridge import Bridge, schedule
 from app.ui.main_window import MainWindow
 from app.ui.tables.base import signed_money
 from app.ui.tables.models import SignalRow, apply_decision
+from app.ui.watchlist_link import WatchlistLink, connect_watchlist
 
 log = logging.getLogger("sherwood.ui.controller")
 
@@ -40,6 +41,7 @@ class Controller:
         self.account: Account | None = None
         self.started = False
         self._bound_chart: Any = None
+        self.watchlist: WatchlistLink | None = None
         self._chart_request: tuple[str, Interval] | None = None  # the latest load asked for
         self._chart_tracked: tuple[str, Interval] | None = None  # forming bars published
         w = window
@@ -96,6 +98,10 @@ class Controller:
         schedule(lambda: self.ctx.broker.account(), self._on_account, lambda exc: None)
         self.started = True
         self.window.ticket.set_symbol(self.ctx.settings.symbol)
+        chart_symbol = lambda: getattr(self.window.chart, "symbol", None)  # noqa: E731
+        self.watchlist = connect_watchlist(self.window.watchlist, self.ctx, chart_symbol)
+        self.window.watchlist.symbolSelected.connect(self.show_symbol)
+        self.watchlist.start()
         if self.window.chart_installed:
             self.bind_chart()
 
@@ -116,7 +122,24 @@ class Controller:
         else:
             self.load_chart(self.ctx.settings.symbol)
 
+    def show_symbol(self, symbol: str) -> None:
+        """The watchlist's choice: the chart, the ticket and the positions look at ``symbol``."""
+        self.window.ticket.set_symbol(symbol)
+        self._follow(symbol)
+        self.load_chart(symbol)
+
+    def _follow(self, symbol: str) -> None:
+        """The watchlist and the positions show ``symbol``'s row as the current one."""
+        self.window.watchlist.select(symbol)
+        row = self.window.positions.row_of(symbol)
+        if row is None:
+            self.window.positions_view.clearSelection()
+        else:
+            self.window.positions_view.selectRow(row)
+
     def stop(self) -> None:
+        if self.watchlist is not None:
+            self.watchlist.stop()
         self.bridge.stop()
         logging.getLogger().removeHandler(self.window.log_handler)
 
@@ -162,6 +185,7 @@ class Controller:
             if hasattr(chart, "set_working_orders"):
                 chart.set_working_orders(self.ctx.execution.open_orders())
             self.window.ticket.set_symbol(cleaned)
+            self._follow(cleaned)
 
         def failed(exc: BaseException) -> None:
             if self._chart_request == request:
