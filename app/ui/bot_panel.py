@@ -246,7 +246,12 @@ class BotPanel(QWidget):
         if entry is None:
             return
         self.strategy.setCurrentIndex(self.strategy.findData(entry.strategy))
-        for name, value in entry.params.items():
+        defaults = {
+            name: getattr(self.settings, attribute)
+            for names in STRATEGY_PARAMS.values()
+            for name, attribute in names.items()
+        }
+        for name, value in {**defaults, **entry.params}.items():  # another strategy: defaults
             self._boxes[name].setValue(value)  # type: ignore[arg-type]
 
     def _entries(self) -> list[BotEntry]:

@@ -134,3 +134,22 @@ def test_a_malformed_symbol_or_removing_the_last_is_refused_with_a_message(
     qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
     assert "at least one symbol" in panel.param_error.text()
     assert ctx.bot.symbols == ["BBB"]
+
+
+def test_changing_a_symbols_strategy_runs_the_new_one_on_it(
+    window: Any, run: Any, qtbot: Any, until: Any
+) -> None:
+    panel = window.bot
+    ctx = window.ctx
+    panel.table.selectRow(1)  # BBB on MACD
+    panel.strategy.setCurrentIndex(panel.strategy.findText("RSI at support/resistance"))
+    assert panel.rsi_period.value() == 14  # RSI's own settings, not AAA's period 2
+    panel.rsi_oversold.setValue(25)
+    qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+    run(until(lambda: rows(panel)[1] == ("BBB", "RSI S/R", "14 · 25/70")))
+    assert panel.selected_symbol() == "BBB"
+    run(until(lambda: ("BBB", "rsi_sr") in ctx.strategy.enabled_pairs()))
+    assert ctx.strategy.enabled_pairs() == [("AAA", "rsi"), ("BBB", "rsi_sr")]
+    assert load_saved_settings(ctx.db)["BOT_SYMBOLS"] == (
+        "AAA:rsi period=2, BBB:rsi_sr oversold=25"
+    )
