@@ -252,7 +252,7 @@ class BotPanel(QWidget):
             for name, attribute in names.items()
         }
         for name, value in {**defaults, **entry.params}.items():  # another strategy: defaults
-            self._boxes[name].setValue(value)  # type: ignore[arg-type]
+            self._boxes[name].setValue(value)
 
     def _entries(self) -> list[BotEntry]:
         return parse_bot_symbols(self.settings.bot_symbols) or [BotEntry(self.settings.symbol)]
