@@ -86,6 +86,8 @@ def test_picking_5m_rebuckets_the_minute_bars_without_blocking(
     anchor = (TUESDAY_10_NY - PATH_AGE).timestamp()
 
     pick_interval(chart, "5m")
+    if "SHERWOOD_SHOTS" in os.environ:  # the toolbar's loading note
+        chart.toolbar.grab().save(str(Path(os.environ["SHERWOOD_SHOTS"]) / "chart_loading.png"))
     # The window is not blocked: the minute bars are still shown while 5m loads.
     assert chart.interval == "1m" and len(chart.series) == len(minutes) + 1
     assert chart.toolbar.loading.isVisible() and chart.toolbar.loading.text() == "Loading 5m…"
@@ -128,6 +130,8 @@ def test_every_interval_loads_its_own_bars(window: MainWindow, run: Any, until: 
         else:
             assert np.all(np.diff(starts) >= 23 * 3600)  # one bar a day
             assert not chart.extended_hours.enabled  # daily bars are never shaded
+        if "SHERWOOD_SHOTS" in os.environ:  # to look at each interval
+            chart.grab().save(str(Path(os.environ["SHERWOOD_SHOTS"]) / f"chart_{value}.png"))
     # quick clicks: only the last choice is shown in the end
     pick_interval(chart, "5m")
     pick_interval(chart, "1m")

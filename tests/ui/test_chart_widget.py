@@ -288,3 +288,16 @@ def test_an_empty_history_then_a_first_live_bar(chart: ChartWidget) -> None:
     chart.flush()
     assert len(chart.series) == 1 and chart.series.c[-1] == float(bar.close)
     assert not chart.grab().isNull()
+
+
+def test_a_reload_with_as_many_bars_fits_y_to_the_new_prices(chart: ChartWidget) -> None:
+    # Switching interval usually brings the same number of bars (the x range does not move):
+    # the price axis must still follow the new bars.
+    t = np.arange(300, dtype=np.float64) * 60 + 1_764_599_400
+    hours = np.arange(300, dtype=np.float64) * 3600 + 1_764_599_400
+    chart.set_arrays("AAPL", "1m", t, *(np.full(300, p) for p in (100, 101, 99, 100)), np.ones(300))
+    chart.set_arrays(
+        "AAPL", "1h", hours, *(np.full(300, p) for p in (50, 51, 49, 50)), np.ones(300)
+    )
+    _, (y0, y1) = chart.price_plot.vb.viewRange()
+    assert y0 < 49 and 51 < y1 < 60

@@ -218,6 +218,7 @@ class ChartWidget(QWidget):
         self.markers.refresh()
         self.crosshair.index = -1
         self.show_last(DEFAULT_VISIBLE)
+        self._fit_pending = True  # the x range may not have moved (same bar count): fit y anyway
         self.flush()
 
     def show_last(self, count: int) -> None:
