@@ -171,3 +171,12 @@ def test_symbol_key_puts_the_cursor_in_the_symbol_box_even_from_a_layout_without
     assert terminal.ticket.symbol_edit.selectedText() == "TQQQ"  # typing replaces it
     qtbot.keyClicks(terminal.ticket.symbol_edit, "SPY")
     assert terminal.ticket.symbol_edit.text() == "SPY"
+
+
+def test_the_readme_lists_every_hotkey() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### In the window", 1)[1].split("\n## ", 1)[0]
+    missing = [h.key for h in HOTKEYS if h.key not in section]
+    assert missing == []
