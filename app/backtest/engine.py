@@ -6,8 +6,10 @@ clock, a scratch database and a feed that delivers nothing by itself, then
 replays the bars. A bar on which some service could act is *fed*: the clock is
 set to the bar's end and ``market_data.on_bar`` publishes its close as a price
 (``PriceUpdated``, the quote's bid = the close, ask = close + BACKTEST_SPREAD)
-and then ``BarClosed``, exactly as a live feed's price that closes a bar; a
-few event-loop turns follow so the paper broker's fill tasks run. Every other
+and then ``BarClosed``, exactly as a live feed's price that closes a bar. Every
+fill happens inside the delivery of a price (see below), so no turn of the
+event loop is needed between bars; the loop turns only when the account
+refresh is due on the simulated clock, so that its task runs. Every other
 bar is *skipped*: only its ``BarClosed`` reaches the strategy engine, which
 steps its indicators on it. :mod:`app.backtest.plan` lists each per-price and
 per-bar behaviour and the rule that feeds it; the risk service's public
@@ -20,17 +22,20 @@ profit target, stop loss or daily loss reached by bar k's close. The clock then
 reads bar k's end. Then:
 
 * ``next_open`` (the default): it fills at bar k+1's open. The paper broker
-  runs with a latency of :data:`EXCHANGE_LATENCY` (1 ms), so the order waits
-  on the simulated clock; right after bar k is fed, while an order is open,
-  the clock goes to bar k+1's start, ``market_data.on_bar_open`` publishes bar
-  k+1's open as a price (bid = open, ask = open + BACKTEST_SPREAD), and the
-  clock moves on by 1 ms: the order reaches the market and fills on that
-  quote. A buy fills at ``round_to_cent((open + spread) x (1 + bps / 10000))``,
-  a sell at ``round_to_cent(open x (1 - bps / 10000))`` (bps =
-  PAPER_SLIPPAGE_BPS); the fill's time is bar k+1's start + 1 ms. The risk
-  service sees that open price too (a stop loss reached at the open fires
-  there; with an exit order already open the bot ignores it). After the last
-  bar there is no next open: the order stays open.
+  runs with a latency of :data:`EXCHANGE_LATENCY` (1 ms), so the order is not
+  live before the clock has moved on; right after bar k is fed, while an
+  order is open, the clock goes to bar k+1's start + 1 ms and
+  ``market_data.on_bar_open`` publishes bar k+1's open as a price (bid =
+  open, ask = open + BACKTEST_SPREAD): the order's latency has passed, so it
+  goes live and fills on that quote. A buy fills at
+  ``round_to_cent((open + spread) x (1 + bps / 10000))``, a sell at
+  ``round_to_cent(open x (1 - bps / 10000))`` (bps = PAPER_SLIPPAGE_BPS);
+  the fill's time is bar k+1's start + 1 ms. The risk
+  service sees that open price too: an exit it fires there (a stop loss
+  reached at the open) is an order decided at the open, live 1 ms later; it
+  fills on the next price the backtest has, bar k+1's close (fed, since an
+  order is open). After the last bar there is no next open: the order stays
+  open.
 * ``close``: it fills at bar k's close, at bar k's end, during the decision
   (the paper broker runs with no latency): a buy at
   ``round_to_cent((close + spread) x (1 + bps / 10000))``, a sell at
@@ -46,7 +51,6 @@ as Robinhood would; an order fills only in a session that allows it (see
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import tempfile
@@ -72,7 +76,6 @@ from app.marketdata.feeds.manual import ManualFeed
 
 log = logging.getLogger("sherwood.backtest")
 
-SETTLE_TURNS = 6  # loop turns after a fed bar while an order is open (the broker's fill tasks)
 REFRESH_SECONDS = 24 * 3600.0  # balance refresh on the simulated clock: once a simulated day
 EXCHANGE_LATENCY = timedelta(
     milliseconds=1
@@ -118,16 +121,10 @@ class Replayer:
         self.fed = 0
         self.skipped = 0
 
-    async def settle(self, full: bool) -> None:
-        """Let what the bar started run: one loop turn (woken timers, queued callbacks), and
-        up to :data:`SETTLE_TURNS` while an order is open (the paper broker's fill tasks)
-        or when ``full`` (the account refresh loop is due)."""
-        await asyncio.sleep(0)
-        open_orders = self.ctx.execution.open_orders
-        for _ in range(SETTLE_TURNS - 1):
-            if not (full or open_orders()):
-                return
-            await asyncio.sleep(0)
+    async def refresh(self) -> None:
+        """Let the tasks woken on the simulated clock run (the account refresh loop, which
+        sleeps on it): the refresh runs on the bar at or past its deadline, as it would live."""
+        await self.clock.run_until(self.clock.now())
 
     async def feed(self, bars: Sequence[Bar], ends: Sequence[float], i: int) -> None:
         """Bar ``i`` through the full path, as a live feed would drive it; then, while an
@@ -136,16 +133,13 @@ class Replayer:
         self.clock.set(datetime.fromtimestamp(ends[i], UTC))
         await market_data.on_bar(bars[i])
         if self.next_open and i + 1 < len(bars) and self.ctx.execution.open_orders():
-            following = bars[i + 1]
-            await asyncio.sleep(0)  # the broker's order tasks start waiting on the clock
-            self.clock.set(max(following.start, self.clock.now()))
+            following = bars[i + 1]  # the orders reach the market: they fill on its open
+            self.clock.set(max(following.start, self.clock.now()) + EXCHANGE_LATENCY)
             await market_data.on_bar_open(following)
-            self.clock.set(self.clock.now() + EXCHANGE_LATENCY)  # the orders reach the market
         now = self.clock.now().timestamp()
-        due = now >= self.next_refresh
-        if due:  # the refresh loop wakes now and sleeps again from this time
+        if now >= self.next_refresh:  # the refresh loop wakes now and sleeps again from here
             self.next_refresh = now + self.refresh_seconds
-        await self.settle(due)
+            await self.refresh()
         self.fed += 1
 
     async def step(self, bar: Bar, end: float) -> None:
@@ -155,7 +149,7 @@ class Replayer:
 
     async def run(self, bars: Sequence[Bar], ends: list[float], skip: bool) -> str:
         """Replay ``bars`` (ending at ``ends``); returns why skipping was off, if it was."""
-        await self.settle(True)  # the app's clock-driven loops take their first sleep now
+        await self.refresh()  # the app's clock-driven loops take their first sleep now
         reason = plan.why_not_skip(self.ctx, self.ctx.bus)
         if not skip or reason:
             if reason:
@@ -219,6 +213,7 @@ async def run_backtest(
             bar_store=False, database=database,
         )  # fmt: skip
         ctx.refresh_seconds = refresh_seconds
+        ctx.reconciling = None  # the broker is this run's own: nothing outside to reconcile
         timeline = Timeline(ctx.bus)
         flow = FlowLog(ctx.bus)
         if observe is not None:

@@ -30,6 +30,9 @@ the clock):
   unrealized P&L uses the last close). No coarser bar is built from the bars.
 * The account refresh loop (composition, on the clock): every bar at or past
   its next deadline is fed, so it wakes at the same bar as in a full replay.
+  The periodic reconciliation is not scheduled in a backtest (its broker is
+  the run's own paper broker on a scratch database: nothing happens outside
+  it); the one at start runs.
 * Portfolio, compliance, the bot and the audit trail act only on events that
   the above publish (fills, signals, orders), never on a price or a bar.
 

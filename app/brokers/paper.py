@@ -11,11 +11,14 @@ paper database (see :mod:`app.brokers.paper_store`) and survives a restart.
 receives every later change (fills, cancel, expiry).
 
 Latency: with ``paper_latency_ms`` above zero an accepted order becomes
-live after that long on the injected clock (a task sleeps on it); with zero,
-it is live at once and a market order fills inside ``submit``, reported to
-the listener before ``submit`` returns (the execution service holds such
-updates back until it has published ``OrderSubmitted``). So a zero-latency
-backtest or test needs no turns of the event loop for a fill.
+live once that long has passed on the injected clock: at the first quote of
+its symbol from then on, or when a task sleeping that long wakes, whichever
+comes first; a live order may fill on the quote at hand. With zero, it is
+live at once and a market order fills inside ``submit``, reported to the
+listener before ``submit`` returns (the execution service holds such updates
+back until it has published ``OrderSubmitted``). So a backtest needs no turns
+of the event loop for a fill: a zero-latency order fills inside ``submit``,
+and an order whose latency has passed fills inside the next quote's delivery.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import itertools
 import logging
 import uuid
 from collections.abc import Callable, Coroutine
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +38,7 @@ from app.brokers.paper_equity import EquityMarks
 from app.brokers.paper_pricing import fill_quantity, limit_fill_price, market_fill_price
 from app.brokers.paper_rows import PaperAccount, PaperOrder, PaperPosition, to_broker_order
 from app.brokers.paper_rules import buying_power, validate_order
-from app.brokers.paper_store import PaperStore
+from app.brokers.paper_store import FillBooking, PaperStore, new_order
 from app.calendar import NEW_YORK, Session, settlement_date, trade_date
 from app.config import Settings
 from app.core.bus import EventBus, Subscription
@@ -84,6 +87,7 @@ class PaperBroker(Broker):
         self._positions: dict[str, PaperPosition] = {}
         self._open: dict[str, PaperOrder] = {}
         self._live: set[str] = set()  # open orders past their simulated latency
+        self._live_at: dict[str, datetime] = {}  # open orders not yet live: when they will be
         self._tasks: set[asyncio.Task[None]] = set()
         self._id_prefix = uuid.uuid4().hex[:12]  # broker order ids: unique per broker instance
         self._id_seq = itertools.count(1)
@@ -125,6 +129,7 @@ class PaperBroker(Broker):
             self._positions = self._store.positions()
             self._open = {order.client_order_id: order for order in self._store.open_orders()}
             self._live = set(self._open)
+            self._live_at = {}
             self._equity.track(self._account_row, self._positions)
         return self._account_row
 
@@ -163,15 +168,29 @@ class PaperBroker(Broker):
             )  # fmt: skip
             log.info("paper order %s rejected: %s", client_order_id, exc.reason)
             raise
-        row = self._store.create_order(
-            client_order_id, broker_id, request, quantity, OrderStatus.ACCEPTED, "", now
-        )
-        self._open[client_order_id] = row
-        accepted = to_broker_order(row)
-        if self._settings.paper_latency_ms > 0:
+        status = OrderStatus.ACCEPTED
+        row = new_order(client_order_id, broker_id, request, quantity, status, "", now)
+        latency = self._settings.paper_latency_ms
+        if latency > 0:
+            self._store.create_order_row(row)
+            self._open[client_order_id] = row
+            self._live_at[client_order_id] = now + timedelta(milliseconds=latency)
             self._spawn(self._activate(client_order_id))
-        else:  # live at once: the fill (if any) is reported before the acknowledgement returns
-            await self._go_live(client_order_id)
+            return to_broker_order(row)
+        # Live at once: an order that fills on the current quote is stored with its fill in
+        # one transaction, and the fill is reported before the acknowledgement returns.
+        await self._expire_due()
+        accepted = to_broker_order(row)
+        booking = None if quote is None else self._match(row, quote)
+        if booking is None:
+            self._store.create_order_row(row)
+        else:
+            self._booked(row, booking.fill, self._store.create_filled_order(row, booking))
+        if not row.status.is_terminal:
+            self._open[client_order_id] = row
+            self._live.add(client_order_id)
+        if booking is not None:
+            await self._notify(row, (booking.fill,))
         return accepted
 
     async def cancel(self, client_order_id: str) -> BrokerOrder:
@@ -240,8 +259,9 @@ class PaperBroker(Broker):
 
     async def _go_live(self, client_order_id: str) -> None:
         """The order reached the simulated exchange: it may fill on the current quote."""
-        if client_order_id not in self._open:
-            return
+        if client_order_id not in self._open or client_order_id in self._live:
+            return  # done, or live already (a quote came first)
+        self._live_at.pop(client_order_id, None)
         self._live.add(client_order_id)
         await self._expire_due()
         row = self._open.get(client_order_id)
@@ -264,33 +284,45 @@ class PaperBroker(Broker):
         await self._expire_due()
         if self._fresh_quote(quote.symbol, now) is None:
             return
+        for client_order_id, live_at in list(self._live_at.items()):
+            if live_at <= now and client_order_id in self._open:
+                self._live_at.pop(client_order_id)
+                self._live.add(client_order_id)  # its latency has passed: it fills below
         for client_order_id in list(self._open):
             row = self._open.get(client_order_id)
             if row is not None and row.symbol == quote.symbol and client_order_id in self._live:
                 await self._try_fill(row, quote)
 
     async def _try_fill(self, row: PaperOrder, quote: Quote) -> None:
+        booking = self._match(row, quote)
+        if booking is None:
+            return
+        self._booked(row, booking.fill, self._store.record_fill(row, booking))
+        await self._notify(row, (booking.fill,))
+
+    def _match(self, row: PaperOrder, quote: Quote) -> FillBooking | None:
+        """The fill ``row`` gets on ``quote`` now (None: none), with what it moves."""
         now = self._clock.now()
         if not session_allows(row.extended_hours, self._session_at(now)):
-            return
+            return None
         side = row.side
         bps = self._settings.paper_slippage_bps
         if row.order_type is OrderType.LIMIT:
             assert row.limit_price is not None  # a limit order always has its price
             price = limit_fill_price(side, quote, row.limit_price, bps)
             if price is None:
-                return
+                return None
         else:
             price = market_fill_price(side, quote, bps)
         remaining = row.remaining
         size = row.quantity or ZERO
         whole = size == size.to_integral_value()
         quantity = fill_quantity(side, remaining, quote, self._settings.paper_partial_fills, whole)
+        position = self._positions.get(row.symbol)
         if side is Side.SELL:
-            position = self._positions.get(row.symbol)
             quantity = min(quantity, position.quantity if position is not None else ZERO)
         if quantity <= 0:
-            return
+            return None
         fill = Fill(
             execution_id=str(uuid.uuid4()),
             client_order_id=row.client_order_id,
@@ -304,17 +336,17 @@ class PaperBroker(Broker):
         settles_on = None
         if side is Side.SELL and account.account_type == AccountType.CASH.value:
             settles_on = settlement_date(trade_date(now))
-        position = self._store.record_fill(
-            account, row, self._positions.get(row.symbol), fill, settles_on
-        )
+        return FillBooking(account, position, fill, settles_on)
+
+    def _booked(self, row: PaperOrder, fill: Fill, position: PaperPosition | None) -> None:
+        """The mirrors after ``fill`` of ``row`` was stored: ``position`` is the symbol's now."""
         if position is None:
             self._positions.pop(row.symbol, None)
         else:
             self._positions[row.symbol] = position
         if row.status.is_terminal:
             self._forget(row.client_order_id)
-        log.info("paper fill %s %s %s @ %s", side.value, quantity, row.symbol, price)
-        await self._notify(row, (fill,))
+        log.info("paper fill %s %s %s @ %s", fill.side.value, fill.quantity, row.symbol, fill.price)
 
     async def _expire_due(self) -> None:
         """Expire good-for-day orders whose session is over."""
@@ -336,6 +368,7 @@ class PaperBroker(Broker):
     def _forget(self, client_order_id: str) -> None:
         self._open.pop(client_order_id, None)
         self._live.discard(client_order_id)
+        self._live_at.pop(client_order_id, None)
 
     async def _notify(self, row: PaperOrder, fills: tuple[Fill, ...]) -> None:
         if self._listener is None:

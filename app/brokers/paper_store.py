@@ -7,8 +7,10 @@ mirrors (:class:`PaperAccount`, :class:`PaperOrder`, :class:`PaperPosition`,
 defined in :mod:`app.brokers.paper_rows`) loaded once; every change is
 written through at once, one transaction per change: accepting an order is
 one INSERT, a status change one UPDATE, and a fill changes the fill, order,
-position and cash rows together (:meth:`PaperStore.record_fill`). The mirrors
-change only once the write has committed. Those writes, on the path of every
+position and cash rows together (:meth:`PaperStore.record_fill`); an order
+that fills the moment it is accepted is inserted with that fill in one
+transaction (:meth:`PaperStore.create_filled_order`). The mirrors change only
+once the write has committed. Those writes, on the path of every
 order, are plain SQL statements run with ``db.execute_sql`` (Peewee's query
 builder costs several times what SQLite does for them), with the text the
 Peewee fields store (:mod:`app.storage.fields`).
@@ -16,6 +18,7 @@ Peewee fields store (:mod:`app.storage.fields`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -61,6 +64,60 @@ _POSITION_REPLACE = (
 _POSITION_DELETE = "DELETE FROM paper_position_row WHERE symbol = ?"
 _ACCOUNT_CASH = "UPDATE paper_account_row SET cash = ? WHERE id = ?"
 _CASH_INSERT = "INSERT INTO paper_cash_row (execution_id, amount, settlement_date) VALUES (?, ?, ?)"
+_STATE_REPLACE = "INSERT OR REPLACE INTO state_row (key, value, updated_at) VALUES (?, ?, ?)"
+
+
+def new_order(
+    client_order_id: str,
+    broker_order_id: str,
+    request: OrderRequest,
+    quantity: Decimal | None,
+    status: OrderStatus,
+    reason: str,
+    now: datetime,
+) -> PaperOrder:
+    """The mirror of an order accepted (or refused) at ``now``, before anything is stored."""
+    return PaperOrder(
+        client_order_id=client_order_id,
+        broker_order_id=broker_order_id,
+        symbol=request.symbol,
+        side=request.side,
+        order_type=request.order_type,
+        quantity=quantity,
+        notional=request.notional,
+        limit_price=request.limit_price,
+        time_in_force=request.time_in_force,
+        extended_hours=request.extended_hours,
+        status=status,
+        filled_quantity=ZERO,
+        average_fill_price=None,
+        reason=reason,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FillBooking:
+    """A fill to book on an order, with the account and the position it moves;
+    ``settles_on`` is given for sales in a cash account (their proceeds stay
+    unsettled until then)."""
+
+    account: PaperAccount
+    position: PaperPosition | None
+    fill: Fill
+    settles_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class _FillChange:
+    """What a booked fill makes of its order, position and cash."""
+
+    status: OrderStatus
+    filled: Decimal
+    average: Decimal
+    position: PaperPosition | None
+    cash: Decimal
 
 
 class PaperStore:
@@ -119,42 +176,42 @@ class PaperStore:
         reason: str,
         now: datetime,
     ) -> PaperOrder:
-        """Insert the order (committed) and return its mirror.
+        """Insert a new order (committed) and return its mirror.
 
         The client order id is unique: a second order under it raises DuplicateOrder.
         """
-        order = PaperOrder(
-            client_order_id=client_order_id,
-            broker_order_id=broker_order_id,
-            symbol=request.symbol,
-            side=request.side,
-            order_type=request.order_type,
-            quantity=quantity,
-            notional=request.notional,
-            limit_price=request.limit_price,
-            time_in_force=request.time_in_force,
-            extended_hours=request.extended_hours,
-            status=status,
-            filled_quantity=ZERO,
-            average_fill_price=None,
-            reason=reason,
-            created_at=now,
-            updated_at=now,
-        )
-        created = utc_text(now)
+        order = new_order(client_order_id, broker_order_id, request, quantity, status, reason, now)
+        self.create_order_row(order)
+        return order
+
+    def create_order_row(self, order: PaperOrder) -> None:
+        """Insert a new order's mirror (see :func:`new_order`), committed; DuplicateOrder when
+        its client order id is taken."""
+        self._insert_order(order)
+
+    def create_filled_order(self, order: PaperOrder, booking: FillBooking) -> PaperPosition | None:
+        """Insert ``order`` (a new mirror, see :func:`new_order`) and book its first fill, in
+        one transaction; then the mirrors change as :meth:`record_fill` says. DuplicateOrder
+        (nothing written) when the client order id is taken."""
+        with self.db.atomic():
+            self._insert_order(order)
+            change = self._write_fill(order, booking)
+        return self._apply_fill(order, booking, change)
+
+    def _insert_order(self, order: PaperOrder) -> None:
+        created = utc_text(order.created_at)
         values = (
-            client_order_id, broker_order_id, request.symbol, request.side.value,
-            request.order_type.value, decimal_text(quantity), decimal_text(request.notional),
-            decimal_text(request.limit_price), request.time_in_force.value,
-            1 if request.extended_hours else 0, status.value, reason, created, created,
+            order.client_order_id, order.broker_order_id, order.symbol, order.side.value,
+            order.order_type.value, decimal_text(order.quantity), decimal_text(order.notional),
+            decimal_text(order.limit_price), order.time_in_force.value,
+            1 if order.extended_hours else 0, order.status.value, order.reason, created, created,
         )  # fmt: skip
         try:
             self.db.execute_sql(_ORDER_INSERT, values)
         except IntegrityError:
             raise DuplicateOrder(
-                f"an order with client id {client_order_id} already exists"
+                f"an order with client id {order.client_order_id} already exists"
             ) from None
-        return order
 
     def set_status(
         self, order: PaperOrder, status: OrderStatus, reason: str, now: datetime
@@ -176,57 +233,60 @@ class PaperStore:
         ordered = query.order_by(PaperFillRow.time, PaperFillRow.id).execute(self.db)
         return [fill_from_row(r) for r in ordered]
 
-    def record_fill(
-        self,
-        account: PaperAccount,
-        order: PaperOrder,
-        position: PaperPosition | None,
-        fill: Fill,
-        settles_on: date | None,
-    ) -> PaperPosition | None:
-        """Book ``fill`` atomically: fill row, order progress, position, cash (and unsettled cash).
+    def record_fill(self, order: PaperOrder, booking: FillBooking) -> PaperPosition | None:
+        """Book a fill atomically: fill row, order progress, position, cash (and unsettled cash).
 
-        Returns the position after the fill (None when it closed). ``settles_on`` is
-        given for sales in a cash account: their proceeds stay unsettled until then.
-        The mirrors change only once the transaction has committed.
+        Returns the position after the fill (None when it closed). The mirrors
+        (order, account) change only once the transaction has committed.
         """
+        with self.db.atomic():
+            change = self._write_fill(order, booking)
+        return self._apply_fill(order, booking, change)
+
+    def _write_fill(self, order: PaperOrder, booking: FillBooking) -> _FillChange:
+        fill, account = booking.fill, booking.account
         amount = round_money(fill.quantity * fill.price + fill.fee * fill.side.sign)
         filled = order.filled_quantity + fill.quantity
         previous_value = (order.average_fill_price or ZERO) * order.filled_quantity
         average = (previous_value + fill.value) / filled
         done = order.quantity is not None and filled >= order.quantity
         status = OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED
-        after = _moved_position(position, fill)
+        after = _moved_position(booking.position, fill)
         cash = account.cash - amount if fill.side is Side.BUY else account.cash + amount
         time = utc_text(fill.time)
-        execute = self.db.execute_sql
-        with self.db.atomic():
-            execute(
-                _FILL_INSERT,
-                (fill.execution_id, fill.client_order_id, fill.symbol, fill.side.value,
-                 decimal_text(fill.quantity), decimal_text(fill.price), time),
-            )  # fmt: skip
-            execute(
-                _ORDER_PROGRESS,
-                (status.value, decimal_text(filled), decimal_text(average), time,
-                 order.client_order_id),
-            )  # fmt: skip
-            if after is None:
-                execute(_POSITION_DELETE, (fill.symbol,))
-            else:
-                quantity, cost = decimal_text(after.quantity), decimal_text(after.average_cost)
-                execute(_POSITION_REPLACE, (after.symbol, quantity, cost))
-            execute(_ACCOUNT_CASH, (decimal_text(cash), account.id))
-            if fill.side is Side.SELL and settles_on is not None:
-                values = (fill.execution_id, decimal_text(amount), settles_on.isoformat())
-                execute(_CASH_INSERT, values)
-        order.filled_quantity = filled
-        order.average_fill_price = average
-        order.status = status
-        order.updated_at = fill.time
-        order.fills.append(fill)
-        account.cash = cash
-        return after
+        execute = self.db.execute_sql  # in the caller's transaction
+        execute(
+            _FILL_INSERT,
+            (fill.execution_id, fill.client_order_id, fill.symbol, fill.side.value,
+             decimal_text(fill.quantity), decimal_text(fill.price), time),
+        )  # fmt: skip
+        execute(
+            _ORDER_PROGRESS,
+            (status.value, decimal_text(filled), decimal_text(average), time,
+             order.client_order_id),
+        )  # fmt: skip
+        if after is None:
+            execute(_POSITION_DELETE, (fill.symbol,))
+        else:
+            quantity, cost = decimal_text(after.quantity), decimal_text(after.average_cost)
+            execute(_POSITION_REPLACE, (after.symbol, quantity, cost))
+        execute(_ACCOUNT_CASH, (decimal_text(cash), account.id))
+        if fill.side is Side.SELL and booking.settles_on is not None:
+            values = (fill.execution_id, decimal_text(amount), booking.settles_on.isoformat())
+            execute(_CASH_INSERT, values)
+        return _FillChange(status, filled, average, after, cash)
+
+    @staticmethod
+    def _apply_fill(
+        order: PaperOrder, booking: FillBooking, change: _FillChange
+    ) -> PaperPosition | None:
+        order.filled_quantity = change.filled
+        order.average_fill_price = change.average
+        order.status = change.status
+        order.updated_at = booking.fill.time
+        order.fills.append(booking.fill)
+        booking.account.cash = change.cash
+        return change.position
 
     def unsettled_cash(self, today: date) -> Decimal:
         """Sale proceeds whose settlement date is after ``today`` (a New York date)."""
@@ -235,7 +295,7 @@ class PaperStore:
 
     def save_equity_close(self, trade_day: date, equity: Decimal, now: datetime) -> None:
         key = f"{EQUITY_CLOSE_PREFIX}{trade_day.isoformat()}"
-        StateRow.replace(key=key, value=str(equity), updated_at=now).execute(self.db)
+        self.db.execute_sql(_STATE_REPLACE, (key, str(equity), utc_text(now)))
 
     def previous_equity_close(self, before: date) -> Decimal | None:
         """The latest stored close equity of a trade date before ``before``."""

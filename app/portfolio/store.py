@@ -32,6 +32,10 @@ _POSITION_REPLACE = (
     "opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
 )
 _POSITION_DELETE = "DELETE FROM position_row WHERE symbol = ?"
+_SNAPSHOT_INSERT = (
+    "INSERT INTO equity_snapshot_row (time, equity, cash, positions_value, realized_pnl, "
+    "unrealized_pnl) VALUES (?, ?, ?, ?, ?, ?)"
+)
 
 
 class PortfolioStore:
@@ -126,14 +130,8 @@ class PortfolioStore:
         realized: Decimal,
         unrealized: Decimal,
     ) -> None:
-        EquitySnapshotRow.insert(
-            time=now,
-            equity=equity,
-            cash=cash,
-            positions_value=positions_value,
-            realized_pnl=realized,
-            unrealized_pnl=unrealized,
-        ).execute(self.db)
+        amounts = (equity, cash, positions_value, realized, unrealized)
+        self.db.execute_sql(_SNAPSHOT_INSERT, (utc_text(now), *map(decimal_text, amounts)))
 
     def equity_curve(self, limit: int) -> list[tuple[datetime, Decimal]]:
         query = (
