@@ -432,3 +432,33 @@ async def test_previous_close_is_the_last_quote_of_the_day_without_asking_in_bet
     await send_quote(bus, clock, bid="49", ask="49")
     nextday = await broker.account()
     assert nextday.equity == D("990.00") and nextday.equity_previous_close == D("1030.00")
+
+
+async def test_an_order_past_its_latency_fills_on_the_first_quote_that_reaches_it(
+    broker: PaperBroker, bus: EventBus, clock: SimulatedClock, recorder: Recorder
+) -> None:
+    """A market order reaches the exchange once its latency has passed: the first quote
+    from then on fills it, even when the clock jumped past the latency without pausing
+    (a backtest moving bar by bar), and a later quote does not change its price."""
+    await send_quote(bus, clock, bid="49.98", ask="50.00")
+    await broker.submit("c1", buy("2"))
+    clock.set(clock.now() + timedelta(minutes=5))  # no pause: nothing woken has run yet
+    await send_quote(bus, clock, bid="51.00", ask="51.02")  # the next bar's open
+    await send_quote(bus, clock, bid="53.00", ask="53.02")
+    (fill,) = recorder.fills
+    assert fill.price == D("51.02") and fill.time == clock.now()
+    await after_latency(clock)  # the latency timer wakes late: nothing more happens
+    assert len(recorder.fills) == 1
+
+
+async def test_an_order_still_within_its_latency_does_not_fill_on_a_quote(
+    broker: PaperBroker, bus: EventBus, clock: SimulatedClock, recorder: Recorder
+) -> None:
+    await send_quote(bus, clock, bid="49.98", ask="50.00")
+    await broker.submit("c1", buy("2"))
+    clock.set(clock.now() + timedelta(milliseconds=10))  # latency 50 ms: not there yet
+    await send_quote(bus, clock, bid="51.00", ask="51.02")
+    assert recorder.fills == []
+    await after_latency(clock)
+    (fill,) = recorder.fills
+    assert fill.price == D("51.02")  # the quote at hand when it went live
