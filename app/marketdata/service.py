@@ -178,13 +178,36 @@ class MarketDataService(Service):
         return sorted(self._watched)
 
     def track_interval(self, symbol: str, interval: Interval) -> None:
-        """Build and publish forming bars of ``interval`` for ``symbol`` (the chart asks)."""
+        """Build and publish forming bars of ``interval`` for ``symbol`` (the chart asks).
+
+        A builder made in the middle of a bar starts from the finer bars built so far
+        (closed ones and the forming one), so its first bar holds every trade since
+        the bar's start rather than only those after the chart asked.
+        """
         cleaned = self.check_symbol(symbol)
         self._tracked.add((cleaned, interval))
-        self._ensure_builder(cleaned, interval)
+        if not any(b.interval is interval for b in self._builders.get(cleaned, ())):
+            self._seed(self._ensure_builder(cleaned, interval))
 
     def untrack_interval(self, symbol: str, interval: Interval) -> None:
         self._tracked.discard((normalize_symbol(symbol), interval))
+
+    def _seed(self, builder: BarBuilder) -> None:
+        """Fold into a new (empty) builder the finer bars of its current bar."""
+        finer = [b for b in self._builders.get(builder.symbol, ())
+                 if b.active and b.interval.seconds < builder.interval.seconds]  # fmt: skip
+        if not finer:
+            return
+        source = finer[0]  # the finest: builders are sorted by interval
+        start_ts = bounds_ts(builder.interval, source.start_ts)[0]
+        held = self._closed.get((builder.symbol, source.interval))
+        per_bar = builder.interval.seconds // source.interval.seconds + 1
+        for bar in held.newest(per_bar) if held is not None else ():
+            if start_ts <= bar.start.timestamp() < source.start_ts:
+                builder.add_bar(bar)
+        forming = source.to_bar()
+        if forming is not None:
+            builder.add_bar(forming)
 
     def _ensure_builder(self, symbol: str, interval: Interval) -> BarBuilder:
         builders = self._builders.setdefault(symbol, [])
