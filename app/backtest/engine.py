@@ -204,6 +204,7 @@ async def run_backtest(
     latency_ms = EXCHANGE_LATENCY // timedelta(milliseconds=1)
     settings = settings.replace(
         mode=Mode.PAPER, symbol=first.symbol, bar_interval=first.interval, bot_enabled=True,
+        bot_symbols="",  # the bars' symbol on STRATEGY (the optimizer varies its parameters)
         paper_latency_ms=latency_ms if settings.backtest_fill is BacktestFill.NEXT_OPEN else 0,
     )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="sherwood-backtest-") as scratch:

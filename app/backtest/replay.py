@@ -53,6 +53,7 @@ def replay_setup(
     feed = PacedReplay(clock, path, settings.symbol, interval, follow_nyse_sessions=True)
     settings = settings.replace(
         bar_interval=interval,
+        bot_symbols="",  # the file has one symbol: the bot trades it on STRATEGY
         sim_speed=speed,
         quote_stale_seconds=max(settings.quote_stale_seconds, 2.0 * interval.seconds),
     )

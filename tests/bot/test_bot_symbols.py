@@ -161,3 +161,32 @@ async def test_the_bot_exits_only_its_symbols_and_follows_a_change_of_symbols(tr
     await trading.bus.publish(signal(trading, SignalAction.SELL, "AAPL", "rsi"))
     await trading.quote("49.00", symbol="AAPL")
     assert trading.portfolio.get_position("AAPL") is None  # now the bot's to sell
+
+
+# --- backtests: the bars' symbol on STRATEGY, whatever BOT_SYMBOLS lists --------------------
+
+
+async def test_a_backtest_trades_the_bars_symbol_whatever_bot_symbols_lists() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.backtest import run_backtest
+    from app.core.events import OrderFilled
+    from app.core.models import Bar
+
+    start = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    closes = [Decimal("20") + Decimal("0.1") * (i % 2) for i in range(16)] + [
+        Decimal("19.8") - Decimal("0.3") * i for i in range(8)
+    ]  # choppy, then a slide: an RSI BUY, then the stop loss
+    bars = [Bar("TQQQ", Interval.M1, start + timedelta(minutes=i), c, c + Decimal("0.1"),
+                c - Decimal("0.1"), c, 1000) for i, c in enumerate(closes)]  # fmt: skip
+
+    async def fills(settings: Settings) -> list[tuple[str, Side]]:
+        seen: list[OrderFilled] = []
+        await run_backtest(
+            bars, settings, observe=lambda bus: bus.subscribe(OrderFilled, seen.append)
+        )
+        return [(e.fill.symbol, e.fill.side) for e in seen]
+
+    plain = await fills(Settings())
+    assert plain == [("TQQQ", Side.BUY), ("TQQQ", Side.SELL)]
+    assert await fills(Settings().replace(bot_symbols="SPY:macd, QQQ")) == plain
