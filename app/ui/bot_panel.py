@@ -316,9 +316,8 @@ class BotPanel(QWidget):
     def set_bot_running(self, running: bool) -> None:
         self.bot_running = running
         self.bot_button.setText("Stop bot" if running else "Start bot")
-        count = self.table.rowCount()
-        what = f"{count} symbols" if count != 1 else self.symbols()[0] if count else ""
-        self.bot_label.setText(f"Bot running ({what})" if running else "Bot stopped")
+        self.bot_label.setText("Bot running" if running else "Bot stopped")
+        self.bot_label.setToolTip(f"The bot trades {', '.join(self.symbols())}")
         color = theme.colors().gain if running else theme.colors().muted
         self.bot_label.setStyleSheet(f"color: {color};")
 
