@@ -224,6 +224,21 @@ def test_limit_order_from_the_chart_is_confirmed_drawn_and_cancelled_from_its_li
     assert window.orders.rows[0].status is OrderStatus.CANCELLED
 
 
+def test_a_dollar_amount_from_the_ticket_becomes_a_limit_order_line(
+    window: MainWindow, run: Any, qtbot: Any, until: Any
+) -> None:
+    ticket = window.ticket
+    assert ticket.unit_combo.currentText() == "Dollars"  # the ticket's default: $500
+    price = _buy_limit_from_chart(window, qtbot, run, until)
+    execution = window.ctx.execution
+    run(until(lambda: len(execution.open_orders()) == 1))
+    order = execution.open_orders()[0]
+    assert (order.request.notional, order.request.limit_price) == (Decimal("500.00"), price)
+    run(until(lambda: len(window.chart.order_lines.texts()) == 1))
+    text = window.chart.order_lines.texts()[0]
+    assert text.startswith("BUY ") and text.endswith(f" @ {price:,.2f}")
+
+
 def test_a_declined_confirmation_sends_nothing_and_draws_no_line(
     window: MainWindow, run: Any, qtbot: Any, until: Any
 ) -> None:

@@ -208,7 +208,10 @@ def test_valid_symbol_emits_it_upper_cased_and_clears_the_error(
 
 
 def test_symbol_error_from_market_data_is_shown(loaded: ChartWidget) -> None:
+    loaded.show_loading("5m")
+    assert loaded.toolbar.loading.isVisible()
     loaded.set_symbol_error("unknown symbol ZZZZ")
+    assert not loaded.toolbar.loading.isVisible()  # the load failed: no endless "Loading"
     assert loaded.toolbar.symbol_edit.toolTip() == "unknown symbol ZZZZ"
     assert "border" in loaded.toolbar.symbol_edit.styleSheet()
 

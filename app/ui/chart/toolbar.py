@@ -43,6 +43,8 @@ class ChartToolbar(QWidget):
         self.loading.hide()
         self.readout = QLabel(self)
         self.readout.setTextFormat(Qt.TextFormat.RichText)
+        # the read-out is cut when the chart is narrow; its length never sets the chart's width
+        self.readout.setMinimumWidth(1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self.symbol_edit)
@@ -83,6 +85,7 @@ class ChartToolbar(QWidget):
 
     def show_error(self, message: str) -> None:
         self.error = message
+        self.loading.hide()  # the load failed: the bars shown stay
         self.symbol_edit.setStyleSheet(f"QLineEdit {{ border: 1px solid {self._colors.error}; }}")
         self.symbol_edit.setToolTip(message)
 
