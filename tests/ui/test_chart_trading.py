@@ -173,7 +173,12 @@ def _ticket_shares(window: MainWindow, amount: str) -> list[str]:
     ticket.amount_edit.setText(amount)
     ticket.confirm_box.setChecked(True)
     asked: list[str] = []
-    ticket.confirm = lambda text: asked.append(text) is None  # the user says yes
+
+    def confirm(text: str) -> bool:
+        asked.append(text)
+        return True  # the user says yes
+
+    ticket.confirm = confirm
     return asked
 
 
@@ -183,7 +188,8 @@ def _buy_limit_from_chart(window: MainWindow, qtbot: Any, run: Any, until: Any) 
     run(until(lambda: _loaded(chart, "1m") and window.ticket.quote is not None))
     _, (y0, y1) = chart.price_plot.vb.viewRange()
     y = y0 + 0.3 * (y1 - y0)
-    assert y < float(window.ticket.quote.bid) - 0.05  # below the market: the order works
+    quote = window.ticket.quote
+    assert quote is not None and y < float(quote.bid) - 0.05  # below the market: it works
     right_click_price(chart, qtbot, y)
     menu = chart.price_menu.menu
     assert menu is not None
@@ -319,6 +325,8 @@ def test_render_5m_chart_with_a_working_order_and_the_average_cost(
     image = chart.grab().toImage()
     out = Path(os.environ.get("SHERWOOD_SHOTS", tmp_path)) / "chart_5m_order_avg_cost.png"
     assert image.save(str(out))
+    if "SHERWOOD_SHOTS" in os.environ:  # the whole window, ticket included
+        window.grab().save(str(out.with_name("window_5m_order_avg_cost.png")))
 
     def row_of(value: float) -> int:
         scene = chart.price_plot.vb.mapViewToScene(QPointF(0, value))
@@ -334,8 +342,9 @@ def test_render_5m_chart_with_a_working_order_and_the_average_cost(
 def _buy_limit_from_chart_5m(window: MainWindow, qtbot: Any, run: Any, until: Any) -> Decimal:
     chart = window.chart
     _, (y0, y1) = chart.price_plot.vb.viewRange()
-    bid = float(window.ticket.quote.bid)
-    y = min(y0 + 0.35 * (y1 - y0), bid - 0.3)
+    quote = window.ticket.quote
+    assert quote is not None
+    y = min(y0 + 0.35 * (y1 - y0), float(quote.bid) - 0.3)
     right_click_price(chart, qtbot, y)
     menu = chart.price_menu.menu
     assert menu is not None
