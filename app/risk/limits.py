@@ -177,11 +177,14 @@ def check_total_exposure(
                                       "toward MAX_TOTAL_EXPOSURE")  # fmt: skip
         held += position.quantity * at
     open_buys = ZERO
-    for other in sorted({o.symbol for o in pending_orders_all(pending, Side.BUY)}):
+    buys = pending_orders_all(pending, Side.BUY)
+    for other in sorted({o.symbol for o in buys}):
         at = price if other == symbol else mark(other)
-        if at is None:
-            return CheckResult(False, f"no price for {other} to count its open buy orders "
-                                      "toward MAX_TOTAL_EXPOSURE")  # fmt: skip
+        if at is None:  # limit and dollar orders carry their own price; a share order does not
+            if any(o.symbol == other and _priced_by_market(o) for o in buys):
+                return CheckResult(False, f"no price for {other} to count its open buy orders "
+                                          "toward MAX_TOTAL_EXPOSURE")  # fmt: skip
+            at = ZERO
         open_buys += pending_buy_value(pending, other, at)
     value = quantity * price
     after = held + open_buys + value
@@ -202,3 +205,9 @@ def check_total_exposure(
 def pending_orders_all(pending: Sequence[Order], side: Side) -> list[Order]:
     """Open orders of ``side`` in every symbol."""
     return [o for o in pending if o.side is side and o.status.is_open]
+
+
+def _priced_by_market(order: Order) -> bool:
+    """Whether an open buy's remaining value needs the market price (a share order at market)."""
+    request = order.request
+    return request.limit_price is None and request.notional is None

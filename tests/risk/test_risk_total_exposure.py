@@ -159,3 +159,22 @@ async def test_positions_count_at_the_bid_and_the_per_symbol_limit_still_holds(
 async def test_the_limit_is_a_setting_in_the_risk_config(risk: RiskService) -> None:
     assert risk.config()["MAX_TOTAL_EXPOSURE"] == "300"
     assert risk.exposure().limit == D("300")
+
+
+async def test_open_buys_without_a_price_count_at_their_own_or_deny(
+    risk: RiskService, quotes: QuoteBook, clock: SimulatedClock
+) -> None:
+    quotes.set("CCC", "10")  # DDD has no quote and no position
+    limit_buy = working(buy("DDD", qty="4", limit="40"), clock)  # $160 at its limit
+    dollar_buy = working(buy("DDD", dollars="50"), clock)  # $50 to spend
+    market_buy = working(buy("DDD", qty="1"), clock)  # worth what DDD trades at: unknown
+
+    counted = risk.validate_order(buy("CCC", dollars="100"), [limit_buy, dollar_buy])
+    assert not counted.allowed
+    assert counted.reason.startswith("total exposure would be $310.00 ($0.00 in positions, "
+                                     "$210.00 in open buy orders")  # fmt: skip
+    unknown = risk.validate_order(buy("CCC", dollars="20"), [market_buy])
+    assert not unknown.allowed
+    assert unknown.reason == (
+        "no price for DDD to count its open buy orders toward MAX_TOTAL_EXPOSURE"
+    )
