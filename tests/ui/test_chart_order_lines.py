@@ -31,9 +31,7 @@ def chart(qtbot: QtBot) -> ChartWidget:
     return widget
 
 
-def order(
-    key: str, side: Side, limit: str | None, symbol: str = "TQQQ", **changes: object
-) -> Order:
+def order(key: str, side: Side, limit: str | None, symbol: str = "TQQQ", **changes: Any) -> Order:
     kind = OrderType.LIMIT if limit is not None else OrderType.MARKET
     request = OrderRequest(symbol, side, quantity=D(3), order_type=kind,
                            limit_price=D(limit) if limit else None)  # fmt: skip
