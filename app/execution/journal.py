@@ -136,12 +136,25 @@ class Journal:
     def open_orders(self) -> list[Order]:
         """Orders not in a terminal state, oldest first."""
         query = OrderRow.select().where(OrderRow.status.not_in(_TERMINAL)).order_by(OrderRow.id)
-        return [row_to_order(r, self.fill_ids(r.client_order_id)) for r in query.execute(self.db)]
+        return self._with_fills(query)
 
     def recent_orders(self, limit: int = 200) -> list[Order]:
         """Newest first."""
-        query = OrderRow.select().order_by(OrderRow.id.desc()).limit(limit)
-        return [row_to_order(r, self.fill_ids(r.client_order_id)) for r in query.execute(self.db)]
+        return self._with_fills(OrderRow.select().order_by(OrderRow.id.desc()).limit(limit))
+
+    def _with_fills(self, query: Any) -> list[Order]:
+        """The orders ``query`` selects, each with its fill ids (two queries in all)."""
+        rows = list(query.execute(self.db))
+        chosen = query.select(OrderRow.client_order_id)  # the same orders, as a subquery
+        fills = (
+            FillRow.select(FillRow.client_order_id, FillRow.execution_id)
+            .where(FillRow.client_order_id.in_(chosen))
+            .order_by(FillRow.id)
+        )
+        ids: dict[str, list[str]] = {}
+        for fill in fills.execute(self.db):
+            ids.setdefault(fill.client_order_id, []).append(fill.execution_id)
+        return [row_to_order(row, ids.get(row.client_order_id, ())) for row in rows]
 
     def status_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
