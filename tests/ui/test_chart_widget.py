@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from app import indicators
 from app.core.models import Bar, Interval
-from app.ui.chart.widget import ChartWidget
+from app.ui.chart.widget import RIGHT_MARGIN, ChartWidget
 
 # Tue 2026-12-01 09:30 New York (EST, UTC-5): 1-minute regular-hours bars from here.
 FIRST = datetime(2026, 12, 1, 14, 30, tzinfo=UTC)
@@ -304,3 +304,15 @@ def test_a_reload_with_as_many_bars_fits_y_to_the_new_prices(chart: ChartWidget)
     )
     _, (y0, y1) = chart.price_plot.vb.viewRange()
     assert y0 < 49 and 51 < y1 < 60
+
+
+def test_a_narrow_chart_shows_fewer_bars_so_candles_stay_readable(
+    chart: ChartWidget, qtbot: QtBot
+) -> None:
+    chart.resize(560, 600)
+    qtbot.waitUntil(lambda: chart.price_plot.vb.width() < 560)
+    chart.set_bars("AAPL", "1m", history())
+    first, last = chart.visible_range()
+    px_per_bar = chart.price_plot.vb.width() / (last - first + 1 + RIGHT_MARGIN)
+    assert last == 499 and px_per_bar >= 4.5
+    assert last - first + 1 >= 60

@@ -50,6 +50,8 @@ from app.ui.chart.volume import VolumeOverlay, volume_item
 log = logging.getLogger(__name__)
 
 DEFAULT_VISIBLE = 200
+MIN_BAR_PX = 5  # a reload shows fewer bars on a narrow chart, so candles stay readable
+MIN_VISIBLE = 60
 RIGHT_MARGIN = 3.0  # empty bars right of the last one
 REPAINT_INTERVAL_MS = 34  # <= 30 Hz
 AXIS_WIDTH = 70
@@ -217,9 +219,16 @@ class ChartWidget(QWidget):
         self.order_lines.set_symbol(symbol)
         self.markers.refresh()
         self.crosshair.index = -1
-        self.show_last(DEFAULT_VISIBLE)
+        self.show_last(self.default_visible())
         self._fit_pending = True  # the x range may not have moved (same bar count): fit y anyway
         self.flush()
+
+    def default_visible(self) -> int:
+        """Bars a reload shows: :data:`DEFAULT_VISIBLE`, fewer when the pane is narrow."""
+        width = int(self.price_plot.vb.width())
+        if width <= 0:  # not laid out yet
+            return DEFAULT_VISIBLE
+        return max(MIN_VISIBLE, min(DEFAULT_VISIBLE, width // MIN_BAR_PX))
 
     def show_last(self, count: int) -> None:
         """Show the last ``count`` bars with a small empty margin on the right."""
