@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, QPoint, QPointF, Qt
+from PySide6.QtCore import (
+    QItemSelection,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QPointF,
+    QSize,
+    Qt,
+)
 from PySide6.QtCore import Signal as QtSignal
 from PySide6.QtGui import QAction, QColor, QKeyEvent, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
@@ -38,6 +46,7 @@ ROW_HEIGHT = 24
 # Symbol, Last, Chg, Chg %, Bid, Ask, Volume, Today: narrow, so the dock stays narrow
 WIDTHS = (58, 62, 54, 58, 58, 58, 56, 74)
 SPARK_PAD = 3
+SESSION_POINTS = 78  # 6.5 hours of 5-minute points: a day under way fills from the left
 
 
 class SparklineDelegate(QStyledItemDelegate):
@@ -69,8 +78,8 @@ class SparklineDelegate(QStyledItemDelegate):
         width = rect.width() - 2 * SPARK_PAD
         top = rect.top() + SPARK_PAD
         height = rect.height() - 2 * SPARK_PAD
-        # a full day of 5-minute points spans the cell; a day under way fills from the left
-        step = width / max(len(values) - 1, 1) if len(values) > 60 else width / 60
+        # a regular session of 5-minute points spans the cell; a longer day is squeezed in
+        step = width / max(len(values) - 1, SESSION_POINTS)
 
         def y(value: float) -> float:
             return top + height * (high - value) / span
@@ -179,7 +188,12 @@ class WatchlistPane(QWidget):
 
     def preferred_width(self) -> int:
         """The width that shows every column without a scroll bar."""
-        return sum(WIDTHS) + self.table.frameWidth() * 2 + 4
+        scroll = self.table.verticalScrollBar().sizeHint().width()
+        return sum(WIDTHS) + self.table.frameWidth() * 2 + scroll + 2
+
+    def sizeHint(self) -> QSize:
+        """Wide enough for every column: the dock opens at this width."""
+        return QSize(self.preferred_width(), super().sizeHint().height())
 
     # --- what the user does ---
     def _add(self) -> None:

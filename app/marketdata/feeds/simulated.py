@@ -133,6 +133,8 @@ class SimulatedFeed(Feed):
             return []
         end_ts = min(end.timestamp(), self.clock.now().timestamp())
         forward = self._forward_bars(symbol, interval, end_ts, count)
+        if interval is Interval.D1 and forward:
+            forward[0] = self._with_anchor_morning(symbol, forward[0])
         need = count - len(forward)
         backward = self._backward(symbol, interval).ending_by(end_ts, need) if need > 0 else []
         return (backward + forward)[-count:]
@@ -143,12 +145,43 @@ class SimulatedFeed(Feed):
         if hist is None:
             slot_ok = nyse_sessions if self.follow_nyse_sessions else around_the_clock
             start_price, params = self.character(symbol)
+            before, close = self.anchor.timestamp(), start_price
+            if interval is Interval.D1:  # the days before end where the anchor's day began
+                before, close = self._anchor_day_start(symbol)
             hist = BackwardHistory(
-                self.seed, symbol, interval, start_price, self.anchor.timestamp(),
+                self.seed, symbol, interval, close, before,
                 self.follow_nyse_sessions, slot_ok, params,
             )  # fmt: skip
             self._history[key] = hist
         return hist
+
+    # The anchor's New York day began before the anchor: its 5-minute history up to the anchor
+    # is that day's morning. Daily bars agree with it (the day before closes where the morning
+    # opens; the anchor's day opens there), so a previous close and today's change shown
+    # beside today's intraday prices are the same market.
+
+    def _anchor_morning(self, symbol: str) -> tuple[float, list[Bar]]:
+        """The anchor's day start (epoch) and its 5-minute history bars before the anchor."""
+        anchor_ts = self.anchor.timestamp()
+        day_start = bounds_ts(Interval.D1, anchor_ts)[0]
+        count = int((anchor_ts - day_start) // Interval.M5.seconds) + 1
+        bars = self._backward(symbol, Interval.M5).ending_by(anchor_ts, count)
+        return day_start, [b for b in bars if b.start.timestamp() >= day_start]
+
+    def _anchor_day_start(self, symbol: str) -> tuple[float, Decimal]:
+        day_start, morning = self._anchor_morning(symbol)
+        return day_start, morning[0].open if morning else self.character(symbol)[0]
+
+    def _with_anchor_morning(self, symbol: str, bar: Bar) -> Bar:
+        """``bar`` (a daily bar) with the anchor's morning folded in when it is that day's."""
+        day_start, morning = self._anchor_morning(symbol)
+        if bar.start.timestamp() != day_start or not morning:
+            return bar
+        return Bar(
+            symbol, bar.interval, bar.start, morning[0].open,
+            max(bar.high, *(b.high for b in morning)), min(bar.low, *(b.low for b in morning)),
+            bar.close, bar.volume + sum(b.volume for b in morning),
+        )  # fmt: skip
 
     def _forward_bars(
         self, symbol: str, interval: Interval, end_ts: float, count: int

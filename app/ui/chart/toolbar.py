@@ -43,8 +43,8 @@ class ChartToolbar(QWidget):
         self.loading.hide()
         self.readout = QLabel(self)
         self.readout.setTextFormat(Qt.TextFormat.RichText)
-        # the read-out is cut when the chart is narrow; its length never sets the chart's width
-        self.readout.setMinimumWidth(1)
+        # a narrow chart wraps the read-out: its length never sets the chart's (window's) width
+        self.readout.setWordWrap(True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self.symbol_edit)
