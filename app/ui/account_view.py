@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
@@ -31,6 +31,7 @@ DAYS_SHOWN = 92  # calendar days of realized P&L bars (about a quarter)
 BAR_WIDTH = 0.7  # of a day's slot
 MIN_SLOTS = 7  # the bars plot is at least this many days wide (one bar is not a wall)
 WIDE = 1.6  # width / height above which the two plots sit side by side
+MIN_SIZE = QSize(280, 150)
 
 EMPTY_EQUITY = "No equity snapshots yet.\nThe curve starts with the first one (one a minute)."
 EMPTY_DAYS = "No realized P&L yet.\nA day's bar appears when a position is sold."
@@ -152,6 +153,8 @@ class AccountView(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.summary)
         layout.addLayout(self.plots, 1)
+        # side by side at its smallest (a dock tabbed under the chart): room for each message
+        self.setMinimumSize(MIN_SIZE)
         self.restyle()
 
     # --- data in ---

@@ -283,13 +283,10 @@ class MainWindow(QMainWindow):
         self.optimizer.runChosen.connect(show_run)
         if "optimizer" not in self.docks:
             # scrolls inside its pane: its form never makes the bottom row taller
-            self._dock("optimizer", "Optimizer", scrolling(self.optimizer, horizontal=True), BOTTOM)
-            dock = self.docks["optimizer"]
-            self.removeDockWidget(dock)  # built after the saved layout was restored:
-            if not self.restoreDockWidget(dock):  # put where (and as) that layout had it
-                self.addDockWidget(BOTTOM, dock)
-                self.tabifyDockWidget(self.docks["log"], dock)
-                dock.show()
+            # built after the saved layout was restored: put where (and as) that layout had it
+            pane = scrolling(self.optimizer, horizontal=True)
+            if not self._dock("optimizer", "Optimizer", pane, BOTTOM, restore=True):
+                self.tabifyDockWidget(self.docks["log"], self.docks["optimizer"])
             self.docks["signals"].raise_()
             self.view_menu.insertAction(  # listed with the other panes
                 self.view_separator, self.docks["optimizer"].toggleViewAction()
@@ -342,7 +339,11 @@ class MainWindow(QMainWindow):
         """The app context's settings once attached (they change at run time), else the shell's."""
         return self.ctx.settings if self.ctx is not None else self._settings
 
-    def _dock(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> None:
+    def _dock(
+        self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea, restore: bool = False
+    ) -> bool:
+        """Add the dock ``name`` in ``area``; with ``restore``, where the restored layout had it
+        when it had it (returns True then)."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{name}")
         dock.setWidget(widget)
@@ -351,8 +352,11 @@ class MainWindow(QMainWindow):
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
-        self.addDockWidget(area, dock)
         self.docks[name] = dock
+        if restore and self.restoreDockWidget(dock):
+            return True
+        self.addDockWidget(area, dock)
+        return False
 
     def _action(self, name: str, text: str, shortcut: str | None = None) -> QAction:
         action = QAction(text, self)
