@@ -90,3 +90,23 @@ def test_each_symbol_is_the_same_market_at_every_start_and_continues_after_a_res
     quotes = asyncio.run(_run(again, 10))
     assert {q.symbol for q in quotes} == set(EIGHT)
     assert all(q.time > later - timedelta(seconds=1) for q in quotes)
+
+
+def test_daily_bars_agree_with_the_first_days_intraday_prices(tmp_path: Path) -> None:
+    """A previous close and today's change are the same market as today's intraday prices."""
+    feed = _feed_on(tmp_path / "paper.sqlite3", START)  # Tuesday 10:00 New York
+    for symbol in ("TQQQ", "MSFT"):
+        daily = asyncio.run(feed.history(symbol, Interval.D1, START, 3))
+        intraday = asyncio.run(feed.history(symbol, Interval.M5, START, 200))
+        today = [b for b in intraday if b.start >= datetime(2026, 11, 24, 5, 0, tzinfo=UTC)]
+        assert daily[-1].start == datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # Monday, closed
+        assert daily[-1].close == today[0].open  # Monday closes where Tuesday opens
+        assert today[-1].close == feed.character(symbol)[0]  # and Tuesday reaches the start
+    clock = feed.clock
+    assert isinstance(clock, SimulatedClock)
+    clock.set(START + timedelta(days=1))
+    tuesday = asyncio.run(feed.history("MSFT", Interval.D1, clock.now(), 1))[0]
+    morning = [b for b in asyncio.run(feed.history("MSFT", Interval.M5, clock.now(), 600))
+               if datetime(2026, 11, 24, 5, 0, tzinfo=UTC) <= b.start < START]  # fmt: skip
+    assert tuesday.open == morning[0].open  # the whole day: its morning before the start too
+    assert tuesday.volume > sum(b.volume for b in morning)
