@@ -4,6 +4,8 @@ symbol box; Help > Keyboard shortcuts lists exactly the keys the window binds.""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -46,7 +48,9 @@ def shares(window: MainWindow, amount: str) -> None:
     ticket.amount_edit.setText(amount)
 
 
-def test_every_hotkey_is_bound_and_listed_under_help(terminal: MainWindow, qtbot) -> None:
+def test_every_hotkey_is_bound_and_listed_under_help(
+    terminal: MainWindow, qtbot, tmp_path: Path
+) -> None:
     keys = [QKeySequence(h.key) for h in HOTKEYS]
     assert len(set(k.toString() for k in keys)) == len(keys)  # no key does two things
     for hotkey in HOTKEYS:
@@ -64,6 +68,13 @@ def test_every_hotkey_is_bound_and_listed_under_help(terminal: MainWindow, qtbot
     assert ("Ctrl+Shift+F", "Sell the whole selected position at market, after you confirm") in (
         dialog.rows()
     )
+    assert not dialog.table.horizontalScrollBar().isVisible()  # nothing cut off
+    assert not dialog.table.verticalScrollBar().isVisible()
+    image = dialog.grab()
+    assert image.save(str(tmp_path / "shortcuts.png"))
+    folder = os.environ.get("SHERWOOD_SHOTS")
+    if folder:
+        image.save(str(Path(folder) / "shortcuts.png"))
     dialog.close()
 
 
@@ -174,8 +185,6 @@ def test_symbol_key_puts_the_cursor_in_the_symbol_box_even_from_a_layout_without
 
 
 def test_the_readme_lists_every_hotkey() -> None:
-    from pathlib import Path
-
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("### In the window", 1)[1].split("\n## ", 1)[0]
     missing = [h.key for h in HOTKEYS if h.key not in section]
