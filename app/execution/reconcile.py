@@ -143,13 +143,15 @@ class Reconciler:
             report = self.report
             if report.skipped and not starting:
                 return report
-            log.info(
-                "reconciled %d open orders: %d resubmitted, %d expired, %d fills recovered, "
-                "%d unapplied fills applied, %d adopted, %d problems",
-                report.orders_checked, report.resubmitted, report.expired,
-                report.fills_recovered, report.fills_applied, len(report.adopted),
-                len(report.problems),
-            )  # fmt: skip
+            if not report.skipped:
+                log.log(
+                    logging.INFO if starting or report.found_something else logging.DEBUG,
+                    "reconciled %d open orders: %d resubmitted, %d expired, %d fills recovered, "
+                    "%d unapplied fills applied, %d adopted, %d problems",
+                    report.orders_checked, report.resubmitted, report.expired,
+                    report.fills_recovered, report.fills_applied, len(report.adopted),
+                    len(report.problems),
+                )  # fmt: skip
             if starting or report.found_something:
                 await self.bus.publish(
                     ReconciliationCompleted(

@@ -15,8 +15,15 @@ from decimal import Decimal
 from typing import Any
 
 from app.config import Settings
+from app.core.bus import Subscription
 from app.core.errors import SherwoodError
-from app.core.events import DecisionMade, HealthChanged, OrderDenied, TradeCompleted
+from app.core.events import (
+    DecisionMade,
+    HealthChanged,
+    OrderDenied,
+    OutsideTradeAdopted,
+    TradeCompleted,
+)
 from app.core.events import TradingStateChanged as StateEvent
 from app.core.models import Account, Bar, Interval, Quote, Side, TradingState
 from app.ui import theme
@@ -41,6 +48,7 @@ class Controller:
         self.account: Account | None = None
         self.started = False
         self._bound_chart: Any = None
+        self._adoptions: Subscription | None = None
         self.watchlist: WatchlistLink | None = None
         self._chart_request: tuple[str, Interval] | None = None  # the latest load asked for
         self._chart_tracked: tuple[str, Interval] | None = None  # forming bars published
@@ -80,6 +88,8 @@ class Controller:
         """Subscribe to the bus and load the current state into every pane."""
         logging.getLogger().addHandler(self.window.log_handler)
         self.bridge.start()
+        # A trade made outside Sherwood and adopted by reconciliation: a toast (and a log line).
+        self._adoptions = self.ctx.bus.subscribe(OutsideTradeAdopted, self._on_adopted)
         ex = self.ctx.execution
         for order in reversed(ex.orders(200)):
             self.window.orders.upsert(order)
@@ -141,7 +151,13 @@ class Controller:
         if self.watchlist is not None:
             self.watchlist.stop()
         self.bridge.stop()
+        if self._adoptions is not None:
+            self._adoptions.cancel()
+            self._adoptions = None
         logging.getLogger().removeHandler(self.window.log_handler)
+
+    def _on_adopted(self, event: OutsideTradeAdopted) -> None:
+        self.window.notifier.notify("Outside Sherwood", event.message)
 
     def _services(self) -> list[Any]:
         names = ("market_data", "strategy", "risk", "compliance", "portfolio", "execution",
