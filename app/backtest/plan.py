@@ -67,10 +67,18 @@ def bar_ends(bars: Sequence[Bar]) -> list[float]:
 
 
 def day_edges(ends: Sequence[float]) -> set[int]:
-    """Indexes of the bars (by end) that are the first or the last of a New York trade date."""
+    """Indexes of the bars (by end) that are the first or the last of a New York trade date.
+
+    A trade date changes only on a whole UTC hour (see :func:`app.calendar.trade_date`), so
+    it is looked up once per hour of bars.
+    """
     edges = {0, len(ends) - 1}
     day: date | None = None
+    hour = None
     for i, ts in enumerate(ends):
+        if ts // 3600 == hour:
+            continue
+        hour = ts // 3600
         new = trade_date(datetime.fromtimestamp(ts, UTC))
         if day is not None and new != day:
             edges.update((i - 1, i))
