@@ -262,3 +262,35 @@ async def test_paper_broker_fills_feed_the_portfolio_and_both_agree(
     assert mine.quantity == D("0.4") + D("0.392156") - D("0.2")
     assert len(portfolio.transactions()) == 3
     await broker.close()
+
+
+async def test_realized_by_day_sums_sells_per_new_york_trade_date(
+    portfolio: PortfolioService, clock: SimulatedClock, bus: EventBus
+) -> None:
+    monday = datetime(2026, 11, 23, 11, 0, tzinfo=NEW_YORK)
+    tuesday_3pm = datetime(2026, 11, 24, 15, 0, tzinfo=NEW_YORK)
+    tuesday_9pm = datetime(2026, 11, 24, 21, 0, tzinfo=NEW_YORK)  # belongs to Wednesday
+    await portfolio.apply_fill(fill(Side.BUY, "5", "10", monday - timedelta(hours=1)))
+    await portfolio.apply_fill(fill(Side.SELL, "1", "12", monday))  # +2
+    await portfolio.apply_fill(fill(Side.SELL, "1", "9", tuesday_3pm))  # -1
+    await portfolio.apply_fill(fill(Side.SELL, "1", "13", tuesday_3pm))  # +3
+    await portfolio.apply_fill(fill(Side.SELL, "1", "10.50", tuesday_9pm))  # +0.50
+    tuesday, wednesday = tuesday_3pm.date(), tuesday_3pm.date() + timedelta(days=1)
+    assert portfolio.realized_by_day(monday.date()) == [
+        (monday.date(), D("2.00")), (tuesday, D("2.00")), (wednesday, D("0.50")),
+    ]  # fmt: skip
+    assert portfolio.realized_by_day(tuesday) == [(tuesday, D("2.00")), (wednesday, D("0.50"))]
+    assert portfolio.realized_by_day(wednesday + timedelta(days=1)) == []
+
+
+async def test_a_stored_equity_snapshot_is_announced(
+    portfolio: PortfolioService, clock: SimulatedClock, bus: EventBus
+) -> None:
+    from app.core.events import EquitySnapshotTaken
+
+    seen: list[EquitySnapshotTaken] = []
+    bus.subscribe(EquitySnapshotTaken, seen.append)
+    money = [D(v) for v in ("900", "900", "0", "900", "1010", "1000")]
+    await portfolio.snapshot_equity(Account(AccountType.MARGIN, *money))
+    assert [(e.time, e.equity) for e in seen] == [(clock.now(), D("1010"))]
+    assert portfolio.equity_curve()[-1][1] == D("1010")
