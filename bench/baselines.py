@@ -268,14 +268,16 @@ def backtrader_bot(bars: list[Bar], rules: BotRules | None = None) -> BotStrateg
     return strategy
 
 
-def backtrader_replay(bars: list[Bar], rules: BotRules | None = None) -> dict[str, float]:
+def backtrader_replay(
+    bars: list[Bar], rules: BotRules | None = None, fill: str = "next_open"
+) -> dict[str, float]:
     """The bot in backtrader, timed: bars per second, orders and fills (``bench/pipeline.py``).
 
     The default rules put the profit target and stop loss out of reach, like the
-    pipeline benchmark's Sherwood settings.
+    pipeline benchmark's Sherwood settings, and fill by ``fill``.
     """
     rules = rules or BotRules(profit_target_pct=Decimal("1000"), stop_loss_pct=Decimal("-99"),
-                              starting_cash=Decimal("100000"))  # fmt: skip
+                              starting_cash=Decimal("100000"), fill=fill)  # fmt: skip
     t0 = time.perf_counter()
     strategy = backtrader_bot(bars, rules)
     elapsed = time.perf_counter() - t0

@@ -14,11 +14,16 @@ Run ``python bench/pipeline.py`` or ``python -m bench.pipeline`` from the repo r
     one loopback HTTP round trip (``http.server`` thread + ``http.client``
     keep-alive) measured in the same run, and seven of them (the original
     design crossed about seven HTTP hops between tick and order).
-(b) Throughput. N random-walk 1-minute bars replayed through the full
-    pipeline (market data -> RSI(14) 30/70 -> bot -> risk -> compliance ->
-    paper fills -> portfolio), bars per second, against backtrader running
-    RSI(14) 30/70 long-only on the same bars, in the same run; orders and fills
-    of both engines are printed. The replay loop sets the clock and calls
+(b) Throughput. N random-walk 1-minute bars of regular sessions (09:30-16:00
+    New York on NYSE trading days) replayed through the full pipeline (market
+    data -> RSI(14) 30/70 -> bot -> risk -> compliance -> paper fills ->
+    portfolio), bars per second, against backtrader running the same bot rules
+    (:class:`bench.baselines.BotStrategy`) on the same bars, in the same run;
+    orders and fills of every engine are printed and must be equal. The same
+    rules everywhere: sessions from the NYSE calendar (an order decided on the
+    bar that ends at 16:00 meets the after-hours session and is refused), and
+    an order fills at the deciding bar's close (``BACKTEST_FILL=close``,
+    backtrader's cheat-on-close). The replay loop sets the clock and calls
     ``market_data.on_bar``; a zero-latency paper order fills inside its
     submit, so nothing else needs to run between bars. A second,
     instrumented replay of the same bars splits the time per bar into stages
@@ -27,7 +32,9 @@ Run ``python bench/pipeline.py`` or ``python -m bench.pipeline`` from the repo r
     throughput figure. The backtest engine (:mod:`app.backtest`) runs the
     same bars and rules through the same services, feeding only the bars some
     service acts on (the strategy steps on every bar); its orders and fills
-    must equal the full replay's.
+    must equal the full replay's. One more line compares the backtest engine
+    with its default fill rule (``next_open``: the next bar's open) with
+    backtrader filling at the next open too.
 
 Both runs use the classic day-trade policy on a margin account with $100,000
 (over the $25,000 pattern-day-trader minimum, so the day-trade checks run in
@@ -57,9 +64,10 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.backtest import run_backtest
+from app.backtest.engine import BacktestFeed
 from app.calendar import NEW_YORK, next_trading_day
 from app.composition import AppContext, build_app
-from app.config import DayTradePolicy, Settings, validate
+from app.config import BacktestFill, DayTradePolicy, Settings, validate
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.events import (
@@ -70,24 +78,33 @@ from app.core.events import (
     OrderSubmitted,
 )
 from app.core.models import AccountType, Bar, Interval
-from app.marketdata.feeds.manual import ManualFeed
 from bench.baselines import backtrader_replay, http_round_trip, pct
 from bench.stage_timing import TimedBus, front_stage_costs
 
 START = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)
+SESSION_MINUTES = 390  # 09:30 .. 16:00 New York (no early close on the generated days)
 
 
 def random_walk_bars(n: int, seed: int = 7, start_price: float = 50.0) -> list[Bar]:
+    """``n`` one-minute bars of regular sessions (starts 09:30 .. 15:59 New York, NYSE
+    trading days from :data:`START` on): a random walk."""
     rng = random.Random(seed)
     price = start_price
     bars = []
-    for i in range(n):
+    day = START.astimezone(NEW_YORK).date()
+    minute = 0
+    for _ in range(n):
         open_ = price
         price = max(1.0, price * (1 + rng.gauss(0, 0.002)))
         high = max(open_, price) * (1 + abs(rng.gauss(0, 0.0005)))
         low = min(open_, price) * (1 - abs(rng.gauss(0, 0.0005)))
-        start = START + timedelta(minutes=i)
+        start = datetime.combine(day, time_of_day(9, 30), tzinfo=NEW_YORK).astimezone(UTC)
+        start += timedelta(minutes=minute)
         bars.append(_bar(start, open_, high, low, price, rng.randint(100, 5000)))
+        minute += 1
+        if minute >= SESSION_MINUTES:
+            minute = 0
+            day = next_trading_day(day)
     return bars
 
 
@@ -125,10 +142,12 @@ def _bar(start: datetime, o: float, h: float, lo: float, c: float, volume: int) 
 # --------------------------------------------------------------------------- app
 
 
-def same_rules_as_backtrader() -> Settings:
-    """RSI(14) 30/70 long-only and nothing else: the profit target and stop loss are set
-    out of reach so both engines run the same strategy (backtrader's has no exits)."""
-    return bench_settings(profit_target_pct=Decimal("1000"), stop_loss_pct=Decimal("-99"))
+def same_rules_as_backtrader(fill: BacktestFill = BacktestFill.CLOSE) -> Settings:
+    """RSI(14) 30/70 long-only, the profit target and stop loss set out of reach (as in
+    :func:`bench.baselines.backtrader_replay`), fills by ``fill``."""
+    return bench_settings(
+        profit_target_pct=Decimal("1000"), stop_loss_pct=Decimal("-99"), backtest_fill=fill
+    )
 
 
 def bench_settings(**changes: Any) -> Settings:
@@ -168,7 +187,7 @@ async def start_app(
 ) -> AppContext:
     clock = SimulatedClock(START)
     ctx = build_app(
-        settings, data_dir=folder, clock=clock, bus=bus, feed=ManualFeed(), bar_store=False,
+        settings, data_dir=folder, clock=clock, bus=bus, feed=BacktestFeed(), bar_store=False,
         database=database,
     )  # fmt: skip
     ctx.refresh_seconds = 24 * 3600.0  # a replay needs no balance polling every bar
@@ -177,23 +196,27 @@ async def start_app(
 
 
 class OrderTally:
-    """Orders submitted, fills, denials, and which orders are still open, from order events."""
+    """Orders placed (past the checks: sent, or refused by the broker), fills, denials, and
+    which orders are still open, from order events."""
 
     name = "bench"  # its handlers' time is the benchmark's, not the app's
 
     def __init__(self, bus: EventBus) -> None:
-        self.submitted = 0
+        self.placed: set[str] = set()
         self.fills = 0
         self.denied = 0
         self.open: set[str] = set()
         bus.subscribe(OrderEvent, self._on_order)
         bus.subscribe(OrderDenied, self._on_denied)
 
+    @property
+    def submitted(self) -> int:
+        return len(self.placed)
+
     def _on_order(self, event: OrderEvent) -> None:
         order = event.order
-        if isinstance(event, OrderSubmitted):
-            self.submitted += 1
-        elif isinstance(event, OrderFilled | OrderPartiallyFilled):
+        self.placed.add(order.client_order_id)
+        if isinstance(event, OrderFilled | OrderPartiallyFilled):
             self.fills += 1
         if order.status.is_terminal:
             self.open.discard(order.client_order_id)
@@ -294,10 +317,12 @@ async def replay(bars: list[Bar], database: str | None = None) -> dict[str, floa
             "denied": tally.denied, "seconds": elapsed}  # fmt: skip
 
 
-async def backtest_engine(bars: list[Bar]) -> dict[str, float]:
+async def backtest_engine(
+    bars: list[Bar], fill: BacktestFill = BacktestFill.CLOSE
+) -> dict[str, float]:
     """The backtest engine (:func:`app.backtest.run_backtest`) on the same bars and rules:
     the same services, fed only the bars some service acts on (the strategy sees all)."""
-    result = await run_backtest(bars, same_rules_as_backtrader())
+    result = await run_backtest(bars, same_rules_as_backtrader(fill))
     return {"bars_per_s": result.bars_per_second, "orders": len(result.orders),
             "fills": len(result.fills), "denied": sum(result.denials.values()),
             "seconds": result.elapsed, "fed": result.bars_fed}  # fmt: skip
@@ -363,11 +388,13 @@ def main(argv: list[str] | None = None) -> int:
                 "ours": asyncio.run(replay(bars)),
                 "scratch": asyncio.run(replay(bars, database=":memory:")),
                 "engine": asyncio.run(backtest_engine(bars)),
-                "theirs": backtrader_replay(bars),
+                "theirs": backtrader_replay(bars, fill="close"),
+                "engine_open": asyncio.run(backtest_engine(bars, BacktestFill.NEXT_OPEN)),
+                "theirs_open": backtrader_replay(bars, fill="next_open"),
             })  # fmt: skip
-        ours, scratch, engine, theirs = (
+        ours, scratch, engine, theirs, engine_open, theirs_open = (
             max((r[key] for r in rounds), key=lambda run: run["bars_per_s"])
-            for key in ("ours", "scratch", "engine", "theirs")
+            for key in ("ours", "scratch", "engine", "theirs", "engine_open", "theirs_open")
         )
         front = asyncio.run(front_stage_costs(bars, bench_settings()))
         stages = asyncio.run(subscriber_breakdown(bars)) if args.stages else {}
@@ -375,12 +402,17 @@ def main(argv: list[str] | None = None) -> int:
     ratio = ours["bars_per_s"] / theirs["bars_per_s"]
     scratch_ratio = scratch["bars_per_s"] / theirs["bars_per_s"]
     engine_ratio = engine["bars_per_s"] / theirs["bars_per_s"]
-    same = len({(r["orders"], r["fills"]) for r in (engine, scratch, ours)}) == 1
+    open_ratio = engine_open["bars_per_s"] / theirs_open["bars_per_s"]
+    same = len({(r["orders"], r["fills"]) for r in (engine, scratch, ours, theirs)}) == 1
+    same_open = (engine_open["orders"], engine_open["fills"]) == (
+        theirs_open["orders"],
+        theirs_open["fills"],
+    )
     seven_p99 = rt["p99"] * 7
     latency_goal = "met" if lat["p99"] <= seven_p99 / 10 else "NOT met"
     replay_goal = "met" if ratio >= 3 else "NOT met"
     engine_goal = "met" if engine_ratio >= 8 and same else "NOT met"
-    out = [
+    out: list[str] = [
         "(a) tick -> order submitted, in process "
         f"({lat['orders']} orders, each written ahead to the journal before the broker call; "
         f"{lat['fills']} fills, {lat['denied']} denied)",
@@ -392,8 +424,9 @@ def main(argv: list[str] | None = None) -> int:
         f"    p99 / one HTTP trip's p99 {lat['p99'] / rt['p99']:.2f}x, / seven "
         f"{lat['p99'] / seven_p99:.2f}x; goal p99 <= 1/10 of seven trips' p99 "
         f"({seven_p99 / 10:.1f} us): {latency_goal}",
-        f"(b) replay throughput, RSI(14) 30/70 long-only, {len(bars)} random-walk bars; "
-        f"best of {len(rounds)} interleaved rounds for each engine",
+        f"(b) replay throughput, RSI(14) 30/70 long-only, {len(bars)} random-walk 1-minute bars "
+        f"of regular sessions ({len(bars) / SESSION_MINUTES:.0f} days); NYSE sessions and fills "
+        f"at the deciding bar's close in every engine; best of {len(rounds)} interleaved rounds",
         f"    Sherwood, SQLite file   {ours['bars_per_s']:10.0f} bars/s  "
         f"({ours['seconds']:.2f} s; {ours['orders']} orders, {ours['fills']} fills, "
         f"{ours['denied']} denied; every order and fill committed to disk)",
@@ -403,16 +436,25 @@ def main(argv: list[str] | None = None) -> int:
         f"    backtest engine         {engine['bars_per_s']:10.0f} bars/s  "
         f"({engine['seconds']:.2f} s; {engine['orders']} orders, {engine['fills']} fills, "
         f"{engine['denied']} denied; {engine['fed']} bars through the whole pipeline, "
-        f"the rest to the strategy only; orders and fills "
-        f"{'equal' if same else 'DIFFER from'} the full replay's)",
+        f"the rest to the strategy only)",
         f"    backtrader              {theirs['bars_per_s']:10.0f} bars/s  "
-        f"({theirs['seconds']:.2f} s; {theirs['orders']} orders, {theirs['fills']} fills)",
+        f"({theirs['seconds']:.2f} s; {theirs['orders']} orders, {theirs['fills']} fills; "
+        f"orders and fills of the four {'EQUAL' if same else 'DIFFER'})",
         f"    ratio to backtrader: backtest engine {engine_ratio:.1f}x; full per-bar replay "
         f"{ratio:.1f}x on a file, {scratch_ratio:.1f}x on a scratch DB; goals: full per-bar "
         f"replay (file) >= 3x: {replay_goal}, backtest engine >= 8x: {engine_goal}",
         "    each round, backtest engine / backtrader: "
         + ", ".join(
             f"{r['engine']['bars_per_s'] / r['theirs']['bars_per_s']:.1f}x" for r in rounds
+        ),
+        f"    next-open fills (BACKTEST_FILL's default): backtest engine "
+        f"{engine_open['bars_per_s']:.0f} bars/s ({engine_open['orders']} orders, "
+        f"{engine_open['fills']} fills), backtrader {theirs_open['bars_per_s']:.0f} bars/s "
+        f"({theirs_open['orders']} orders, {theirs_open['fills']} fills; "
+        f"{'equal' if same_open else 'DIFFERENT'}): {open_ratio:.1f}x; each round "
+        + ", ".join(
+            f"{r['engine_open']['bars_per_s'] / r['theirs_open']['bars_per_s']:.1f}x"
+            for r in rounds
         ),
     ]
     full = 1e6 / ours["bars_per_s"]
