@@ -193,21 +193,29 @@ class MarketDataService(Service):
         self._tracked.discard((normalize_symbol(symbol), interval))
 
     def _seed(self, builder: BarBuilder) -> None:
-        """Fold into a new (empty) builder the finer bars of its current bar."""
+        """Fold into a new (empty) builder the finer bars of its current bar: the finest
+        interval's closed bars since that bar's start and its forming bar (a replay has
+        closed bars only). Nothing when that bar is already over."""
         finer = [b for b in self._builders.get(builder.symbol, ())
-                 if b.active and b.interval.seconds < builder.interval.seconds]  # fmt: skip
-        if not finer:
+                 if b.interval.seconds < builder.interval.seconds]  # fmt: skip
+        for source in finer:  # the finest first: builders are sorted by interval
+            held = self._closed.get((builder.symbol, source.interval))
+            forming = source.to_bar()
+            newest = held.newest(1) if held is not None else []
+            latest = forming or (newest[0] if newest else None)
+            if latest is None:
+                continue
+            start_ts, end_ts = bounds_ts(builder.interval, latest.start.timestamp())
+            if end_ts <= self.clock.now().timestamp():
+                return  # the bar the builder would start is over
+            until_ts = forming.start.timestamp() if forming is not None else end_ts
+            per_bar = builder.interval.seconds // source.interval.seconds + 1
+            for bar in held.newest(per_bar) if held is not None else ():
+                if start_ts <= bar.start.timestamp() < until_ts:
+                    builder.add_bar(bar)
+            if forming is not None:
+                builder.add_bar(forming)
             return
-        source = finer[0]  # the finest: builders are sorted by interval
-        start_ts = bounds_ts(builder.interval, source.start_ts)[0]
-        held = self._closed.get((builder.symbol, source.interval))
-        per_bar = builder.interval.seconds // source.interval.seconds + 1
-        for bar in held.newest(per_bar) if held is not None else ():
-            if start_ts <= bar.start.timestamp() < source.start_ts:
-                builder.add_bar(bar)
-        forming = source.to_bar()
-        if forming is not None:
-            builder.add_bar(forming)
 
     def _ensure_builder(self, symbol: str, interval: Interval) -> BarBuilder:
         builders = self._builders.setdefault(symbol, [])

@@ -8,15 +8,16 @@ switch (that bar would also be kept, and cached, as if it were complete).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from app.config import Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.events import BarClosed
-from app.core.models import Interval, Quote
+from app.core.models import Bar, Interval, Quote
 from app.marketdata.bars import bar_start
+from app.marketdata.feeds.manual import ManualFeed
 from app.marketdata.feeds.simulated import SimulatedFeed
 from app.marketdata.service import MarketDataService
 
@@ -55,3 +56,30 @@ async def test_a_5m_bar_tracked_mid_bar_holds_the_trades_since_its_start(
         slot, prices[0], max(prices[:30]), min(prices[:30]), prices[29], 300,
     )  # fmt: skip
     assert md.closed_bars("TQQQ", Interval.M5, 10) == [bar]
+
+
+async def test_in_a_replay_the_5m_bar_tracked_mid_bar_holds_the_minutes_replayed(
+    bus: EventBus, settings: Settings
+) -> None:
+    t0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday 10:00 New York
+    clock = SimulatedClock(t0 + timedelta(minutes=3))
+    md = MarketDataService(bus, clock, ManualFeed(), settings, bar_store=None)
+    closed: list[BarClosed] = []
+    bus.subscribe(BarClosed, closed.append)
+    await md.watch("TQQQ")
+    minutes = [Bar("TQQQ", Interval.M1, t0 + timedelta(minutes=m), D(50 + m), D(51 + m),
+                   D(49 + m), D("50.5") + m, 10 * (m + 1)) for m in range(6)]  # fmt: skip
+    for minute in minutes[:3]:  # 10:00, 10:01, 10:02 replayed; the chart switches at 10:03
+        await md.on_bar(minute)
+    md.track_interval("TQQQ", Interval.M5)
+    forming = md.forming_bar("TQQQ", Interval.M5)
+    assert forming is not None
+    assert (forming.start, forming.open, forming.high, forming.low, forming.volume) == (
+        t0, D(50), D(53), D(49), 60,
+    )  # fmt: skip
+    for minute in minutes[3:]:
+        await md.on_bar(minute)
+    five = [e.bar for e in closed if e.bar.interval is Interval.M5]
+    assert [(b.start, b.open, b.high, b.low, b.close, b.volume) for b in five] == [
+        (t0, D(50), D(55), D(49), D("54.5"), 150),
+    ]
