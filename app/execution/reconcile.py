@@ -306,13 +306,17 @@ class Reconciler:
         self.store.save(order)
         await self.updates.apply(found, found.fills)
         self.report.fills_recovered += len(order.fill_ids)
-        filled = ""
         if order.filled_quantity:
-            filled = f", filled {_n(order.filled_quantity)} @ {_price(order.average_fill_price)}"
+            partly = "" if order.status is OrderStatus.FILLED else "partly "
+            state = (
+                f"{partly}filled {_n(order.filled_quantity)} @ {_price(order.average_fill_price)}"
+            )
+        else:
+            state = "open" if order.status.is_open else order.status.value
         await self._notice(
             "order", found.symbol,
-            f"adopted an order placed {OUTSIDE}: {found.side.value} {_n(quantity)} {found.symbol} "
-            f"(broker order {found.broker_order_id}, {order.status.value}{filled})",
+            f"adopted an order placed {OUTSIDE}: {found.side.value} {_n(quantity)} {found.symbol}, "
+            f"{state} (broker order {found.broker_order_id})",
         )  # fmt: skip
 
     async def _cover_outside_sells(self, found: BrokerOrder) -> None:
