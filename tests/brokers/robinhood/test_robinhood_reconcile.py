@@ -188,3 +188,26 @@ async def test_a_journaled_order_robinhood_did_make_is_resolved_by_a_later_round
     assert order.status is OrderStatus.FILLED and len(live.fake.trading.orders) == 1
     assert rows(live, OrderRow) == 1 and notices(live) == []
     live.assert_books_match()
+
+
+async def test_an_adopted_outside_order_survives_a_restart_and_is_never_sent(
+    fake: FakeRobinhood, gateway: GatewayService, live_db: Any
+) -> None:
+    resting = fake.trading.place_outside(SYMBOL, "buy", Decimal(1), Decimal("60.00"))
+    first = build_live(fake, gateway, live_db)
+    await first.start()  # adopted by the start-up round
+    await first.stop()
+
+    second = build_live(fake, gateway, live_db)
+    await second.start()
+    try:
+        coid = f"robinhood:{resting.id}"
+        order = second.execution.get_order(coid)
+        assert order is not None and order.status is OrderStatus.ACCEPTED
+        await second.quote("59.90", "59.95")  # a fresh quote: nothing is resent on it
+        await eventually(lambda: order.status is OrderStatus.FILLED, "the fill, followed again")
+        assert positions(second) == fake_positions(fake) == {SYMBOL: Decimal(1)}
+        assert len(fake.trading.orders) == 1 and fake.calls("POST", "/orders/") == []
+        assert len(notices(first)) == 1 and notices(second) == []  # adopted once
+    finally:
+        await second.stop()
