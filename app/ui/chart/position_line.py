@@ -72,7 +72,10 @@ class PositionLine:
             self.line.hide()
             self.label.hide()
             return
-        self.text = position_text(average_cost, quantity, unrealized_pnl)
+        text = position_text(average_cost, quantity, unrealized_pnl)
+        if text == self.text and self.line.isVisible():
+            return  # called on every quote tick: only a change re-lays the label out
+        self.text = text
         c = self.colors
         html = f"<span style='color:{c.average_cost}'>{position_text(average_cost, quantity, None)}"
         if unrealized_pnl is not None:
