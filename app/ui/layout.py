@@ -122,6 +122,9 @@ def arrange(window: QMainWindow, docks: Mapping[str, QDockWidget], plan: Arrange
             previous = dock
     if right:
         window.resizeDocks([right[0]], [plan.right_width], Qt.Orientation.Horizontal)
+    if len(bottom) > 1:  # side by side, as wide as each other
+        share = max(1, (window.width() - (plan.right_width if right else 0)) // len(bottom))
+        window.resizeDocks(bottom, [share] * len(bottom), Qt.Orientation.Horizontal)
 
 
 def bad_name(name: str) -> str:

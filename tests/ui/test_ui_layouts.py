@@ -129,6 +129,7 @@ def test_shipped_layouts_show_what_their_names_say(terminal: MainWindow, run) ->
     fills, signals = terminal.docks["fills"], terminal.docks["signals"]
     assert terminal.dockWidgetArea(fills) == terminal.dockWidgetArea(signals) == BOTTOM
     assert fills.x() + fills.width() <= signals.x()  # side by side, not tabbed
+    assert abs(fills.width() - signals.width()) <= 30  # and as wide as each other
 
     assert tab_bars(terminal) == tab_groups(terminal) == []
 
