@@ -145,11 +145,12 @@ class Settings:
     log_level: str = _setting("INFO", "Log level", "General")
     # --- Sherwood's additions ---
     mode: Mode = _setting(Mode.PAPER, "paper (simulated market) or live (Robinhood)", "General")
-    strategy: StrategyName = _setting(StrategyName.RSI, "Strategy the bot runs", "Strategy")
+    strategy: StrategyName = _setting(
+        StrategyName.RSI, "Strategy the bot runs (unless BOT_SYMBOLS names one)", "Strategy"
+    )
     bot_symbols: str = _setting(
         "",
-        "Symbols the bot trades, comma-separated, each SYMBOL[:strategy] [param=value ...], "
-        "e.g. TQQQ, SPY:macd fast=8 (empty: SYMBOL with STRATEGY)",
+        "Symbols the bot trades, e.g. TQQQ, SPY:macd fast=8 (empty: SYMBOL)",
         "Strategy",
     )
     bar_interval: Interval = _setting(Interval.M1, "Bar interval the bot trades on", "Strategy")
