@@ -205,7 +205,9 @@ class Controller:
 
         def failed(exc: BaseException) -> None:
             if self._chart_request == request:
-                chart.set_symbol_error(str(exc))
+                chart.set_symbol_error(str(exc))  # the bars shown stay, and so does their pair
+                shown = getattr(chart, "symbol", "")
+                self._chart_request = (shown, Interval(chart.interval)) if shown else None
 
         schedule(load, None, failed)
 

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import QApplication
 
 from app.config import Settings
 from app.core.clock import SimulatedClock
-from app.core.models import OrderStatus
+from app.core.errors import MarketDataError
+from app.core.models import Interval, OrderStatus
 from app.marketdata.feeds.simulated import SimulatedFeed
 from app.ui.chart.widget import ChartWidget
 from app.ui.main_window import MainWindow
@@ -351,3 +352,29 @@ def _buy_limit_from_chart_5m(window: MainWindow, qtbot: Any, run: Any, until: An
     price = Decimal(menu.actions()[0].text().rsplit(" ", 1)[1].replace(",", ""))
     menu.actions()[0].trigger()
     return price
+
+
+def test_a_failed_interval_load_keeps_the_bars_and_the_next_choice_works(
+    window: MainWindow, run: Any, until: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chart = window.chart
+    md = window.ctx.market_data
+    run(until(lambda: _loaded(chart, "1m")))
+    shown = len(chart.series)
+    original = md.historical_bars
+
+    async def history_down(symbol: str, interval: Interval, count: int = 500) -> Any:
+        if interval is Interval.H1:
+            raise MarketDataError("history unavailable: the feed timed out")
+        return await original(symbol, interval, count)
+
+    monkeypatch.setattr(md, "historical_bars", history_down)
+    pick_interval(chart, "1h")
+    run(until(lambda: chart.toolbar.error is not None))
+    assert "history unavailable" in chart.toolbar.symbol_edit.toolTip()
+    assert chart.interval == "1m" and len(chart.series) == shown  # the bars shown stay
+    assert chart.toolbar.interval_combo.currentText() == "1m"
+    assert not chart.toolbar.loading.isVisible()
+    pick_interval(chart, "15m")  # the next choice is for the symbol shown
+    run(until(lambda: _loaded(chart, "15m")))
+    assert chart.symbol == "TQQQ"

@@ -100,6 +100,10 @@ class ChartToolbar(QWidget):
         self._clear_error()
         self.loading.hide()
         self.symbol_edit.setText(symbol)
+        self.show_interval(interval)
+
+    def show_interval(self, interval: str) -> None:
+        """Select ``interval`` in the box without emitting a request."""
         self.interval_combo.blockSignals(True)
         try:
             index = self.interval_combo.findData(interval)

@@ -181,8 +181,10 @@ class ChartWidget(QWidget):
         return self._interval
 
     def set_symbol_error(self, message: str) -> None:
-        """Show ``message`` on the symbol box (e.g. "unknown symbol" from market data)."""
+        """Show ``message`` on the symbol box (e.g. "unknown symbol" from market data); the
+        interval box goes back to the interval of the bars shown."""
         self.toolbar.show_error(message)
+        self.toolbar.show_interval(self._interval)
 
     # Loading ----------------------------------------------------------------------
     def set_bars(self, symbol: str, interval: str, bars: Sequence[Bar]) -> None:
