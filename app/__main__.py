@@ -17,12 +17,12 @@ from pathlib import Path
 
 from app import _start_signals, paths  # noqa: F401 - _start_signals first: acts on import
 from app.cli import SUBCOMMANDS, exits, run_subcommand
-from app.config import Mode, Settings, StrategyName, resolve_settings
+from app.config import Mode, Settings, StrategyName
 from app.core.errors import SettingsError
 from app.startup import one_line_errors
 from app.storage import instance_lock
-from app.storage.db import DatabaseInUse, database_path, open_database
-from app.storage.settings_store import load_saved_settings
+from app.storage.db import DatabaseInUse, database_path
+from app.storage.mode_choice import settings_for
 
 EXIT_USAGE = exits.USAGE
 SCRATCH_DATABASE = "sim.sqlite3"  # the account of runs faster than real time, fresh each run
@@ -92,18 +92,10 @@ def cli_settings(args: argparse.Namespace) -> dict[str, str]:
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
-    """Resolve settings; the saved layer comes from the mode's database if it exists."""
-    cli = cli_settings(args)
-    first = resolve_settings(None, os.environ, cli)
-    path = database_path(paths.data_dir(args.data_dir), first.mode.value)
-    saved: dict[str, str] = {}
-    if path.exists():
-        db = open_database(path, exclusive=False)  # a look only: another instance may run
-        try:
-            saved = load_saved_settings(db)
-        finally:
-            db.close()
-    return resolve_settings(saved, os.environ, cli)
+    """Resolve settings; the saved layer comes from the mode's database if it exists (the
+    mode: ``--mode``, ``MODE`` in the environment, else the saved choice; see
+    :mod:`app.storage.mode_choice`)."""
+    return settings_for(paths.data_dir(args.data_dir), os.environ, cli_settings(args))
 
 
 def is_demo_run(args: argparse.Namespace, settings: Settings) -> bool:
@@ -180,7 +172,7 @@ def main(
     except ImportError as exc:
         sys.stderr.write(f"sherwood: the window is not available ({exc}); run with --headless\n")
         return EXIT_USAGE
-    return int(run_gui(args, settings, database=database))
+    return int(run_gui(args, settings, database=database, cli=cli_settings(args)))
 
 
 def show_startup_error(title: str, text: str) -> None:

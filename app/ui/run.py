@@ -23,11 +23,13 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.config import Settings
+from app.config import Mode, Settings
+from app.storage.db import database_path
 from app.ui.display import display_problem
 
 log = logging.getLogger("sherwood.ui")
@@ -64,9 +66,30 @@ class Shell:
     probe: bool
     database: Path | None = None  # None: the mode's database (see app.__main__.is_demo_run)
     replay: Any = None  # (clock, feed) of a --replay run
+    cli: Mapping[str, str] = field(default_factory=dict)  # the flags that are settings
+
+    @property
+    def mode(self) -> str:
+        return str(self.settings.mode.value)
+
+    @property
+    def mode_database(self) -> Path:
+        return database_path(self.data_dir, self.mode)
+
+    @property
+    def can_switch(self) -> bool:
+        """A run on the mode's own database (not a demo's scratch account) may switch."""
+        return not (self.screenshot or self.probe or self.replay) and (
+            self.database is None or Path(self.database) == self.mode_database
+        )
 
 
-def run_gui(args: argparse.Namespace, settings: Settings, database: Path | None = None) -> int:
+def run_gui(
+    args: argparse.Namespace, settings: Settings, database: Path | None = None,
+    cli: Mapping[str, str] | None = None,
+) -> int:  # fmt: skip
+    """The window until it is closed; ``cli`` (the flags that are settings) applies again
+    when the Mode menu switches to the other mode's database."""
     screenshot = getattr(args, "screenshot", None)
     if screenshot and display_problem(os.environ) is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a picture needs no screen
@@ -92,6 +115,7 @@ def run_gui(args: argparse.Namespace, settings: Settings, database: Path | None 
     shell = show_shell(args, settings, app, icon)  # painted before qasync and the services load
     shell.database = database
     shell.replay = replay
+    shell.cli = dict(cli or {})
 
     import qasync
 
@@ -119,8 +143,30 @@ def quit_without_asking(window: Any) -> None:
 
 def show_shell(args: argparse.Namespace, settings: Settings, app: Any, icon: Any) -> Shell:
     """Build the window shell from the settings alone, show it and process Qt events
-    until it has painted once (at most ``FIRST_PAINT_TIMEOUT``)."""
-    from PySide6.QtCore import QEventLoop, QSettings
+    until it has painted once (at most ``FIRST_PAINT_TIMEOUT``). Before the event loop
+    runs only: processing events inside a running qasync loop would re-enter its tasks."""
+    from PySide6.QtCore import QEventLoop
+
+    shell = build_shell(args, settings, app, icon)
+    window = shell.window
+    seen: list[bool] = []
+    on_first_paint(window.chart, lambda: seen.append(True))
+    window.show()
+    deadline = time.monotonic() + FIRST_PAINT_TIMEOUT
+    while not seen and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    if shell.probe:
+        _probe("first_paint")
+    app.processEvents()  # the frame reaches the screen before the heavy work starts
+    return shell
+
+
+def build_shell(
+    args: argparse.Namespace, settings: Settings, app: Any, icon: Any, geometry: Any = None
+) -> Shell:
+    """The window shell (not shown yet) from the settings alone; ``geometry`` (a saved
+    window geometry) places it where the window it replaces was."""
+    from PySide6.QtCore import QSettings
 
     from app import paths
     from app.ui.main_window import MainWindow
@@ -144,22 +190,29 @@ def show_shell(args: argparse.Namespace, settings: Settings, app: Any, icon: Any
                         ask_close=(lambda _q: True) if screenshot or probe else None)  # fmt: skip
     if screenshot:
         window.resize(*SCREENSHOT_SIZE)
-    seen: list[bool] = []
-    on_first_paint(window.chart, lambda: seen.append(True))
-    window.show()
-    deadline = time.monotonic() + FIRST_PAINT_TIMEOUT
-    while not seen and time.monotonic() < deadline:
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-    if probe:
-        _probe("first_paint")
-    app.processEvents()  # the frame reaches the screen before the heavy work starts
+    elif geometry is not None:
+        window.restoreGeometry(geometry)
     return Shell(window, settings, data_dir, screenshot, probe)
 
 
 async def _run(args: argparse.Namespace, shell: Shell) -> int:
-    """With the shell painted: build and start the services, fill the docks, add the chart."""
+    """Run the window; after a mode switch (Mode menu), run the next one, until closed."""
+    next_shell: Shell | None = shell
+    while next_shell is not None:
+        next_shell = await _serve(args, next_shell)
+        if next_shell is not None:  # the next mode's window: painted before its services
+            next_shell.window.show()
+            await _first_of(painted(next_shell.window.chart), asyncio.Future(), FIRST_PAINT_TIMEOUT)
+    return 0
+
+
+async def _serve(args: argparse.Namespace, shell: Shell) -> Shell | None:
+    """With the shell painted: build and start the services, fill the docks, add the chart;
+    run until the window closes (None) or the user switches mode (the next window's shell)."""
     window = shell.window
-    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    loop = asyncio.get_running_loop()
+    closed: asyncio.Future[None] = loop.create_future()
+    switch: asyncio.Future[Mode] = loop.create_future()
 
     def on_closing() -> None:
         if not closed.done():
@@ -172,29 +225,114 @@ async def _run(args: argparse.Namespace, shell: Shell) -> int:
     controller: Any = None
     try:
         if closed.done():
-            return 0
+            return None
         ctx, controller = await _start_services(
             window, shell.settings, shell.data_dir, shell.database, *(shell.replay or ())
         )
         if closed.done():
-            return 0
+            return None
         await asyncio.sleep(0)
         window.install_chart()  # the controller binds it and loads its bars
         if shell.screenshot:
-            return await _screenshot(window, ctx, Path(shell.screenshot), args)
+            await _screenshot(window, ctx, Path(shell.screenshot), args)
+            return None
         if shell.probe:
             await _first_of(chart_ready(window), closed, timeout=10.0)
             _probe("chart_ready")
             window.close()
-        await closed
-        return 0
+        _offer_mode_switch(shell, switch)
+        _ask_to_log_in(window, ctx)
+        waits: list[asyncio.Future[Any]] = [closed, switch]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        if closed.done():
+            return None
+        window.layout_keeper.save()  # the next window opens with the same layout
     finally:
         if controller is not None:
             controller.stop()
-        if window.isVisible():
+        if closed.done() and window.isVisible():
             window.hide()
         if ctx is not None:
             await ctx.stop()
+    return _next_shell(args, shell, switch.result())
+
+
+def _offer_mode_switch(shell: Shell, switch: asyncio.Future[Mode]) -> None:
+    """The Mode menu: a confirmed switch first takes the other database's instance lock
+    (another Sherwood on it: nothing changes), then ends this window's run."""
+    from app.storage import instance_lock
+    from app.storage.db import DatabaseInUse
+    from app.ui.mode_switch import ModeSwitcher, install_mode_menu
+
+    window = shell.window
+
+    def on_switch(target: str) -> None:
+        mode = Mode(target)
+        try:
+            instance_lock.acquire(database_path(shell.data_dir, mode.value))
+        except DatabaseInUse as exc:
+            _tell(window, "Cannot switch mode", str(exc))
+            return
+        if not switch.done():
+            switch.set_result(mode)
+
+    switcher = ModeSwitcher(window, shell.mode, on_switch, concerns=window.close_question)
+    install_mode_menu(window, shell.mode, switcher, enabled=shell.can_switch)
+
+
+def _ask_to_log_in(window: Any, ctx: Any) -> None:
+    """Live without a Robinhood session (none stored, or expired): the window is open and
+    the login dialog asks for one; trading stays paused until then."""
+    gateway = getattr(ctx, "gateway", None)
+    actions = getattr(window, "session_actions", None)
+    if gateway is not None and actions is not None and not gateway.logged_in:
+        actions.open_login()
+
+
+def _next_shell(args: argparse.Namespace, shell: Shell, target: Mode) -> Shell:
+    """After the services stopped: remember ``target``, resolve its settings (its own
+    database's saved settings under the environment and the flags) and show its window
+    in place of this one. When that fails (a bad saved setting), the current mode starts
+    again and the window says why."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.core.errors import SettingsError
+    from app.storage import instance_lock
+    from app.storage.mode_choice import save_mode, settings_for
+
+    old = shell.window
+    current, database = shell.mode_database, database_path(shell.data_dir, target.value)
+    problem = ""
+    try:
+        settings = settings_for(shell.data_dir, os.environ, {**shell.cli, "MODE": target.value})
+        save_mode(shell.data_dir, target)
+    except (SettingsError, OSError) as exc:
+        instance_lock.release(database)
+        problem = f"{target.value.capitalize()} mode cannot start: {exc}"
+        log.error("switch to %s mode failed: %s", target.value, exc)
+        settings, database = shell.settings, current
+    else:
+        instance_lock.release(current)
+        log.info("switched to %s mode (%s)", target.value, database)
+    geometry = old.saveGeometry()
+    quit_without_asking(old)  # saves the layout and hides it; its services are stopped
+    old.deleteLater()
+    nxt = build_shell(args, settings, QApplication.instance(), old.windowIcon(), geometry)
+    if problem:
+        _tell(nxt.window, "Cannot switch mode", problem)
+    return Shell(nxt.window, settings, shell.data_dir, None, False, database, None, shell.cli)
+
+
+def _tell(parent: Any, title: str, text: str) -> None:
+    """A window-modal warning that does not block the event loop."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok,
+                      parent)  # fmt: skip
+    box.setObjectName("modeSwitchProblem")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
 
 
 async def _start_services(
