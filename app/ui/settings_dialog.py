@@ -4,6 +4,10 @@ Fields are generated from :func:`app.config.setting_specs`; each value is
 parsed with :func:`app.config.parse_value` and the whole checked with
 :func:`app.config.validate`, so messages are the same as on the command line.
 Saving writes ``{ENV_NAME: text}`` with ``save_settings`` and emits ``applied``.
+
+``MODE`` is shown but not edited here: switching between paper and live restarts the
+services on the other database, which the Mode menu does after asking (see
+:mod:`app.ui.mode_switch`); the dialog never saves it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from app.config import Settings, SettingSpec, format_value, parse_value, setting
 log = logging.getLogger("sherwood.ui.settings")
 
 Saver = Callable[[Mapping[str, str]], None]
+READ_ONLY = {"mode": "Switch between paper and live with the Mode menu (it asks first)"}
 
 
 class SettingsDialog(QDialog):
@@ -62,6 +67,9 @@ class SettingsDialog(QDialog):
                 groups[spec.group] = form
             editor = self._editor(spec, getattr(settings, spec.name))
             editor.setToolTip(f"{spec.env}: {spec.doc}")
+            if spec.name in READ_ONLY:
+                editor.setEnabled(False)
+                editor.setToolTip(f"{spec.env}: {READ_ONLY[spec.name]}")
             error = QLabel("")
             error.setProperty("role", "error")
             error.setWordWrap(True)
@@ -77,7 +85,10 @@ class SettingsDialog(QDialog):
         )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        self.note = QLabel("Mode, feed and paper account changes take effect after a restart.")
+        self.note = QLabel(
+            "Feed and paper account changes take effect after a restart; "
+            "switch paper / live with the Mode menu."
+        )
         self.note.setProperty("role", "muted")
         layout = QVBoxLayout(self)
         layout.addWidget(tabs)
@@ -128,6 +139,7 @@ class SettingsDialog(QDialog):
                 problems[spec.env] = str(exc)
         if problems:
             return None, problems
+        values.update({name: getattr(self.settings, name) for name in READ_ONLY})
         candidate = dataclasses.replace(self.settings, **values)
         problems = validate(candidate)
         return (None, problems) if problems else (candidate, {})
@@ -147,7 +159,10 @@ class SettingsDialog(QDialog):
         self.show_problems(problems)
         if settings is None:
             return False
-        self.saver(settings.as_strings())
+        values = settings.as_strings()
+        for name in READ_ONLY:
+            values.pop(name.upper(), None)
+        self.saver(values)
         self.settings = settings
         log.info("settings saved")
         self.applied.emit(settings)

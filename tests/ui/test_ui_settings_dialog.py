@@ -35,3 +35,16 @@ def test_valid_values_are_saved_and_applied(db, qtbot) -> None:
     saved = load_saved_settings(db)
     assert saved["RSI_PERIOD"] == "21" and saved["THEME"] == "light"
     assert dialog.error_text("RSI_PERIOD") == ""
+
+
+def test_mode_is_shown_but_never_saved_by_the_dialog(db, qtbot) -> None:
+    from app.config import Mode
+
+    dialog = SettingsDialog(Settings(), saver=functools.partial(save_settings, db))
+    qtbot.addWidget(dialog)
+    mode = dialog.fields["mode"]
+    assert not mode.isEnabled() and "Mode menu" in mode.toolTip()
+    dialog.set_text("mode", "live")  # even if the field changed, the switch is the menu's
+    assert dialog.save() is True
+    assert dialog.settings.mode is Mode.PAPER
+    assert "MODE" not in load_saved_settings(db)
