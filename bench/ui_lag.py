@@ -1,14 +1,22 @@
-"""GUI event-loop lag of the running terminal beside a bare PySide6 window on the same loop.
+"""GUI event-loop lag and memory of the terminal watching 50 symbols, beside a bare PySide6 window.
 
-Run ``python bench/ui_lag.py`` from the repo root (offscreen unless QT_QPA_PLATFORM is set).
+Run ``python bench/ui_lag.py`` from the repo root (offscreen unless QT_QPA_PLATFORM
+is set); ``--minutes 1`` for a short run (default 10), ``--symbols`` and ``--speed``
+to change the load.
 
-A 10 ms ``QTimer`` runs for ``--seconds`` on the qasync loop; its lateness
-(time between ticks minus 10 ms) is what a user feels as a sluggish window.
-Measured twice in the same process: (1) with a bare ``QMainWindow`` shown and
-nothing else running (the floor of this machine and Qt), (2) with the full
-terminal (every service, the chart, the bot enabled) on a simulated market at
-``--speed`` (600x: ten simulated minutes a wall second, a bar every 6 ms of
-wall time at 1-minute bars). p50, p99 and max are printed side by side.
+A 10 ms ``QTimer`` runs on the qasync loop; its lateness (time between ticks
+minus 10 ms) is what a user feels as a sluggish window. Measured in the same
+process: (1) a bare ``QMainWindow`` with nothing else running (the floor of this
+machine and Qt), for ``--bare-seconds``; (2) the real terminal, started as
+``sherwood`` starts it (window shell, services, docks, chart), with ``--symbols``
+symbols in the watchlist on the simulated market at ``--speed`` (10x: each symbol
+quotes every simulated second, ten times a wall second; 50 symbols are 500
+quotes a second through market data, the bus, the broker, the portfolio and the
+watchlist), for ``--minutes``. The process's resident memory (RSS) is sampled
+every 5 s during (2); its slope after the first minute (the warm-up: history
+loads, caches fill) says whether memory is flat. Printed: p50/p99/max lag of
+both, their ratios, the quote rate, the watchlist's repaints a second, and
+RSS at start/end with the slope.
 """
 
 from __future__ import annotations
@@ -16,9 +24,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,15 +36,37 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import psutil
 import qasync
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from app.config import Settings
 from app.core.clock import SimulatedClock
+from app.core.events import PriceUpdated
 
 TICK_MS = 10
+RSS_EVERY = 5.0  # seconds between memory samples
+WARM_UP = 60.0  # seconds of the terminal run left out of the memory slope
 START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # a Tuesday, 10:00 in New York
+WINDOW = (1600, 1000)
+# Fifty tickers (TQQQ, the traded symbol, first); the simulated market quotes any of them.
+TICKERS = [
+    "TQQQ", "AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "AMD", "NFLX",
+    "SPY", "QQQ", "IWM", "DIA", "INTC", "CSCO", "ORCL", "CRM", "ADBE", "AVGO",
+    "QCOM", "TXN", "MU", "AMAT", "LRCX", "KLAC", "MRVL", "SHOP", "UBER", "ABNB",
+    "PYPL", "SQ", "COIN", "PLTR", "SNOW", "NET", "DDOG", "CRWD", "ZS", "PANW",
+    "JPM", "BAC", "WFC", "GS", "MS", "C", "XOM", "CVX", "KO", "PEP",
+]  # fmt: skip
+
+
+@dataclass
+class Run:
+    lag: list[float]
+    rss_mb: list[tuple[float, float]] = field(default_factory=list)  # (seconds, MB)
+    quotes: int = 0
+    repaints: int = 0
+    seconds: float = 0.0
 
 
 async def lateness(seconds: float) -> list[float]:
@@ -57,72 +89,140 @@ async def lateness(seconds: float) -> list[float]:
     return samples
 
 
-async def bare_window(seconds: float) -> list[float]:
+async def bare_window(seconds: float) -> Run:
     window = QMainWindow()
-    window.resize(1280, 800)
+    window.resize(*WINDOW)
     window.show()
     try:
-        return await lateness(seconds)
+        return Run(await lateness(seconds), seconds=seconds)
     finally:
         window.close()
 
 
-async def terminal(seconds: float, speed: float) -> list[float]:
+async def sample_rss(into: list[tuple[float, float]], began: float) -> None:
+    process = psutil.Process()
+    while True:
+        into.append((time.monotonic() - began, process.memory_info().rss / 1e6))
+        await asyncio.sleep(RSS_EVERY)
+
+
+async def terminal(seconds: float, symbols: int, speed: float) -> Run:
+    """The terminal as ``sherwood`` starts it, watching ``symbols`` symbols."""
     from app.composition import build_app
     from app.ui.controller import Controller
     from app.ui.main_window import MainWindow
 
+    watched = TICKERS[:symbols]
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings().replace(log_level="ERROR")
+        settings = Settings().replace(log_level="ERROR", watchlist=",".join(watched))
+        qsettings = QSettings(str(Path(folder) / "layout.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings=settings, qsettings=qsettings,
+                            confirm_order=lambda _t: True, ask_close=lambda _t: True,
+                            use_tray=False)  # fmt: skip
+        window.resize(*WINDOW)
+        window.show()
         ctx = build_app(settings, data_dir=Path(folder), clock=SimulatedClock(START, speed=speed))
         await ctx.start()
-        qsettings = QSettings(str(Path(folder) / "layout.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(ctx, qsettings=qsettings, confirm_order=lambda _t: True,
-                            ask_close=lambda _t: True, use_tray=False)  # fmt: skip
+        window.attach(ctx)
         controller = Controller(window, ctx)
         controller.start()
-        window.show()
-        await asyncio.sleep(0.5)  # the first quotes and the chart's first bars
-        await ctx.execution.set_bot_enabled(True)
+        window.install_chart()
+        counts = {"quotes": 0, "repaints": 0}
+
+        def on_price(_event: PriceUpdated) -> None:
+            counts["quotes"] += 1
+
+        def on_repaint(*_args: object) -> None:
+            counts["repaints"] += 1
+
+        subscription = ctx.bus.subscribe(PriceUpdated, on_price)
+        window.watchlist.model.dataChanged.connect(on_repaint)
+        model = window.watchlist.model
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not all(r.quote and r.prev_close for r in model.rows):
+            await asyncio.sleep(0.1)  # every row quoted and its day loaded: the watchlist is live
+        run = Run([], seconds=seconds)
+        counts["quotes"] = counts["repaints"] = 0
+        sampler = asyncio.ensure_future(sample_rss(run.rss_mb, time.monotonic()))
         try:
-            return await lateness(seconds)
+            run.lag = await lateness(seconds)
         finally:
+            sampler.cancel()
+            run.quotes, run.repaints = counts["quotes"], counts["repaints"]
+            subscription.cancel()
             controller.stop()
             window.close()
             await ctx.stop()
+    return run
 
 
 def summary(samples: list[float]) -> tuple[float, float, float]:
     ordered = sorted(samples)
-    return ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.99) - 1], ordered[-1]
+    return ordered[len(ordered) // 2], ordered[max(int(len(ordered) * 0.99) - 1, 0)], ordered[-1]
+
+
+def slope_mb_per_minute(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of RSS over time after the warm-up (all points if the run is short)."""
+    kept = [p for p in points if p[0] >= WARM_UP]
+    if len(kept) < 3:
+        kept = points[len(points) // 3 :]
+    if len(kept) < 2:
+        return 0.0
+    return statistics.linear_regression([t for t, _ in kept], [m for _, m in kept]).slope * 60
+
+
+def report(args: argparse.Namespace, bare: Run, full: Run) -> str:
+    name = f"terminal, {args.symbols} symbols at {args.speed:g}x"
+    out = [f"GUI event-loop lag, 10 ms QTimer, ms (bare {bare.seconds:.0f} s, "
+           f"terminal {full.seconds / 60:.1f} min):"]  # fmt: skip
+    for label, run in (("bare PySide6 window", bare), (name, full)):
+        p50, p99, worst = summary(run.lag)
+        out.append(f"  {label:<34} p50 {p50:6.2f}  p99 {p99:6.2f}  max {worst:7.2f}  "
+                   f"({len(run.lag)} ticks)")  # fmt: skip
+    (b50, b99, _), (f50, f99, _) = summary(bare.lag), summary(full.lag)
+    floor = 0.01  # ms: a ratio against a bare window's 0.00 says nothing
+    ratios = f"p50 x{f50 / max(b50, floor):.1f}, p99 x{f99 / max(b99, floor):.1f}"
+    out.append(f"  terminal / bare: {ratios}  (p99 terminal - bare {f99 - b99:+.2f} ms; "
+               "goal: terminal p99 < 50 ms)")  # fmt: skip
+    rate = full.quotes / full.seconds
+    out.append(f"  quotes {rate:,.0f}/s ({rate / args.symbols:.1f} per symbol a second); "
+               f"watchlist repaints {full.repaints / full.seconds:.1f}/s")  # fmt: skip
+    if full.rss_mb:
+        first, last = full.rss_mb[0][1], full.rss_mb[-1][1]
+        out.append(
+            f"Memory (RSS) of the process over the terminal run, {len(full.rss_mb)} samples:"
+        )
+        out.append(f"  start {first:.1f} MB, end {last:.1f} MB (x{last / first:.3f}), "
+                   f"peak {max(m for _, m in full.rss_mb):.1f} MB; slope after the first "
+                   f"{WARM_UP:.0f} s {slope_mb_per_minute(full.rss_mb):+.2f} MB/min")  # fmt: skip
+    return "\n".join(out) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--speed", type=float, default=600.0)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0, help="terminal run (default 10)")
+    parser.add_argument("--bare-seconds", type=float, default=60.0,
+                        help="bare window run (default 60, at most the terminal run)")  # fmt: skip
+    parser.add_argument("--symbols", type=int, default=50, choices=range(1, len(TICKERS) + 1),
+                        metavar=f"1..{len(TICKERS)}")  # fmt: skip
+    parser.add_argument("--speed", type=float, default=10.0,
+                        help="clock speed (10: a quote a symbol every 0.1 s)")  # fmt: skip
     args = parser.parse_args(argv)
+    seconds = args.minutes * 60
     app = QApplication.instance() or QApplication(sys.argv[:1])
     loop = qasync.QEventLoop(app, already_running=False)
     asyncio.set_event_loop(loop)
     asyncio.events._set_running_loop(loop)  # as in the app: the loop always runs
 
-    async def both() -> tuple[list[float], list[float]]:
-        return await bare_window(args.seconds), await terminal(args.seconds, args.speed)
+    async def both() -> tuple[Run, Run]:
+        bare = await bare_window(min(args.bare_seconds, seconds))
+        return bare, await terminal(seconds, args.symbols, args.speed)
 
     task = asyncio.ensure_future(both(), loop=loop)
     while not task.done():  # Qt drives the loop, as in the app
         app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
     bare, full = task.result()
-    rows = [("bare PySide6 window", bare), (f"terminal at {args.speed:.0f}x, bot on", full)]
-    out = [f"GUI event-loop lag, 10 ms QTimer for {args.seconds:.0f} s, ms:"]
-    for name, samples in rows:
-        p50, p99, worst = summary(samples)
-        out.append(f"  {name:<28} p50 {p50:6.2f}  p99 {p99:6.2f}  max {worst:7.2f}  "
-                   f"({len(samples)} ticks)")  # fmt: skip
-    bare_p99, full_p99 = summary(bare)[1], summary(full)[1]
-    out.append(f"  p99 terminal - bare: {full_p99 - bare_p99:+.2f} ms")
-    sys.stdout.write("\n".join(out) + "\n")
+    sys.stdout.write(report(args, bare, full))
     return 0
 
 

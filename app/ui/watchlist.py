@@ -10,6 +10,7 @@ say (see :mod:`app.ui.watchlist_link`); the pane only shows the answer.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtCore import (
@@ -46,6 +47,7 @@ ROW_HEIGHT = 24
 # Symbol, Last, Chg, Chg %, Bid, Ask, Volume, Today: narrow, so the dock stays narrow
 WIDTHS = (58, 62, 54, 58, 58, 58, 56, 74)
 SPARK_PAD = 3
+PIXELS_PER_POINT = 3
 SESSION_POINTS = 78  # 6.5 hours of 5-minute points: a day under way fills from the left
 
 
@@ -80,6 +82,11 @@ class SparklineDelegate(QStyledItemDelegate):
         height = rect.height() - 2 * SPARK_PAD
         # a regular session of 5-minute points spans the cell; a longer day is squeezed in
         step = width / max(len(values) - 1, SESSION_POINTS)
+        # a point every few pixels draws the same small line as all of them, for less
+        k = max(1, math.ceil(len(values) / max(width / PIXELS_PER_POINT, 1)))
+        shown = list(range(0, len(values), k))
+        if shown[-1] != len(values) - 1:
+            shown.append(len(values) - 1)
 
         def y(value: float) -> float:
             return top + height * (high - value) / span
@@ -96,7 +103,7 @@ class SparklineDelegate(QStyledItemDelegate):
         pen = QPen(QColor(colors.gain if up else colors.loss))
         pen.setWidthF(1.2)
         painter.setPen(pen)
-        line = QPolygonF([QPointF(left + i * step, y(v)) for i, v in enumerate(values)])
+        line = QPolygonF([QPointF(left + i * step, y(values[i])) for i in shown])
         painter.drawPolyline(line)
         painter.restore()
 

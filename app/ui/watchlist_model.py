@@ -42,6 +42,17 @@ SPARK_SECONDS = 300  # one sparkline point per five minutes of the day
 COLUMNS = ("Symbol", "Last", "Chg", "Chg %", "Bid", "Ask", "Volume", "Today")
 SPARK_COLUMN = COLUMNS.index("Today")
 SparkRole = Qt.ItemDataRole.UserRole + 1  # the row, for the sparkline delegate
+# Roles and flags as plain ints: a table asks for them thousands of times a second
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_ROW_ROLES = (int(Qt.ItemDataRole.UserRole.value), int(SparkRole))
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_CELL_FLAGS = (
+    Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
+    | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled
+)  # fmt: skip
 MIME = "application/x-sherwood-watchlist-symbol"
 
 
@@ -211,13 +222,10 @@ class WatchlistModel(QAbstractTableModel):
 
     def flush(self) -> None:
         """Repaint the rows that changed since the last tick (one signal for them all)."""
-        if not self._dirty:
-            return
-        positions = [p for p, row in enumerate(self.rows) if row.symbol in self._dirty]
-        self._dirty.clear()
+        dirty, self._dirty = self._dirty, set()
+        positions = [p for p, row in enumerate(self.rows) if row.symbol in dirty]
         if positions:
-            top = self.index(min(positions), 1)
-            bottom = self.index(max(positions), len(COLUMNS) - 1)
+            top, bottom = self.index(min(positions), 1), self.index(max(positions), SPARK_COLUMN)
             self.dataChanged.emit(top, bottom)
 
     # --- Qt ---
@@ -241,18 +249,19 @@ class WatchlistModel(QAbstractTableModel):
             return None
         row = self.rows[index.row()]
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        role = int(role)
+        if role == _DISPLAY:
             return self._text(row, column)
-        if role == Qt.ItemDataRole.ForegroundRole and column in (1, 2, 3):
+        if role == _FOREGROUND and column in (1, 2, 3):
             name = _color(row.change)
             return QColor(name) if name else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and 0 < column < SPARK_COLUMN:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 0 and row.quote is not None:
+        if role == _ALIGN and 0 < column < SPARK_COLUMN:
+            return _RIGHT
+        if role == _TOOLTIP and column == 0 and row.quote is not None:
             stale = " (stale)" if row.quote.stale else ""
             close = f" · previous close {price(row.prev_close)}" if row.prev_close else ""
             return f"{row.symbol}{stale}{close}"
-        if role in (Qt.ItemDataRole.UserRole, SparkRole):
+        if role in _ROW_ROLES:
             return row
         return None
 
@@ -280,10 +289,7 @@ class WatchlistModel(QAbstractTableModel):
 
     # --- drag to reorder ---
     def flags(self, index: Index) -> Qt.ItemFlag:
-        base = super().flags(index)
-        if index.isValid():
-            return base | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsDropEnabled
-        return base | Qt.ItemFlag.ItemIsDropEnabled
+        return _CELL_FLAGS if index.isValid() else Qt.ItemFlag.ItemIsDropEnabled
 
     def supportedDropActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction
