@@ -15,6 +15,7 @@ from app.config import Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.storage.db import open_database
+from app.storage.tables import ALL_TABLES
 
 # Fixtures shared by the gateway, API and UI tests: the fake Robinhood and an in-memory keyring.
 pytest_plugins = ["gateway_support"]
@@ -46,6 +47,9 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def db(db_path: Path) -> Iterator[object]:
+    """The test's database; its tables are bound to it while the test runs, so a test may
+    read and write rows directly (the app hands each store its database instead)."""
     database = open_database(db_path)
-    yield database
+    with database.bind_ctx(ALL_TABLES):
+        yield database
     database.close()

@@ -55,7 +55,9 @@ class DatabaseDamaged(RuntimeError):
 
 
 def _v1_create_all(db: SqliteDatabase) -> None:
-    db.create_tables(ALL_TABLES)
+    # peewee creates each table through its model's database: bound to ``db`` for this only
+    with db.bind_ctx(ALL_TABLES, bind_refs=False, bind_backrefs=False):
+        db.create_tables(ALL_TABLES)
 
 
 # Append-only: each entry upgrades the schema from version i to i + 1.
@@ -73,7 +75,7 @@ def database_path(data_dir: Path, mode: str) -> Path:
 def current_version(db: SqliteDatabase) -> int:
     if not db.table_exists(SchemaVersion._meta.table_name):
         return 0
-    row = SchemaVersion.select().order_by(SchemaVersion.version.desc()).first()
+    row = SchemaVersion.select().order_by(SchemaVersion.version.desc()).first(db)
     return int(row.version) if row else 0
 
 
@@ -88,8 +90,8 @@ def migrate(db: SqliteDatabase) -> int:
     for target in range(version + 1, SCHEMA_VERSION + 1):
         with db.atomic():
             MIGRATIONS[target - 1](db)
-            SchemaVersion.delete().execute()
-            SchemaVersion.create(version=target)
+            SchemaVersion.delete().execute(db)
+            SchemaVersion.insert(version=target).execute(db)
         log.info("database schema upgraded to version %d", target)
     return SCHEMA_VERSION
 
@@ -115,7 +117,10 @@ class SherwoodDatabase(SqliteDatabase):
 def open_database(
     path: Path | str, *, background_checkpoint: bool = True, exclusive: bool = True
 ) -> SherwoodDatabase:
-    """Open (creating if needed) the SQLite file, bind the tables and migrate.
+    """Open (creating if needed) the SQLite file and migrate it.
+
+    The tables are not bound to the returned database: each store is handed it and runs
+    its queries on it, so two open databases (paper and live) never mix.
 
     With ``background_checkpoint`` (the default for files), WAL checkpoints run
     in a background thread instead of inside whichever commit crosses the
@@ -188,7 +193,6 @@ def _open(path: Path | str, background_checkpoint: bool) -> SherwoodDatabase:
         Path(path).touch(mode=PRIVATE_FILE)
         keep_private(path)
     try:
-        db.bind(ALL_TABLES, bind_refs=False, bind_backrefs=False)
         db.connect(reuse_if_open=True)
         if not in_memory:
             check_integrity(db, path)

@@ -140,7 +140,7 @@ class StorageGuard(Service):
         still cannot write."""
         try:
             with self.db.atomic():
-                SchemaVersion.update(version=SchemaVersion.version).execute()
+                SchemaVersion.update(version=SchemaVersion.version).execute(self.db)
         except DatabaseError as exc:
             return f"{DISK_FULL}: the database cannot be written ({exc}); trading is paused"
         return None

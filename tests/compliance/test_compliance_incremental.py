@@ -104,11 +104,11 @@ async def test_stored_day_trades_follow_every_fill_and_checks_read_no_sql(
         k = next(ids)
         fill = Fill(f"e{k}", f"o{k // 2}", rnd.choice(["TQQQ", "SPY"]), side,
                     D(rnd.randint(1, 4)), D(rnd.randint(10, 20)), when)  # fmt: skip
-        FillRow.create(
+        FillRow.insert(
             execution_id=fill.execution_id, client_order_id=fill.client_order_id,
             symbol=fill.symbol, side=side.value, quantity=fill.quantity, price=fill.price,
             time=when, trade_date=trade_date(when).isoformat(),
-        )  # fmt: skip
+        ).execute(database)  # fmt: skip
         await service.record_fill(fill)
         fills.append(fill)
         if n % 10 == 0:  # a repeated delivery costs no SQL and records nothing

@@ -57,11 +57,11 @@ async def run(steps: list[tuple[int, Side, str, bool]], max_day_trades: int) -> 
                 continue
             n = next(ids)
             fill = Fill(f"e{n}", f"o{n}", symbol, side, D(1), D(10), clock.now())
-            FillRow.create(
+            FillRow.insert(
                 execution_id=fill.execution_id, client_order_id=fill.client_order_id,
                 symbol=symbol, side=side.value, quantity=D(1), price=D(10), time=fill.time,
                 trade_date=trade_date(fill.time).isoformat(),
-            )  # fmt: skip
+            ).execute(database)  # fmt: skip
             await service.record_fill(fill)
             fills.append(fill)
         await service.stop()

@@ -30,7 +30,7 @@ from app.core.models import (
     Side,
 )
 from app.storage.db import open_database
-from app.storage.tables import DayTradeRow, FillRow
+from app.storage.tables import ALL_TABLES, DayTradeRow, FillRow
 
 D = Decimal
 _ids = itertools.count(1)
@@ -301,8 +301,9 @@ async def test_restart_recounts_journaled_fills(
     db_path: Path, bus: EventBus, clock: SimulatedClock, settings: Settings, accounts: Accounts
 ) -> None:
     database = open_database(db_path)
-    journal(Side.BUY, ny(MON, 10))  # journaled while compliance was not running
-    journal(Side.SELL, ny(MON, 11))
+    with database.bind_ctx(ALL_TABLES):  # journaled while compliance was not running
+        journal(Side.BUY, ny(MON, 10))
+        journal(Side.SELL, ny(MON, 11))
     service = ComplianceService(bus, clock, settings, accounts, ComplianceStore(database))
     await service.start()
     assert service.status().used == 1

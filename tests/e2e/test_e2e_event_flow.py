@@ -70,11 +70,12 @@ async def test_rsi_buy_then_stop_loss_and_the_audit_trail_tells_why(tmp_path: Pa
         entry_now = ctx.execution.get_order(entry.client_order_id)
         assert entry_now is not None and exit_order.quantity == entry_now.filled_quantity
         assert ctx.portfolio.get_position("TQQQ") is None
-        assert TransactionRow.select().count() == 2
+        assert TransactionRow.select().count(ctx.db) == 2
         order = entry
 
         ctx.audit.flush()  # the trail is written in batches; flush before reading the table
-        trail = [(r.kind, r.outcome) for r in AuditRow.select().order_by(AuditRow.id)
+        rows = AuditRow.select().order_by(AuditRow.id).execute(ctx.db)
+        trail = [(r.kind, r.outcome) for r in rows
                  if r.kind in ("signal", "decision", "order", "fill")]  # fmt: skip
         kinds = [k for k, _ in trail]
         first = kinds.index("signal")

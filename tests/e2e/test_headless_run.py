@@ -42,12 +42,13 @@ def test_headless_runs_prints_a_summary_and_restarts_without_duplicates(tmp_path
 
     db = open_database(tmp_path / "sim.sqlite3")
     try:
-        sent = [r.client_order_id for r in OrderRow.select() if r.status not in ("denied",)]
-        broker_ids = [r.client_order_id for r in PaperOrderRow.select()]
+        orders = OrderRow.select().execute(db)
+        sent = [r.client_order_id for r in orders if r.status not in ("denied",)]
+        broker_ids = [r.client_order_id for r in PaperOrderRow.select().execute(db)]
         assert len(broker_ids) == len(set(broker_ids))
         assert set(broker_ids) <= set(sent)
-        assert FillRow.select().count() == PaperFillRow.select().count()
-        assert TransactionRow.select().count() == FillRow.select().count()
+        assert FillRow.select().count(db) == PaperFillRow.select().count(db)
+        assert TransactionRow.select().count(db) == FillRow.select().count(db)
     finally:
         db.close()
 

@@ -163,9 +163,9 @@ def test_paper_status_reads_the_paper_account_while_the_app_holds_it(
     db = open_database(database_path(sherwood.data, "paper"))  # the running app's lock
     try:
         now = datetime.now(UTC)
-        PaperAccountRow.create(account_type="cash", cash="812.50", starting_cash="1000.00",
-                               created_at=now)  # fmt: skip
-        PaperPositionRow.create(symbol="TQQQ", quantity="3.5", average_cost="53.5")
+        PaperAccountRow.insert(account_type="cash", cash="812.50", starting_cash="1000.00",
+                               created_at=now).execute(db)  # fmt: skip
+        PaperPositionRow.insert(symbol="TQQQ", quantity="3.5", average_cost="53.5").execute(db)
         status = sherwood("status", "--mode", "paper")
     finally:
         db.close()

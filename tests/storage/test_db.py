@@ -72,10 +72,11 @@ def test_an_order_and_its_fill_are_written_atomically(db: peewee.SqliteDatabase)
 
 def test_reopening_keeps_data_and_does_not_migrate_twice(db_path: Path) -> None:
     first = open_database(db_path)
-    OrderRow.create(**_order("keep"))
+    OrderRow.insert(**_order("keep")).execute(first)
     first.close()
     second = open_database(db_path)
-    assert OrderRow.get(OrderRow.client_order_id == "keep").symbol == "TQQQ"
+    kept = OrderRow.select().where(OrderRow.client_order_id == "keep").get(second)
+    assert kept.symbol == "TQQQ"
     assert current_version(second) == SCHEMA_VERSION
     second.close()
 
@@ -101,7 +102,7 @@ def test_checkpoints_run_in_the_background_and_the_wal_is_emptied_at_close(
     checkpointer = database.checkpointer
     assert checkpointer is not None and checkpointer.running
     for i in range(200):
-        OrderRow.create(**_order(f"wal-{i}"))
+        OrderRow.insert(**_order(f"wal-{i}")).execute(database)
     wal = db_path.with_name(db_path.name + "-wal")
     assert wal.exists() and wal.stat().st_size > 0
     database.close()
@@ -109,5 +110,5 @@ def test_checkpoints_run_in_the_background_and_the_wal_is_emptied_at_close(
     assert checkpointer.checkpoints >= 1  # the final truncating checkpoint
     assert not wal.exists() or wal.stat().st_size == 0
     reopened = open_database(db_path, background_checkpoint=False)
-    assert OrderRow.select().count() == 200
+    assert OrderRow.select().count(reopened) == 200
     reopened.close()

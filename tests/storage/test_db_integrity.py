@@ -20,7 +20,7 @@ def filled_database(path: Path, rows: int = 400) -> None:
     db = open_database(path, background_checkpoint=False)
     with db.atomic():
         for i in range(rows):
-            SettingRow.create(name=f"NAME_{i:04d}", value="x" * 200)
+            SettingRow.insert(name=f"NAME_{i:04d}", value="x" * 200).execute(db)
     db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
 
@@ -58,7 +58,7 @@ def test_a_damaged_database_is_refused_and_the_message_names_the_backup(tmp_path
     restored.parent.mkdir()
     restored.write_bytes(made.read_bytes())
     db = open_database(restored)
-    assert SettingRow.select().count() == 400
+    assert SettingRow.select().count(db) == 400
     db.close()
 
 
@@ -86,7 +86,7 @@ def test_database_files_and_backups_are_private(tmp_path: Path) -> None:
     old_umask = os.umask(0o022)  # a typical desktop umask: files would be 0644
     try:
         db = open_database(path)
-        SettingRow.create(name="A", value="1")
+        SettingRow.insert(name="A", value="1").execute(db)
         made = back_up(path, date(2026, 12, 4))
         for companion in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             assert mode(companion) == 0o600, companion
