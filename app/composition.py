@@ -47,9 +47,9 @@ from app.gateway.events import LoggedIn
 from app.gateway.factory import build_gateway
 from app.gateway.pause import SessionPause
 from app.gateway.service import GatewayService
+from app.marketdata.cache import BarCache
 from app.marketdata.feeds.base import Feed
 from app.marketdata.feeds.factory import build_feed
-from app.marketdata.feeds.robinhood import RobinhoodFeed
 from app.marketdata.service import MarketDataService
 from app.portfolio.service import PortfolioService
 from app.portfolio.store import PortfolioStore
@@ -258,7 +258,8 @@ def build_app(
     if settings.mode is Mode.LIVE:
         gateway = build_gateway(bus, clock, settings.robinhood_api_url)
         reader = Reader(gateway, RobinhoodApi(gateway.client.session))
-        feed = feed or RobinhoodFeed(reader, clock)
+        recorded = BarCache(db).load  # 1-minute history: the bars built here before
+        feed = feed or build_feed(settings, clock, reader=reader, recorded=recorded)
     feed = feed or build_feed(settings, clock, origin_store=StateStore(db))  # continued
     market_data = MarketDataService(
         bus, clock, feed, settings, bar_store=db if bar_store else None

@@ -194,6 +194,9 @@ class Settings:
     quote_stale_seconds: float = _setting(
         30.0, "A quote older than this is stale: nothing trades on it", "Market data"
     )
+    quote_interval_seconds: float = _setting(
+        2.0, "Live: seconds between Robinhood quote polls (at least 1)", "Market data"
+    )
     confirm_orders: Confirm = _setting(
         Confirm.AUTO, "Ask before sending an order (auto: live only)", "General"
     )
@@ -286,6 +289,7 @@ _TYPES: dict[str, Any] = {
     "sim_seed": int, "sim_speed": float,
     "sim_start_price": Decimal, "sim_follow_nyse_sessions": bool,
     "quote_stale_seconds": float, "confirm_orders": Confirm, "theme": Theme,
+    "quote_interval_seconds": float,
     "robinhood_api_url": str,
     "reconcile_minutes": float,
     "api_enabled": bool, "api_port": int, "api_cors_origins": str,
@@ -443,6 +447,17 @@ def validate(s: Settings) -> dict[str, str]:
         1 <= s.quote_stale_seconds <= DAY_SECONDS,
         "QUOTE_STALE_SECONDS",
         f"must be between 1 and {DAY_SECONDS} seconds",
+    )
+    need(
+        1 <= s.quote_interval_seconds <= 3600,
+        "QUOTE_INTERVAL_SECONDS",
+        "must be between 1 and 3600 seconds (Robinhood throttles faster polling)",
+    )
+    need(
+        s.mode is not Mode.LIVE or s.quote_interval_seconds < s.quote_stale_seconds,
+        "QUOTE_INTERVAL_SECONDS",
+        f"must be below QUOTE_STALE_SECONDS ({s.quote_stale_seconds:g} s), or every quote "
+        "goes stale before the next poll",
     )
     try:
         check_api_url(s.robinhood_api_url)

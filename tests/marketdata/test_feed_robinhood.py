@@ -179,3 +179,140 @@ async def test_opening_a_symbol_backfills_the_bar_cache(
         assert stored >= 100
     finally:
         db.close()
+
+
+def test_quote_interval_setting_is_validated_with_a_clear_message() -> None:
+    from app.config import resolve_settings
+    from app.core.errors import SettingsError
+
+    assert Settings().quote_interval_seconds == 2.0
+    with pytest.raises(SettingsError, match=r"QUOTE_INTERVAL_SECONDS.*between 1 and 3600"):
+        resolve_settings(None, {"QUOTE_INTERVAL_SECONDS": "0.5"})
+    with pytest.raises(SettingsError, match="must be a number"):
+        resolve_settings(None, {"QUOTE_INTERVAL_SECONDS": "fast"})
+    with pytest.raises(SettingsError, match="below QUOTE_STALE_SECONDS"):
+        resolve_settings(None, {"MODE": "live", "QUOTE_INTERVAL_SECONDS": "30"})
+    assert resolve_settings(None, {"QUOTE_INTERVAL_SECONDS": "5"}).quote_interval_seconds == 5
+
+
+async def test_live_feed_polls_every_quote_interval_seconds(
+    fake: FakeRobinhood, gateway: GatewayService
+) -> None:
+    from app.config import Mode
+    from app.marketdata.feeds import build_feed
+
+    clock = SimulatedClock(datetime.now(UTC))
+    settings = Settings().replace(mode=Mode.LIVE, quote_interval_seconds=3.0)
+    feed = build_feed(settings, clock, reader=Reader(gateway, RobinhoodApi(gateway.client.session)))
+    assert isinstance(feed, RobinhoodFeed) and feed.interval == 3.0
+    feed.subscribe("TQQQ")
+    feed.subscribe("SPY")
+    fake.trading.set_quote("SPY", Decimal("599.90"), Decimal("600.05"))
+    sink = Sink()
+    task = asyncio.create_task(feed.run(sink))
+    try:
+        await eventually(lambda: len(quote_requests(fake)) == 1, "the first poll")
+        await eventually(lambda: clock.pending_sleepers() == 1, "the wait")
+        await clock.run_until(clock.now() + timedelta(seconds=2.9))
+        await asyncio.sleep(0.2)
+        assert len(quote_requests(fake)) == 1  # not before the interval
+        await clock.run_until(clock.now() + timedelta(seconds=0.1))
+        await eventually(lambda: len(quote_requests(fake)) == 2, "the second poll")
+    finally:
+        task.cancel()
+    assert quote_requests(fake) == ["SPY,TQQQ", "SPY,TQQQ"]  # one request for both, each time
+
+
+async def test_throttled_with_a_retry_after_header_waits_that_long_then_recovers(
+    fake: FakeRobinhood, gateway: GatewayService
+) -> None:
+    clock = SimulatedClock(datetime.now(UTC))
+    feed = make_feed(gateway, clock)
+    feed.subscribe("TQQQ")
+    sink = Sink()
+    fake.throttle_next("GET", QUOTES, seconds=20, header=True)
+    task = asyncio.create_task(feed.run(sink))
+    try:
+        await eventually(lambda: feed.next_wait == 20, "the back-off Retry-After asks")
+        await eventually(lambda: clock.pending_sleepers() == 1, "the wait")
+        await clock.run_until(clock.now() + timedelta(seconds=19))
+        await asyncio.sleep(0.2)
+        assert sink.quotes == [] and len(quote_requests(fake)) == 1
+        await clock.run_until(clock.now() + timedelta(seconds=1))
+        await eventually(lambda: len(sink.quotes) == 1, "the quote after the wait")
+        await eventually(lambda: feed.next_wait == 1, "the normal interval")
+    finally:
+        task.cancel()
+
+
+async def test_logged_out_quotes_wait_without_requests_and_resume_at_login(
+    fake: FakeRobinhood, gateway: GatewayService
+) -> None:
+    clock = SimulatedClock(datetime.now(UTC))
+    feed = make_feed(gateway, clock)
+    feed.subscribe("TQQQ")
+    sink = Sink()
+    await gateway.logout()
+    task = asyncio.create_task(feed.run(sink))
+    try:
+        for _ in range(3):  # three intervals logged out: no request, no growing back-off
+            await eventually(lambda: clock.pending_sleepers() == 1, "the wait")
+            assert feed.next_wait == 1
+            await clock.run_until(clock.now() + timedelta(seconds=1))
+        assert quote_requests(fake) == [] and sink.quotes == []
+        await gateway.login("dave", "hunter2")
+        await eventually(lambda: clock.pending_sleepers() == 1, "the wait")
+        await clock.run_until(clock.now() + timedelta(seconds=1))
+        await eventually(lambda: len(sink.quotes) == 1, "quotes after the login")
+    finally:
+        task.cancel()
+
+
+async def test_one_minute_history_is_what_sherwood_recorded_robinhood_has_none(
+    fake: FakeRobinhood, gateway: GatewayService, tmp_path: Path
+) -> None:
+    from app.config import Mode
+    from app.marketdata.cache import BarCache
+
+    db = open_database(tmp_path / "live.sqlite3")
+    try:
+        now = datetime(2026, 11, 24, 16, 0, 30, tzinfo=UTC)  # Tuesday 11:00:30 New York
+        earlier = [
+            Bar("TQQQ", Interval.M1, now.replace(second=0) - timedelta(minutes=n),
+                Decimal("63"), Decimal("63.2"), Decimal("62.9"), Decimal("63.1"), 100)
+            for n in range(40, 0, -1)
+        ]  # fmt: skip
+        store = BarCache(db)
+        store.add(earlier)  # built from quotes in an earlier session
+        store.flush()
+        clock = SimulatedClock(now)
+        settings = Settings().replace(mode=Mode.LIVE, bar_interval=Interval.M1)
+        from app.marketdata.feeds import build_feed
+
+        reader = Reader(gateway, RobinhoodApi(gateway.client.session))
+        feed = build_feed(settings, clock, reader=reader, recorded=BarCache(db).load)
+        market = MarketDataService(EventBus(), clock, feed, settings, bar_store=db)
+        await market.start()
+        try:
+            bars = await market.historical_bars("TQQQ", Interval.M1, 30)
+        finally:
+            await market.stop()
+        assert [b.start for b in bars] == [b.start for b in earlier[-30:]]
+        assert fake.calls("GET", "/quotes/historicals") == []  # nothing asked of Robinhood
+    finally:
+        db.close()
+
+
+async def test_the_fake_refuses_what_robinhood_refuses(
+    fake: FakeRobinhood, gateway: GatewayService
+) -> None:
+    from app.core.errors import BrokerError
+
+    reader = Reader(gateway, RobinhoodApi(gateway.client.session))
+    url = f"{fake.url}/quotes/historicals/"
+    for interval, span in (("minute", "day"), ("15second", "day"), ("5minute", "month"),
+                           ("day", "day"), ("hour", "year")):  # fmt: skip
+        with pytest.raises(BrokerError):
+            await reader.get(url, {"symbols": "TQQQ", "interval": interval, "span": span})
+    data = await reader.get(url, {"symbols": "TQQQ", "interval": "10minute", "span": "day"})
+    assert data["results"][0]["interval"] == "10minute"

@@ -137,12 +137,12 @@ async def test_history_has_500_bars_and_agrees_with_bars_built_live() -> None:
     assert after[-5:] == live
 
 
-def test_build_feed_simulated_in_paper_and_not_yet_live() -> None:
+def test_build_feed_simulated_in_paper_and_robinhood_live() -> None:
     clock = SimulatedClock(START)
     feed = build_feed(Settings(sim_seed=3), clock)
     assert isinstance(feed, SimulatedFeed) and feed.simulated and feed.seed == 3
-    with pytest.raises(NotImplementedError, match="gateway"):
-        build_feed(Settings(mode=Mode.LIVE), clock)
+    with pytest.raises(ValueError, match="reader"):
+        build_feed(Settings(mode=Mode.LIVE), clock)  # live needs Robinhood's reader
 
 
 def test_fast_simulations_stretch_the_quote_step_so_the_loop_keeps_up() -> None:

@@ -1,18 +1,24 @@
 """RobinhoodFeed: live quotes polled from Robinhood, its market hours and its historicals.
 
-Robinhood has no streaming API. Every ``interval`` seconds (at least 1) one
-request, ``GET /quotes/?symbols=A,B,...``, fetches every watched symbol; a
-quote is delivered when it changed. Its time is Robinhood's ``updated_at``,
-so a quote that stops moving goes stale in market data like any other; a
-halted symbol (``trading_halted``) is delivered flagged stale, so no order is
-checked against it. Under 429 the poll waits what Robinhood asks (or twice as
-long as before, up to a minute); other failures back off the same way.
+Robinhood has no streaming API. Every ``interval`` seconds (``QUOTE_INTERVAL_SECONDS``,
+at least 1) one request, ``GET /quotes/?symbols=A,B,...``, fetches every watched
+symbol; a quote is delivered when it changed. Its time is Robinhood's
+``updated_at``, so a quote that stops moving goes stale in market data like any
+other; a halted symbol (``trading_halted``) is delivered flagged stale, so no order
+is checked against it. Under 429 the poll waits what Robinhood asks ("Expected
+available in N seconds" or a ``Retry-After`` header; else twice as long as before,
+up to a minute) and goes back to the interval after the next answer; other
+failures back off the same way. Without a session (logged out) it looks again
+every interval: that costs no request, and quotes resume as soon as the user logs in.
 
 Sessions come from ``/markets/XNYS/hours/{date}/`` (fetched by ``run`` for
 each New York date); a date not fetched yet falls back to Sherwood's NYSE
 calendar. History (``/quotes/historicals/``): 5-minute bars for a week (also
-folded into 15-minute bars), hourly for three months, daily for five years;
-Robinhood has no 1-minute bars.
+folded into 15-minute bars), hourly for three months, daily for five years.
+Robinhood offers no 1-minute stock bars (its intervals are 5minute, 10minute,
+hour, day and week); 1-minute history is what ``recorded`` gives: the bars
+Sherwood built from Robinhood's quotes in earlier sessions and stored in the live
+database, so a 1-minute chart and strategy warm from the minutes Sherwood saw.
 
 All requests go through ``reader`` (the broker package's authorized reader
 over the gateway's worker thread); this module never touches HTTP itself.
@@ -21,6 +27,7 @@ over the gateway's worker thread); this module never touches HTTP itself.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -46,6 +53,10 @@ HISTORY: dict[Interval, tuple[str, str]] = {
     Interval.H1: ("hour", "3month"),
     Interval.D1: ("day", "5year"),
 }
+
+
+RecordedBars = Callable[[str, Interval, datetime, int], list[Bar]]
+"""``(symbol, interval, end, count)`` -> bars stored before ``end``, oldest first."""
 
 
 class JsonReader(Protocol):
@@ -137,14 +148,19 @@ class RobinhoodFeed(Feed):
     name = "robinhood"
     simulated = False
 
-    def __init__(self, reader: JsonReader, clock: Clock, *, interval: float = MIN_INTERVAL) -> None:
+    def __init__(
+        self, reader: JsonReader, clock: Clock, *, interval: float = MIN_INTERVAL,
+        recorded: RecordedBars | None = None,
+    ) -> None:  # fmt: skip
         super().__init__()
         self.reader = reader
         self.clock = clock
         self.interval = max(MIN_INTERVAL, interval)
+        self.recorded = recorded
         self._hours: dict[date, MarketHours] = {}
         self._last: dict[str, Quote] = {}
         self._wait = self.interval
+        self._paused = ""  # why quotes are paused (logged once), "" while they flow
 
     # --- sessions -------------------------------------------------------------------------
 
@@ -168,8 +184,9 @@ class RobinhoodFeed(Feed):
     async def history(
         self, symbol: str, interval: Interval, end: datetime, count: int
     ) -> list[Bar]:
-        if interval not in HISTORY:
-            return []  # Robinhood has no 1-minute bars: they are built from live quotes
+        if interval not in HISTORY:  # no such bars at Robinhood (1 minute): Sherwood's own
+            stored = self.recorded(symbol, interval, end, count) if self.recorded else []
+            return [b for b in stored if b.start.timestamp() + interval.seconds <= end.timestamp()]
         rh_interval, span = HISTORY[interval]
         data = await self.reader.get(
             f"{API}/quotes/historicals/",
@@ -212,16 +229,28 @@ class RobinhoodFeed(Feed):
                 await self.market_hours(self.clock.now().astimezone(NEW_YORK).date())
                 await self.poll(sink)
                 self._wait = self.interval
+                self._resumed()
             except RateLimited as exc:
                 self._wait = min(MAX_BACKOFF, max(exc.retry_after or 0.0, self._wait * 2))
-                log.warning("Robinhood throttles quotes; next poll in %g s", self._wait)
+                self._pause(f"Robinhood throttles quotes; next poll in {self._wait:g} s")
             except AuthenticationRequired as exc:
-                self._wait = min(MAX_BACKOFF, max(5.0, self._wait * 2))
-                log.warning("quotes paused: %s", exc)
+                self._wait = self.interval  # no session: no request is made while waiting
+                self._pause(f"quotes paused until you log in: {exc}", always=False)
             except BrokerError as exc:
                 self._wait = min(MAX_BACKOFF, self._wait * 2)
-                log.warning("quotes failed (%s); next poll in %g s", exc, self._wait)
+                self._pause(f"quotes failed ({exc}); next poll in {self._wait:g} s")
             await self.clock.sleep(self._wait)
+
+    def _pause(self, why: str, *, always: bool = True) -> None:
+        """Log why quotes stopped: every time (``always``) or once until they flow again."""
+        if always or not self._paused:
+            log.warning("%s", why)
+        self._paused = why
+
+    def _resumed(self) -> None:
+        if self._paused:
+            log.info("quotes flow again (every %g s)", self.interval)
+            self._paused = ""
 
     @property
     def next_wait(self) -> float:
@@ -229,4 +258,4 @@ class RobinhoodFeed(Feed):
         return self._wait
 
 
-__all__ = ["JsonReader", "MarketHours", "RobinhoodFeed"]
+__all__ = ["JsonReader", "MarketHours", "RecordedBars", "RobinhoodFeed"]

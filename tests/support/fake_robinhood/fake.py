@@ -64,9 +64,18 @@ class FakeRobinhood:
         self.http.add_fault(Fault(method, path, status, body or {"detail": "Service Unavailable"},
                                   times=times))  # fmt: skip
 
-    def throttle_next(self, method: str, path: str, seconds: int = 14, times: int = 1) -> None:
-        body = {"detail": THROTTLED.format(seconds=seconds)}
-        self.http.add_fault(Fault(method, path, 429, body, times=times))
+    def throttle_next(
+        self, method: str, path: str, seconds: int = 14, times: int = 1, *, header: bool = False
+    ) -> None:
+        """429 ``times`` times: the wait in Robinhood's words ("Expected available in N
+        seconds"), or with ``header`` only in a ``Retry-After`` header."""
+        if header:
+            fault = Fault(method, path, 429, {"detail": "Request was throttled."}, times=times,
+                          headers={"Retry-After": str(seconds)})  # fmt: skip
+        else:
+            fault = Fault(method, path, 429, {"detail": THROTTLED.format(seconds=seconds)},
+                          times=times)  # fmt: skip
+        self.http.add_fault(fault)
 
     def drop_next(self, method: str, path: str, *, after_handler: bool = False) -> None:
         self.http.add_fault(Fault(method, path, 0, drop=True, after_handler=after_handler))

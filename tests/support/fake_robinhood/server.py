@@ -49,6 +49,7 @@ class Fault:
     drop: bool = False  # close the connection without answering
     after_handler: bool = False  # with drop or delay: run the handler first (the action happened)
     times: int = 1
+    headers: dict[str, str] = field(default_factory=dict)  # sent with the fault's answer
 
 
 class Router:
@@ -165,6 +166,9 @@ class HttpServer:
             http.send_response(status)
             http.send_header("Content-Type", "application/json")
             http.send_header("Content-Length", str(len(payload)))
+            extra = fault.headers if fault is not None and fault.status else {}
+            for name, value in extra.items():
+                http.send_header(name, value)
             http.end_headers()
             http.wfile.write(payload)
         except OSError:  # the client gave up (timed out) before the answer

@@ -381,7 +381,13 @@ class Trading:
         spans = {"day": 1, "week": 7, "month": 31, "3month": 92, "year": 366, "5year": 1827}
         if interval not in steps or span not in spans:
             return 400, {"detail": "Invalid interval or span."}
+        # What Robinhood refuses, as users of robin-stocks 3.4.0 report it: no interval under
+        # 5 minutes for stocks at all (no "minute", no "15second": crypto only), 5- and
+        # 10-minute bars for a day or a week only, hourly for at most 3 months, daily not
+        # for a single day.
         if interval in ("5minute", "10minute") and span not in ("day", "week"):
+            return 400, {"detail": "Invalid span for this interval."}
+        if (interval, span) in (("hour", "year"), ("hour", "5year"), ("day", "day")):
             return 400, {"detail": "Invalid span for this interval."}
         end = self.state.now()
         start = end - timedelta(days=spans[span])
