@@ -83,3 +83,20 @@ def test_the_cancel_handle_reports_its_order(chart: ChartWidget, qtbot: QtBot) -
         qtbot.mouseClick(chart.graphics.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert blocker.args == ["a"]
     assert chart.order_lines.texts() == ["BUY 3 @ 49.50"]  # gone only when cancelled
+
+
+def test_the_price_axis_takes_in_a_line_near_the_candles_but_not_a_far_one(
+    chart: ChartWidget,
+) -> None:
+    chart.flush()
+    _, (_, top) = chart.price_plot.vb.viewRange()
+    assert top < 51.5  # the candles reach 51
+    chart.upsert_order(order("near", Side.SELL, "52.50"))
+    chart.flush()
+    _, (_, top) = chart.price_plot.vb.viewRange()
+    assert top > 52.5  # the working sell is on screen
+    chart.upsert_order(order("far", Side.SELL, "80.00"))
+    chart.set_position(D("47.50"), D(3), D("7.50"))  # the average cost, just below
+    chart.flush()
+    _, (bottom, top) = chart.price_plot.vb.viewRange()
+    assert 52.5 < top < 60 and bottom < 47.5

@@ -7,6 +7,8 @@ pre-market before 09:30 and after-hours from the close to 20:00 New York, and
 anything else outside the regular session (weekends, holidays, the overnight
 market of a feed that trades around the clock). Daily bars are never shaded.
 
+The columns live in the volume overlay's view box, under the volume bars (the
+price pane's view box is drawn over that one: shading there hid the volume).
 The mask is computed once per reload with one calendar look-up per New York
 day spanned (a binary search then places every bar), and per appended bar.
 """
@@ -74,16 +76,16 @@ def runs(mask: BoolArray, a: int, b: int) -> list[tuple[int, int]]:
 class ExtendedHoursItem(pg.GraphicsObject):
     """Full-height tinted columns behind the bars outside the regular session."""
 
-    def __init__(self, plot: pg.PlotItem, series: BarSeries, color: str) -> None:
+    def __init__(self, view: pg.ViewBox, series: BarSeries, color: str) -> None:
         super().__init__()
-        self._plot = plot
+        self._view = view  # x-linked to the price pane; its y range is its own
         self._series = series
         self._brush = QBrush(QColor(color))
         self.mask: BoolArray = np.zeros(0, dtype=np.bool_)
         self.enabled = True  # False for daily bars
-        self.setZValue(-90)  # above the grid (-100), below volume and candles
-        plot.vb.sigRangeChanged.connect(self._changed)
-        plot.vb.sigResized.connect(self._changed)
+        self.setZValue(-50)  # below the volume bars of the same view box
+        view.sigRangeChanged.connect(self._changed)
+        view.sigResized.connect(self._changed)
 
     def reload(self, daily: bool) -> None:
         """Recompute the mask for the whole series (after a full reload)."""
@@ -105,7 +107,7 @@ class ExtendedHoursItem(pg.GraphicsObject):
         """[start, stop) bar-index runs shaded in the visible range."""
         if not self.enabled or len(self.mask) == 0:
             return []
-        (x0, x1), _ = self._plot.vb.viewRange()
+        (x0, x1), _ = self._view.viewRange()
         a = max(0, int(np.floor(x0)))
         b = min(len(self.mask), int(np.ceil(x1)) + 1)
         return runs(self.mask, a, b) if b > a else []
@@ -115,13 +117,13 @@ class ExtendedHoursItem(pg.GraphicsObject):
         self.update()
 
     def boundingRect(self) -> QRectF:
-        return self._plot.vb.viewRect()
+        return self._view.viewRect()
 
     def paint(self, p: QPainter, *args: Any) -> None:
         spans = self.shaded_runs()
         if not spans:
             return
-        _, (y0, y1) = self._plot.vb.viewRange()
+        _, (y0, y1) = self._view.viewRange()
         starts = np.array([s for s, _ in spans], dtype=np.float64) - 0.5
         widths = np.array([e - s for s, e in spans], dtype=np.float64)
         dl = DisplayList()

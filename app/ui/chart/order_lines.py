@@ -107,6 +107,10 @@ class OrderLines:
             self.orders.pop(order.client_order_id, None)
         self._sync()
 
+    def prices(self) -> list[float]:
+        """The limit prices drawn."""
+        return sorted(float(d.line.value()) for d in self.lines.values())
+
     def texts(self) -> list[str]:
         """The labels drawn, top price first (what a user reads)."""
         drawn = sorted(self.lines.values(), key=lambda d: -float(d.line.value()))

@@ -121,8 +121,8 @@ class ChartWidget(QWidget):
             *self.macd_pane.items,
         ]
         self.markers = Markers(self.price_plot, self.series, c)
-        self.extended_hours = ExtendedHoursItem(self.price_plot, self.series, c.extended_hours)
-        self.price_plot.addItem(self.extended_hours, ignoreBounds=True)
+        self.extended_hours = ExtendedHoursItem(self.volume.view, self.series, c.extended_hours)
+        self.volume.view.addItem(self.extended_hours, ignoreBounds=True)
         self.order_lines = OrderLines(self.price_plot, c, self.cancelOrderRequested.emit)
         self.position_line = PositionLine(self.price_plot, c)
         self.price_menu = PriceMenu(
@@ -290,7 +290,7 @@ class ChartWidget(QWidget):
         self.markers.add_fill(time, side, price)
 
     def set_average_cost(self, price: Decimal | None) -> None:
-        self.position_line.set_position(price)
+        self.set_position(price)
 
     def set_position(
         self,
@@ -299,7 +299,10 @@ class ChartWidget(QWidget):
         unrealized_pnl: Decimal | None = None,
     ) -> None:
         """The position of the chart's symbol (None: no position, the line goes)."""
+        moved = average_cost != self.position_line.average_cost
         self.position_line.set_position(average_cost, quantity, unrealized_pnl)
+        if moved:
+            self._levels_changed()
 
     def clear_markers(self) -> None:
         self.markers.clear()
@@ -309,10 +312,23 @@ class ChartWidget(QWidget):
     def set_working_orders(self, orders: Sequence[Order]) -> None:
         """Draw the working limit orders among ``orders`` (those of the chart's symbol)."""
         self.order_lines.replace(list(orders))
+        self._levels_changed()
 
     def upsert_order(self, order: Order) -> None:
         """An order changed (submitted, accepted, filled, cancelled ...): redraw its line."""
+        before = self.order_lines.prices()
         self.order_lines.upsert(order)
+        if self.order_lines.prices() != before:
+            self._levels_changed()
+
+    def levels(self) -> list[float]:
+        """Prices of the lines drawn over the candles: working orders and the average cost."""
+        cost = self.position_line.average_cost
+        return self.order_lines.prices() + ([float(cost)] if cost is not None else [])
+
+    def _levels_changed(self) -> None:
+        self._fit_pending = True  # a line just off screen comes into view
+        self._schedule()
 
     def _limit_chosen(self, side: Side, price: Decimal) -> None:
         self.limitOrderRequested.emit(side, price)
@@ -383,6 +399,7 @@ class ChartWidget(QWidget):
         a, b = first, last + 1
         lo, hi = self.candles.y_range(a, b)
         if math.isfinite(lo) and math.isfinite(hi):
+            lo, hi = with_levels(lo, hi, self.levels())
             pad = max((hi - lo) * 0.06, abs(hi) * 1e-4)
             # Leave the bottom fifth to volume.
             self.price_plot.vb.setYRange(lo - (hi - lo) * 0.25 - pad, hi + pad, padding=0.0)
@@ -408,6 +425,14 @@ class ChartWidget(QWidget):
             or (live and (max(live) > m1 or min(live) < m0))
         ):
             self._fit_y()
+
+
+def with_levels(lo: float, hi: float, levels: Sequence[float]) -> tuple[float, float]:
+    """The candles' range ``lo..hi`` grown to take the order and cost lines near it (within
+    one range's height), so they show; a far-away line does not squash the candles."""
+    span = hi - lo
+    near = [y for y in levels if lo - span <= y <= hi + span]
+    return min([lo, *near]), max([hi, *near])
 
 
 def _triple(params: Sequence[int]) -> tuple[int, int, int]:
