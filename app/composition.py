@@ -261,9 +261,7 @@ def build_app(
         recorded = BarCache(db).load  # 1-minute history: the bars built here before
         feed = feed or build_feed(settings, clock, reader=reader, recorded=recorded)
     feed = feed or build_feed(settings, clock, origin_store=StateStore(db))  # continued
-    market_data = MarketDataService(
-        bus, clock, feed, settings, bar_store=db if bar_store else None
-    )
+    market_data = MarketDataService(bus, clock, feed, settings, bar_store=db if bar_store else None)
     portfolio = PortfolioService(bus, clock, market_data, PortfolioStore(db))
     broker: Broker = (
         PaperBroker(bus, clock, settings, feed.session_at, PaperStore(db))
@@ -278,7 +276,7 @@ def build_app(
     execution = ExecutionService(
         bus, clock, broker, Journal(db), risk, compliance, portfolio, market_data
     )
-    bot = AutoTrader(bus, clock, settings, execution, portfolio, market_data)
+    bot = AutoTrader(bus, clock, settings, execution, portfolio, market_data, feed.session_at)
     controls = TradingControls(bus, clock, execution, portfolio, risk)
     audit = AuditTrail(bus, clock, db)
     reconciling = ReconcileSchedule(

@@ -10,6 +10,11 @@ Rules (one position per symbol; the symbols and each one's strategy in
 * SELL signal while holding -> sell the whole position;
 * profit target / stop loss while holding -> sell the whole position, source
   BOT, reason "profit target" / "stop loss" (a reducing sell passes REDUCING);
+* an exit whose sell is refused (the market is closed, trading is halted, ...)
+  is tried again while the position is held, on the first price of the next
+  regular session (the next trading day's if it was refused in the regular
+  session), or at once when trading resumes after a halt: a stop loss is
+  never forgotten, and a refusal costs one order a day, not one a quote;
 * anything else is ignored with a reason: "bot disabled", "already holding",
   "order pending", "not holding", "stale quote". Signals of symbols the bot
   does not trade, or of another strategy than the symbol's, are not the bot's.
@@ -33,19 +38,34 @@ order request, list open orders), positions through
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
+from app.calendar import Session, trade_date
 from app.config import Settings
 from app.core.bus import EventBus, Subscription
 from app.core.clock import Clock
 from app.core.events import (
     DecisionMade,
+    PriceUpdated,
     ProfitTargetReached,
     SignalGenerated,
     StopLossTriggered,
+    TradingStateChanged,
 )
-from app.core.models import Order, OrderRequest, OrderSource, Side, Signal, SignalAction
+from app.core.models import (
+    Order,
+    OrderRequest,
+    OrderSource,
+    OrderStatus,
+    Side,
+    Signal,
+    SignalAction,
+    TradingState,
+)
 from app.core.ports import PositionSource, QuoteSource
 from app.core.service import Service
 
@@ -64,6 +84,21 @@ class OrderPort(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class RefusedExit:
+    """An exit whose sell was refused: tried again in the regular session after ``day``
+    (``same_day``: already on ``day``, when it was refused outside the regular session)."""
+
+    reason: str
+    day: date
+    same_day: bool
+
+    def due(self, session: Session, today: date) -> bool:
+        if session is not Session.REGULAR:
+            return False
+        return today > self.day or (self.same_day and today == self.day)
+
+
 class AutoTrader(Service):
     """See the module docstring."""
 
@@ -77,15 +112,18 @@ class AutoTrader(Service):
         orders: OrderPort,
         positions: PositionSource,
         quotes: QuoteSource,
+        session_at: Callable[[datetime], Session],
     ) -> None:
         super().__init__(bus, clock)
         self.settings = settings
+        self.session_at = session_at
         self.orders = orders
         self.positions = positions
         self.quotes = quotes
         self.enabled = settings.bot_enabled
         self._strategies = self._plan(settings)
         self._busy: set[str] = set()
+        self._refused_exits: dict[str, RefusedExit] = {}
         self._subscriptions: list[Subscription] = []
 
     async def on_start(self) -> None:
@@ -93,6 +131,8 @@ class AutoTrader(Service):
             self.bus.subscribe(SignalGenerated, self._on_signal),
             self.bus.subscribe(ProfitTargetReached, self._on_exit),
             self.bus.subscribe(StopLossTriggered, self._on_exit),
+            self.bus.subscribe(PriceUpdated, self._on_price),
+            self.bus.subscribe(TradingStateChanged, self._on_trading_state),
         ]
 
     async def on_stop(self) -> None:
@@ -162,12 +202,12 @@ class AutoTrader(Service):
             )
         )  # fmt: skip
 
-    async def _order(self, request: OrderRequest, signal: Signal | None) -> None:
+    async def _order(self, request: OrderRequest, signal: Signal | None) -> Order:
         """Submit ``request`` with the symbol marked busy until the submit returns."""
         symbol = request.symbol
         self._busy.add(symbol)
         try:
-            await self.orders.submit(request, signal=signal)
+            return await self.orders.submit(request, signal=signal)
         finally:
             self._busy.discard(symbol)
 
@@ -221,6 +261,42 @@ class AutoTrader(Service):
             await self._ignore(symbol, f"{reason}: not holding")
         elif self._pending(symbol):
             await self._ignore(symbol, f"{reason}: order pending")
-        else:  # sell the whole position
-            request = self._request(symbol, Side.SELL, position.quantity, None, reason)
-            await self._order(request, None)
+        else:
+            await self._sell_to_exit(symbol, position.quantity, reason)
+
+    async def _sell_to_exit(self, symbol: str, quantity: Decimal, reason: str) -> None:
+        """Sell the whole position; a refused sell is remembered to be tried again."""
+        self._refused_exits.pop(symbol, None)
+        order = await self._order(self._request(symbol, Side.SELL, quantity, None, reason), None)
+        if order.status in (OrderStatus.DENIED, OrderStatus.REJECTED):
+            now = self.clock.now()
+            regular = self.session_at(now) is Session.REGULAR
+            self._refused_exits[symbol] = RefusedExit(reason, trade_date(now), not regular)
+            log.warning(
+                "%s exit of %s refused (%s); trying again in the %s regular session",
+                reason, symbol, order.reason, "next" if regular else "coming",
+            )  # fmt: skip
+
+    def _on_trading_state(self, event: TradingStateChanged) -> None:
+        """Trading resumed: the refused exits are due on their symbols' next prices."""
+        if event.state is TradingState.HALTED or not self._refused_exits:
+            return
+        today = trade_date(self.clock.now())
+        for symbol, refused in self._refused_exits.items():
+            self._refused_exits[symbol] = RefusedExit(refused.reason, today, same_day=True)
+
+    async def _on_price(self, event: PriceUpdated) -> None:
+        if not self._refused_exits:
+            return
+        symbol = event.quote.symbol
+        refused = self._refused_exits.get(symbol)
+        if refused is None:
+            return
+        now = self.clock.now()
+        if not refused.due(self.session_at(now), trade_date(now)):
+            return
+        position = self.positions.get_position(symbol)
+        if position is None or position.quantity <= 0:
+            del self._refused_exits[symbol]  # sold or closed some other way
+        elif self.enabled and not self._pending(symbol) and self._quote_ok(symbol):
+            await self._sell_to_exit(symbol, position.quantity, f"{refused.reason} (retried)")

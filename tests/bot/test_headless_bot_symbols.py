@@ -30,7 +30,7 @@ def test_headless_trades_every_symbol_of_bot_symbols(tmp_path: Path) -> None:
     assert "paper mode, rsi on TQQQ, macd on SPY," in summary, result.stdout
     db = open_database(tmp_path / "sim.sqlite3")
     try:
-        bot_orders = {(r.symbol, r.source) for r in OrderRow.select()}
+        bot_orders = {(r.symbol, r.source) for r in OrderRow.select().execute(db)}
     finally:
         db.close()
     assert {symbol for symbol, _ in bot_orders} == {"TQQQ", "SPY"}, bot_orders

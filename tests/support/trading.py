@@ -109,7 +109,7 @@ def build_trading(db: SherwoodDatabase, clock: SimulatedClock, settings: Setting
     execution = ExecutionService(
         bus, clock, broker, Journal(db), risk, compliance, portfolio, market_data
     )
-    bot = AutoTrader(bus, clock, settings, execution, portfolio, market_data)
+    bot = AutoTrader(bus, clock, settings, execution, portfolio, market_data, feed.session_at)
     controls = TradingControls(bus, clock, execution, portfolio, risk)
     audit = AuditTrail(bus, clock, db)
     trading = Trading(
