@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
 from app.calendar import NEW_YORK
+from app.ui.chart.colors import blend
 from app.ui.chart.widget import ChartWidget
 
 
@@ -92,3 +93,14 @@ def test_the_shading_is_painted_and_daily_bars_have_none(chart: ChartWidget) -> 
     load(chart, days, "1d")
     assert chart.extended_hours.shaded_runs() == []
     assert _pixels(chart.grab().toImage(), chart.colors.extended_hours) == 0
+
+
+def test_pre_market_volume_shows_over_the_shading(chart: ChartWidget) -> None:
+    tuesday = (2026, 11, 24)
+    t = minutes(tuesday, "07:00", "09:30")  # every bar shaded
+    load(chart, t)
+    c = chart.colors
+    volume_up = blend(c.up, c.volume_alpha, c.background).name()
+    image = chart.grab().toImage()
+    assert _pixels(image, c.extended_hours) > 10_000
+    assert _pixels(image, volume_up) > 1_000
