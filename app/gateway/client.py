@@ -14,7 +14,6 @@ Errors: no network or a timeout -> ``BrokerUnavailable``; 5xx ->
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,23 +23,21 @@ from robin_stocks.robinhood import helper as rh_helper
 from robin_stocks.robinhood import urls as rh_urls
 from robin_stocks.robinhood.authentication import generate_device_token
 
-from app.core.errors import AuthenticationRequired, BrokerError, BrokerUnavailable, RateLimited
+from app.core.errors import AuthenticationRequired, BrokerError
 from app.gateway.errors import (
     ChallengeFailed,
-    ServerError,
     UnexpectedAnswer,
     WrongCredentials,
 )
+from app.gateway.http import message_of, send_json
 from app.gateway.state import ChallengeKind
-from app.gateway.tokens import Tokens, redact
+from app.gateway.tokens import Tokens
 from app.gateway.transport import api_url
 
 # The OAuth client id robin-stocks (and Robinhood's web app) log in with.
 CLIENT_ID = "c82SH0WZOsabOXGP2sxqcj34FxkvfnWRZBKlBjFS"
 EXPIRES_IN = 86400
 MAX_PAGES = 50
-
-_RETRY = re.compile(r"available in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
 
 
 def new_device_token() -> str:
@@ -80,29 +77,6 @@ class CodeAnswer:
     detail: str
 
 
-def message_of(data: Any) -> str:
-    """Robinhood's own words from an error answer, on one line, tokens masked."""
-    if isinstance(data, dict):
-        for key in ("detail", "error_description", "error", "message"):
-            if isinstance(data.get(key), str) and data[key]:
-                return redact(data[key])
-        errors = data.get("non_field_errors")
-        if isinstance(errors, list) and errors:
-            return redact("; ".join(str(e) for e in errors))
-    return ""
-
-
-def retry_after(data: Any, response: requests.Response) -> float | None:
-    match = _RETRY.search(message_of(data))
-    if match:
-        return float(match.group(1))
-    header = response.headers.get("Retry-After", "")
-    try:
-        return float(header)
-    except ValueError:
-        return None
-
-
 class RobinhoodClient:
     """The calls the gateway makes; ``session`` is robin-stocks' global session by default."""
 
@@ -116,33 +90,7 @@ class RobinhoodClient:
         json_body: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
     ) -> tuple[int, Any]:  # fmt: skip
         """(status, JSON) for any answer below 500 except 429; raises for the rest."""
-        headers = {"Content-Type": "application/json"} if json_body is not None else None
-        try:
-            response = self.session.request(
-                method, url, data=form, json=json_body, params=params, headers=headers
-            )
-        except requests.Timeout:
-            raise BrokerUnavailable("Robinhood did not answer in time") from None
-        except requests.RequestException as exc:
-            raise BrokerUnavailable(
-                f"could not reach Robinhood ({type(exc).__name__}); check the connection"
-            ) from None
-        try:
-            data: Any = response.json() if response.content else {}
-        except ValueError:
-            data = None
-        if response.status_code == 429:
-            wait = retry_after(data, response)
-            text = message_of(data) or "Robinhood is throttling requests"
-            raise RateLimited(text, wait)
-        if response.status_code >= 500:
-            raise ServerError(
-                response.status_code,
-                f"Robinhood had a server error ({response.status_code}); try again later",
-            )
-        if data is None:
-            raise UnexpectedAnswer(f"Robinhood answered {response.status_code} without JSON")
-        return response.status_code, data
+        return send_json(self.session, method, url, form=form, json_body=json_body, params=params)
 
     def get(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         status, data = self._send("GET", url, params=params)

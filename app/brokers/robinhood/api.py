@@ -16,7 +16,6 @@ worker thread (through :class:`~app.brokers.robinhood.session.RobinhoodSession`)
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,43 +23,16 @@ from typing import Any
 import requests
 
 from app.core.errors import AuthenticationRequired, BrokerError, BrokerUnavailable, RateLimited
+from app.gateway.http import message_of, send_json
 
 API = "https://api.robinhood.com"  # the session's transport sends it to ROBINHOOD_API_URL
 GET_TIMEOUT = (5.0, 10.0)  # connect, read (seconds)
 ORDER_TIMEOUT = (5.0, 16.0)  # robin-stocks' 16 s for POSTs
 MAX_PAGES = 20
-_RETRY_AFTER = re.compile(r"available in (\d+(?:\.\d+)?) seconds?", re.IGNORECASE)
 
 
 def url(path: str) -> str:
     return f"{API}/{path.lstrip('/')}"
-
-
-def message_of(data: Any) -> str:
-    """Robinhood's own words from an error answer, on one line."""
-    if isinstance(data, dict):
-        for key in ("detail", "error_description", "error", "message"):
-            if isinstance(data.get(key), str) and data[key]:
-                return str(data[key])
-        parts = []
-        for key, value in data.items():
-            items = value if isinstance(value, list) else [value]
-            texts = [str(v) for v in items if isinstance(v, str)]
-            if texts:
-                prefix = "" if key == "non_field_errors" else f"{key}: "
-                parts.append(prefix + " ".join(texts))
-        return "; ".join(parts)
-    return ""
-
-
-def retry_after(data: Any, response: requests.Response) -> float | None:
-    match = _RETRY_AFTER.search(message_of(data))
-    if match:
-        return float(match.group(1))
-    try:
-        return float(response.headers.get("Retry-After", ""))
-    except ValueError:
-        return None
 
 
 class RobinhoodApi:
@@ -82,33 +54,11 @@ class RobinhoodApi:
         self, method: str, target: str, *, params: dict[str, str] | None = None,
         body: dict[str, Any] | None = None, timeout: tuple[float, float],
     ) -> tuple[int, Any]:  # fmt: skip
-        # robin-stocks' session says form-encoded by default: name the JSON body's type
-        headers = {"Content-Type": "application/json"} if body is not None else None
-        try:
-            response = self.http.request(
-                method, target, params=params, json=body, headers=headers, timeout=timeout
-            )
-        except requests.Timeout:
-            raise BrokerUnavailable(f"Robinhood did not answer in time ({method})") from None
-        except requests.RequestException as exc:
-            raise BrokerUnavailable(
-                f"could not reach Robinhood ({type(exc).__name__}); check the connection"
-            ) from None
-        try:
-            data: Any = response.json() if response.content else {}
-        except ValueError:
-            data = None
-        status = response.status_code
-        if status == 429:
-            raise RateLimited(
-                message_of(data) or "Robinhood is throttling requests", retry_after(data, response)
-            )
-        if status >= 500:
-            raise BrokerUnavailable(f"Robinhood had a server error ({status})")
+        status, data = send_json(
+            self.http, method, target, params=params, json_body=body, timeout=timeout
+        )
         if status == 401:
             raise AuthenticationRequired(message_of(data) or "the Robinhood session expired")
-        if data is None:
-            raise BrokerUnavailable(f"Robinhood answered {status} without JSON")
         return status, data
 
     def get(self, target: str, params: dict[str, str] | None = None) -> dict[str, Any]:

@@ -14,12 +14,13 @@ from typing import Any
 
 from app.brokers.base import BrokerOrder, BrokerPosition
 from app.brokers.robinhood import translate
-from app.brokers.robinhood.api import RobinhoodApi, message_of, url
+from app.brokers.robinhood.api import RobinhoodApi, url
 from app.brokers.robinhood.directory import Directory
 from app.brokers.robinhood.payloads import Prices, needs_prices, order_payload
 from app.core.errors import BrokerError, BrokerUnavailable, CancelRejected, OrderRejected
 from app.core.models import Account, OrderRequest
 from app.core.money import ZERO
+from app.gateway.http import message_of
 
 
 @dataclass(frozen=True, slots=True)
