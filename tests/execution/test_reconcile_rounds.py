@@ -107,6 +107,27 @@ async def test_a_position_difference_is_adopted_with_a_notice(trading: Any) -> N
     assert len(notices(trading)) == 1 and count(trading, TransactionRow) == 1
 
 
+async def test_an_outside_sale_of_shares_sherwood_never_knew_adopts_them_first(
+    trading: Any,
+) -> None:
+    await trading.execution.buy(SYMBOL, quantity=Decimal("1.5"))
+    await trading.settle()
+    await trading.portfolio.reset()  # Sherwood's books lost the shares ...
+    sale = OrderRequest(SYMBOL, Side.SELL, Decimal("1.5"))
+    await trading.broker.submit("sold-elsewhere", sale)  # ... which are sold outside Sherwood
+    await trading.settle()
+
+    report = await trading.execution.reconcile()
+
+    assert report.problems == []
+    sold = trading.execution.get_order("sold-elsewhere")
+    assert sold is not None and sold.status is OrderStatus.FILLED
+    assert our_positions(trading) == await broker_positions(trading) == {}
+    assert trading.portfolio.pnl().realized == 0  # no profit or loss invented for them
+    first, second = notices(trading)
+    assert "position mismatch in TQQQ" in first and "sell 1.5 TQQQ" in second
+
+
 async def test_rounds_run_every_interval_on_the_clock_and_at_once_when_asked(
     trading: Any,
 ) -> None:
