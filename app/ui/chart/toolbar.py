@@ -9,7 +9,14 @@ its bars load, "Loading 5m…" shows beside the selector and the old bars stay.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.models import Interval, normalize_symbol
 from app.ui.chart.colors import ChartColors
@@ -43,14 +50,22 @@ class ChartToolbar(QWidget):
         self.loading.hide()
         self.readout = QLabel(self)
         self.readout.setTextFormat(Qt.TextFormat.RichText)
-        # a narrow chart wraps the read-out: its length never sets the chart's (window's) width
+        # A row of its own under the controls, wrapping on a narrow chart (its length never
+        # sets the chart's width), at least two lines tall: the text changes length as the
+        # pointer moves, and a toolbar that grew and shrank with it re-laid the chart out.
         self.readout.setWordWrap(True)
-        layout = QHBoxLayout(self)
+        self.readout.setMinimumHeight(2 * self.readout.fontMetrics().lineSpacing())
+        self.readout.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        controls = QHBoxLayout()
+        controls.addWidget(self.symbol_edit)
+        controls.addWidget(self.interval_combo)
+        controls.addWidget(self.loading)
+        controls.addStretch(1)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
-        layout.addWidget(self.symbol_edit)
-        layout.addWidget(self.interval_combo)
-        layout.addWidget(self.loading)
-        layout.addWidget(self.readout, 1)
+        layout.setSpacing(2)
+        layout.addLayout(controls)
+        layout.addWidget(self.readout)
         self.error: str | None = None
 
     @property
