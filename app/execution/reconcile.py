@@ -230,8 +230,8 @@ class Reconciler:
             self._problem(f"could not fetch fills since {since.isoformat()}: {exc}")
             return False
         journal = self.store.journal
-        missing: dict[str, list[Fill]] = {}
-        for fill in fills:
+        missing: dict[str, list[Fill]] = {}  # by order, oldest first: a buy before its sale
+        for fill in sorted(fills, key=lambda f: f.time):
             if not journal.has_fill(fill.execution_id):
                 missing.setdefault(fill.client_order_id, []).append(fill)
         for coid, new in missing.items():

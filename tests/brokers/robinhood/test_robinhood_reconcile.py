@@ -211,3 +211,20 @@ async def test_an_adopted_outside_order_survives_a_restart_and_is_never_sent(
         assert len(notices(first)) == 1 and notices(second) == []  # adopted once
     finally:
         await second.stop()
+
+
+async def test_an_outside_round_trip_is_adopted_in_time_order_as_one_day_trade(
+    live: Live,
+) -> None:
+    bought = live.fake.trading.place_outside(SYMBOL, "buy", Decimal(2), Decimal("63.20"))
+    sold = live.fake.trading.place_outside(SYMBOL, "sell", Decimal(2), Decimal("63.00"))
+    assert bought.state == sold.state == "filled"  # Robinhood lists the sale first
+
+    report = await live.execution.reconcile()
+
+    assert report.problems == [] and len(notices(live)) == 2
+    assert not any("position mismatch" in n for n in notices(live))  # the buy came first
+    assert positions(live) == fake_positions(live.fake) == {}
+    assert live.compliance.status().own_count == 1
+    [history] = [t for t in live.portfolio.transactions(10) if t.side is Side.SELL]
+    assert history.realized_pnl == Decimal("-0.20")  # (63.10 - 63.20) x 2, as at Robinhood
