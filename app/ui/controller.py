@@ -25,7 +25,7 @@ from app.core.events import (
     TradeCompleted,
 )
 from app.core.events import TradingStateChanged as StateEvent
-from app.core.models import Account, Bar, Interval, Quote, Side, TradingState
+from app.core.models import Account, Bar, Interval, OrderSource, Quote, Side, TradingState
 from app.ui import theme
 from app.ui.bridge import Bridge, schedule
 from app.ui.main_window import MainWindow
@@ -52,6 +52,7 @@ class Controller:
         self.watchlist: WatchlistLink | None = None
         self._chart_request: tuple[str, Interval] | None = None  # the latest load asked for
         self._chart_tracked: tuple[str, Interval] | None = None  # forming bars published
+        self._bot_denial: str | None = None  # the bot's last denial reason, toasted once
         w = window
         b = self.bridge
         b.quotes.connect(self._on_quotes)
@@ -274,6 +275,8 @@ class Controller:
 
     def _on_order(self, event: Any) -> None:
         self.window.orders.upsert(event.order)
+        if event.order.request.source is OrderSource.BOT:
+            self._bot_denial = None  # the bot got an order through: its next denial is news
         chart = self.window.chart
         if hasattr(chart, "upsert_order"):
             chart.upsert_order(event.order)
@@ -296,12 +299,18 @@ class Controller:
         )  # fmt: skip
 
     def _on_denied(self, event: OrderDenied) -> None:
+        """A toast for every denied click; for the bot, once per reason (its orders table row
+        and the log line still show each one)."""
         request = event.request
-        self.window.notifier.notify(
-            "Order denied",
-            f"{request.side.value.upper()} {request.symbol}: {event.reason}",
-            error=True,
-        )
+        repeated = request.source is OrderSource.BOT and event.reason == self._bot_denial
+        if request.source is OrderSource.BOT:
+            self._bot_denial = event.reason
+        if not repeated:
+            self.window.notifier.notify(
+                "Order denied",
+                f"{request.side.value.upper()} {request.symbol}: {event.reason}",
+                error=True,
+            )
         if event.client_order_id:
             order = self.ctx.execution.get_order(event.client_order_id)
             if order is not None:
