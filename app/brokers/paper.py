@@ -162,17 +162,18 @@ class PaperBroker(Broker):
                 self._positions, self._quotes, self._settings.paper_slippage_bps,
             )  # fmt: skip
         except OrderRejected as exc:
-            self._store.create_order(
+            refused = new_order(
                 client_order_id, broker_id, request, request.quantity,
                 OrderStatus.REJECTED, exc.reason, now,
             )  # fmt: skip
+            self._store.create_order(refused)
             log.info("paper order %s rejected: %s", client_order_id, exc.reason)
             raise
         status = OrderStatus.ACCEPTED
         row = new_order(client_order_id, broker_id, request, quantity, status, "", now)
         latency = self._settings.paper_latency_ms
         if latency > 0:
-            self._store.create_order_row(row)
+            self._store.create_order(row)
             self._open[client_order_id] = row
             self._live_at[client_order_id] = now + timedelta(milliseconds=latency)
             self._spawn(self._activate(client_order_id))
@@ -183,7 +184,7 @@ class PaperBroker(Broker):
         accepted = to_broker_order(row)
         booking = None if quote is None else self._match(row, quote)
         if booking is None:
-            self._store.create_order_row(row)
+            self._store.create_order(row)
         else:
             self._booked(row, booking.fill, self._store.create_filled_order(row, booking))
         if not row.status.is_terminal:

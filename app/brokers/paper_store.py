@@ -166,27 +166,11 @@ class PaperStore:
             for row in PaperPositionRow.select().execute(self.db)
         }
 
-    def create_order(
-        self,
-        client_order_id: str,
-        broker_order_id: str,
-        request: OrderRequest,
-        quantity: Decimal | None,
-        status: OrderStatus,
-        reason: str,
-        now: datetime,
-    ) -> PaperOrder:
-        """Insert a new order (committed) and return its mirror.
+    def create_order(self, order: PaperOrder) -> None:
+        """Insert a new order's mirror (see :func:`new_order`), committed.
 
         The client order id is unique: a second order under it raises DuplicateOrder.
         """
-        order = new_order(client_order_id, broker_order_id, request, quantity, status, reason, now)
-        self.create_order_row(order)
-        return order
-
-    def create_order_row(self, order: PaperOrder) -> None:
-        """Insert a new order's mirror (see :func:`new_order`), committed; DuplicateOrder when
-        its client order id is taken."""
         self._insert_order(order)
 
     def create_filled_order(self, order: PaperOrder, booking: FillBooking) -> PaperPosition | None:
