@@ -129,14 +129,15 @@ class Reconciler:
         self._lock = asyncio.Lock()
 
     async def run(self) -> ReconcileReport:
-        """One round (rounds never overlap); the first one is the start-up round."""
+        """One round (rounds never overlap). Until one has run through (a session may be
+        missing at start), each is the start-up round."""
         async with self._lock:
             starting = self.rounds == 0
-            self.rounds += 1
             self.report = ReconcileReport()
             began = self.clock.now()
             try:
                 await self._round(starting, began)
+                self.rounds += 1
             except AuthenticationRequired as exc:
                 self.report.skipped = f"no broker session ({exc})"
                 log.info("reconciliation waits for a login: %s", exc)

@@ -228,3 +228,35 @@ async def test_an_outside_round_trip_is_adopted_in_time_order_as_one_day_trade(
     assert live.compliance.status().own_count == 1
     [history] = [t for t in live.portfolio.transactions(10) if t.side is Side.SELL]
     assert history.realized_pnl == Decimal("-0.20")  # (63.10 - 63.20) x 2, as at Robinhood
+
+
+async def test_an_order_left_unsent_is_resolved_after_a_start_without_a_session(
+    fake: FakeRobinhood, gateway: GatewayService, live_db: Any
+) -> None:
+    first = build_live(fake, gateway, live_db)
+    await first.start()
+    order = Order(
+        "dddddddd-2222-4333-8444-555555555555", OrderRequest(SYMBOL, Side.BUY, Decimal(1)),
+        created_at=first.clock.now(),
+    )  # fmt: skip
+    first.execution.store.save(order)  # journaled NEW; the app stops before the broker call
+    await first.stop()
+    await gateway.logout()
+
+    second = build_live(fake, gateway, live_db)
+    await second.start()  # no session: the start-up round waits for the login
+    try:
+        assert second.execution.last_reconcile is not None
+        assert second.execution.last_reconcile.skipped
+        await gateway.login("dave", "hunter2")
+        await second.execution.reconcile()  # what the login's round does
+        await second.quote("63.10", "63.20")  # resent on the first fresh quote, same ref_id
+        await eventually(
+            lambda: second.execution.status(order.client_order_id) is OrderStatus.FILLED,
+            "the fill",
+        )
+        assert len(fake.trading.by_ref(order.client_order_id)) == 1
+        assert len(fake.trading.orders) == 1
+        second.assert_books_match()
+    finally:
+        await second.stop()
