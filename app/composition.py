@@ -43,6 +43,7 @@ from app.execution.control import TradingControls
 from app.execution.journal import Journal
 from app.execution.reconcile import ReconcileSchedule
 from app.execution.service import ExecutionService
+from app.gateway.catch_up import SessionCatchUp
 from app.gateway.events import LoggedIn
 from app.gateway.factory import build_gateway
 from app.gateway.pause import SessionPause
@@ -93,6 +94,7 @@ class AppContext:
     api: ApiServer | None = None  # the HTTP API, when API_ENABLED (see app.api)
     gateway: GatewayService | None = None  # the Robinhood session (live mode)
     session_pause: SessionPause | None = None  # live: trading paused while there is no session
+    session_catch_up: SessionCatchUp | None = None  # live: a login fetches what was missed
     reconciling: ReconcileSchedule | None = None  # every RECONCILE_MINUTES and after a login
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _started: list[Service] = field(default_factory=list)
@@ -119,6 +121,8 @@ class AppContext:
             self.controls.start()
             if self.gateway is not None and self.session_pause is not None:
                 await self.session_pause.follow(self.gateway.status)  # the state is loaded now
+            if self.gateway is not None and self.session_catch_up is not None:
+                await self.session_catch_up.follow(self.gateway.status)
             await self.accounts.refresh()
             await self.market_data.watch(self.settings.symbol)  # market data runs the feed
             for symbol in self.settings.watchlist_symbols:  # the watchlist quotes from the start
@@ -284,11 +288,20 @@ def build_app(
     )
     bus.subscribe(LoggedIn, lambda _event: reconciling.request())  # a (re)login: reconcile now
     storage = StorageGuard(bus, clock, db, folder, risk) if on_disk else None
+    catch_up = None
+    if gateway is not None:
+
+        async def after_login() -> None:  # what failed while there was no session
+            market_data.clear_cache()  # history: asked of Robinhood again
+            strategy.update_settings(strategy.settings)  # strategies warm again from it
+            await accounts.refresh()
+
+        catch_up = SessionCatchUp(bus, after_login)
     return AppContext(
         settings=settings, data_dir=folder, clock=clock, bus=bus, db=db, feed=feed,
         market_data=market_data, strategy=strategy, risk=risk, compliance=compliance,
         portfolio=portfolio, broker=broker, accounts=accounts, execution=execution, bot=bot,
         controls=controls, audit=audit, storage=storage,
         backups=DailyBackup(path) if on_disk else None, gateway=gateway, session_pause=pause,
-        reconciling=reconciling,
+        reconciling=reconciling, session_catch_up=catch_up,
     )  # fmt: skip

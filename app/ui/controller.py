@@ -324,6 +324,7 @@ class Controller:
         self.account = account
         self.window.status.set_account(account.equity, account.buying_power)
         self.window.ticket.set_buying_power(account.buying_power)
+        self.window.pdt.refresh()  # Robinhood's own day-trade count comes with the account
 
     def _on_state(self, event: StateEvent) -> None:
         self.window.bot.set_trading_state(event.state, event.reason)

@@ -241,6 +241,7 @@ async def _serve(args: argparse.Namespace, shell: Shell) -> Shell | None:
             _probe("chart_ready")
             window.close()
         _offer_mode_switch(shell, switch)
+        _reload_chart_at_login(window, ctx, controller)
         _ask_to_log_in(window, ctx)
         waits: list[asyncio.Future[Any]] = [closed, switch]
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
@@ -278,6 +279,24 @@ def _offer_mode_switch(shell: Shell, switch: asyncio.Future[Mode]) -> None:
 
     switcher = ModeSwitcher(window, shell.mode, on_switch, concerns=window.close_question)
     install_mode_menu(window, shell.mode, switcher, enabled=shell.can_switch)
+
+
+def _reload_chart_at_login(window: Any, ctx: Any, controller: Any) -> None:
+    """Live: a login after a time without a session loads the chart again (its history
+    failed meanwhile; the app context fetches it again, see app.gateway.catch_up)."""
+    if getattr(ctx, "gateway", None) is None:
+        return
+    from app.gateway.events import SessionStateChanged
+    from app.gateway.state import SessionState
+
+    last = [ctx.gateway.status.state]
+
+    def on_change(event: SessionStateChanged) -> None:
+        before, last[0] = last[0], event.status.state
+        if event.status.state is SessionState.LOGGED_IN and before is not SessionState.LOGGED_IN:
+            controller.load_chart(getattr(window.chart, "symbol", None) or ctx.settings.symbol)
+
+    ctx.bus.subscribe(SessionStateChanged, on_change)  # ends with the context's bus
 
 
 def _ask_to_log_in(window: Any, ctx: Any) -> None:

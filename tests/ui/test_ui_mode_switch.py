@@ -25,6 +25,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from app.config import Mode, Settings
+from app.core.models import Interval
 from app.storage import instance_lock
 from app.storage.db import database_path
 from app.storage.mode_choice import settings_for
@@ -84,7 +85,8 @@ def test_switch_paper_to_live_and_back_asks_first_and_keeps_the_paper_account(
     data = tmp_path / "data"
     data.mkdir()
     paper_db, live_db = database_path(data, "paper"), database_path(data, "live")
-    cli = {"ROBINHOOD_API_URL": fake.url}  # the flags that are settings, kept across switches
+    fake.state.account.day_trades = [{"symbol": "SPY", "date": "2026-11-20"}]
+    cli = {"ROBINHOOD_API_URL": fake.url, "BAR_INTERVAL": "5m"}  # kept across switches
     settings = settings_for(data, {}, cli)
     assert settings.mode is Mode.PAPER
     args = argparse.Namespace(screenshot=None, data_dir=str(data))
@@ -137,7 +139,16 @@ def test_switch_paper_to_live_and_back_asks_first_and_keeps_the_paper_account(
                         and live.session_actions.dialog.isVisible())  # fmt: skip
             assert live.status.robinhood.text() == "Robinhood: logged out"
             assert settings_for(data, {}, {}).mode is Mode.LIVE  # the next start: live
+            assert live.ctx.market_data.closed_bars("TQQQ", Interval.M5, 10) == []
+            # logging in brings what could not be fetched: quotes, the chart, the account
             live.session_actions.dialog.reject()
+            await live.ctx.gateway.login("dave", "hunter2")
+            await until(lambda: live.ctx.market_data.latest_quote("TQQQ") is not None,
+                        timeout=10)  # fmt: skip
+            await until(lambda: len(getattr(live.chart, "series", ())) > 0, timeout=10)
+            assert len(live.ctx.market_data.closed_bars("TQQQ", Interval.M5, 500)) >= 100
+            await until(lambda: "Robinhood 1, Sherwood 0" in live.pdt.remaining.text())
+            await until(lambda: live.bot.state_label.text() == "ACTIVE")  # the pause lifted
 
             # live -> paper: one question, then the same paper account as before
             live.actions_["mode_paper"].trigger()
@@ -168,8 +179,8 @@ def test_switch_paper_to_live_and_back_asks_first_and_keeps_the_paper_account(
 
 
 def test_saved_live_mode_is_read_from_the_paper_database(tmp_path: Path) -> None:
-    from app.storage.mode_choice import save_mode
     from app.storage.db import open_database
+    from app.storage.mode_choice import save_mode
     from app.storage.settings_store import save_settings
 
     data = tmp_path / "data"
