@@ -161,6 +161,7 @@ class RobinhoodFeed(Feed):
         self._last: dict[str, Quote] = {}
         self._wait = self.interval
         self._paused = ""  # why quotes are paused (logged once), "" while they flow
+        self._told: set[tuple[str, Interval]] = set()  # (symbol, interval) said to be ours
 
     # --- sessions -------------------------------------------------------------------------
 
@@ -186,7 +187,15 @@ class RobinhoodFeed(Feed):
     ) -> list[Bar]:
         if interval not in HISTORY:  # no such bars at Robinhood (1 minute): Sherwood's own
             stored = self.recorded(symbol, interval, end, count) if self.recorded else []
-            return [b for b in stored if b.start.timestamp() + interval.seconds <= end.timestamp()]
+            bars = [b for b in stored if b.start.timestamp() + interval.seconds <= end.timestamp()]
+            if (symbol, interval) not in self._told:
+                self._told.add((symbol, interval))
+                log.info(
+                    "Robinhood has no %s bars: %d of %s recorded by Sherwood in earlier "
+                    "sessions; the next ones are built from live quotes",
+                    interval.value, len(bars), symbol,
+                )  # fmt: skip
+            return bars
         rh_interval, span = HISTORY[interval]
         data = await self.reader.get(
             f"{API}/quotes/historicals/",
