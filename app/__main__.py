@@ -1,10 +1,11 @@
 """The ``sherwood`` command: parse flags, resolve settings, run the window or the headless bot.
 
 Settings precedence: defaults < saved in the database < environment <
-command-line flags. ``--mode live`` is refused with a clear message (exit
-code 2) until the Robinhood gateway exists; so is the window when the UI
-package is missing. ``--backtest FILE.csv`` runs the bot over a bar file and
-prints a summary (see :mod:`app.backtest.cli`).
+command-line flags; the mode is ``--mode``, ``MODE`` in the environment, or the
+one saved by the window's Mode menu (:mod:`app.storage.mode_choice`). The window
+is refused with a clear message (exit code 2) when the UI package is missing, and
+``--replay``/``--screenshot``/``--speed`` in live mode. ``--backtest FILE.csv``
+runs the bot over a bar file and prints a summary (see :mod:`app.backtest.cli`).
 """
 
 from __future__ import annotations
