@@ -240,7 +240,7 @@ async def _serve(args: argparse.Namespace, shell: Shell) -> Shell | None:
             await _first_of(chart_ready(window), closed, timeout=10.0)
             _probe("chart_ready")
             window.close()
-        _offer_mode_switch(shell, switch)
+        _offer_mode_switch(shell, ctx, switch)
         _reload_chart_at_login(window, ctx, controller)
         _ask_to_log_in(window, ctx)
         waits: list[asyncio.Future[Any]] = [closed, switch]
@@ -258,7 +258,7 @@ async def _serve(args: argparse.Namespace, shell: Shell) -> Shell | None:
     return _next_shell(args, shell, switch.result())
 
 
-def _offer_mode_switch(shell: Shell, switch: asyncio.Future[Mode]) -> None:
+def _offer_mode_switch(shell: Shell, ctx: Any, switch: asyncio.Future[Mode]) -> None:
     """The Mode menu: a confirmed switch first takes the other database's instance lock
     (another Sherwood on it: nothing changes), then ends this window's run."""
     from app.storage import instance_lock
@@ -277,8 +277,19 @@ def _offer_mode_switch(shell: Shell, switch: asyncio.Future[Mode]) -> None:
         if not switch.done():
             switch.set_result(mode)
 
-    switcher = ModeSwitcher(window, shell.mode, on_switch, concerns=window.close_question)
+    switcher = ModeSwitcher(window, shell.mode, on_switch, concerns=lambda: _concerns(ctx))
     install_mode_menu(window, shell.mode, switcher, enabled=shell.can_switch)
+
+
+def _concerns(ctx: Any) -> str:
+    """What the user should know before the services stop: the bot, open orders."""
+    reasons = []
+    if getattr(ctx.bot, "enabled", False):
+        reasons.append("the bot is running; it stops with this mode")
+    count = len(ctx.execution.open_orders())
+    if count:
+        reasons.append(f"{count} order(s) are open; they stay open")
+    return "; ".join(reasons).capitalize() + "." if reasons else ""
 
 
 def _reload_chart_at_login(window: Any, ctx: Any, controller: Any) -> None:

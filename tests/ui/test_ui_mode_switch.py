@@ -105,17 +105,22 @@ def test_switch_paper_to_live_and_back_asks_first_and_keeps_the_paper_account(
             paper.ticket.buy_button.click()
             await until(lambda: len(paper.ctx.execution.fills(10)) == 1, timeout=20)
             await until(lambda: paper.positions.rowCount() == 1)
-            before = paper_account(paper_db)
-            assert before["paper_fill_row"]
 
             # declined: nothing changes
+            await paper.ctx.bot.set_enabled(True)
             paper.actions_["mode_live"].trigger()
             box = question(paper)
             assert box is not None and "real money" in box.text().lower()
             assert "unofficial API" in box.informativeText()
+            assert box.informativeText().startswith("The bot is running")
             assert box.defaultButton().text() == "Stay in paper"
             answer(box, "Stay in paper")
             await asyncio.sleep(0.3)
+            assert paper.ctx.bot.enabled  # still running: nothing changed
+            await paper.ctx.bot.set_enabled(False)
+            await until(lambda: not paper.ctx.execution.open_orders())
+            before = paper_account(paper_db)
+            assert before["paper_fill_row"]
             assert the_window() is paper and paper.ctx.settings.mode is Mode.PAPER
             assert paper.actions_["mode_paper"].isChecked()
             assert not paper.actions_["mode_live"].isChecked()
