@@ -91,6 +91,9 @@ class Controller:
         self.bridge.start()
         # A trade made outside Sherwood and adopted by reconciliation: a toast (and a log line).
         self._adoptions = self.ctx.bus.subscribe(OutsideTradeAdopted, self._on_adopted)
+        started = self.ctx.execution.last_reconcile  # adopted while the services started
+        for message in started.adopted if started is not None else ():
+            self.window.notifier.notify("Outside Sherwood", message)
         ex = self.ctx.execution
         for order in reversed(ex.orders(200)):
             self.window.orders.upsert(order)
