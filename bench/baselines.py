@@ -22,11 +22,14 @@ fills and realized P&L to the cent; ``bench/pipeline.py`` and
   A BUY while flat buys ``max_investment`` dollars' worth at the ask, rounded
   down to 1e-6 share; a SELL while holding sells everything; one order at a time.
 * An order is decided at a bar's end and refused unless the regular session is
-  open then (NYSE calendar). It fills at the next bar's open (``fill="next_open"``,
-  backtrader's market order; the buy pays the open plus the spread) or at the
-  deciding bar's close (``fill="close"``, backtrader's cheat-on-close): then the
-  fill is booked at once, so a signal on the bar that an exit just closed can
-  open the next position at the same close.
+  open then (NYSE calendar). A refused exit is tried again (selling everything)
+  at the end of the first later bar that ends in the regular session, while
+  the position is held, before that bar's exits and signal. An order fills at
+  the next bar's open (``fill="next_open"``, backtrader's market order; the buy
+  pays the open plus the spread) or at the deciding bar's close
+  (``fill="close"``, backtrader's cheat-on-close): then the fill is booked at
+  once, so a signal on the bar that an exit just closed can open the next
+  position at the same close.
 * Realized P&L: each sale's (price - entry) x shares, rounded to the cent (half up).
 * No day-trade rule (backtrader has none): Sherwood runs with it off.
 """
@@ -50,6 +53,7 @@ from app.calendar import Session, session_at
 from app.core.models import Bar
 
 SHARE_STEP = Decimal("0.000001")
+EXITS = ("profit target", "stop loss")
 CENT = Decimal("0.01")
 
 
@@ -157,6 +161,7 @@ class BotStrategy(bt.Strategy):
         self.held = Decimal(0)
         self.entry: Decimal | None = None
         self.fired: set[str] = set()  # exits fired for the current position
+        self.retry: str | None = None  # a refused exit to try again in the regular session
         self.pending: tuple[str, Decimal, str, datetime] | None = None  # side, shares, why, end
         self.fills: list[BotFill] = []
         self.realized = Decimal(0)
@@ -184,12 +189,14 @@ class BotStrategy(bt.Strategy):
             # each sale's P&L to the cent, half up, as a statement shows it
             pnl = (price - self.entry) * quantity
             self.realized += pnl.quantize(CENT, rounding=ROUND_HALF_UP)
-            self.held, self.entry, self.fired = Decimal(0), None, set()
+            self.held, self.entry, self.fired, self.retry = Decimal(0), None, set(), None
         self.fills.append(BotFill(when, side, quantity, price, why))
 
     def _order(self, side: str, quantity: Decimal, why: str, end: datetime) -> None:
         if session_at(end) is not Session.REGULAR:
             self.refused += 1  # the paper broker refuses a market order outside the session
+            if side == "sell" and why in EXITS:
+                self.retry = why
             return
         if side == "buy":
             self.buy(size=float(quantity))
@@ -204,6 +211,10 @@ class BotStrategy(bt.Strategy):
         start = self.data.datetime.datetime(0).replace(tzinfo=UTC)
         end = start + timedelta(seconds=self.p.bar_seconds)
         bid = _price(self.data.close[0])
+        regular = session_at(end) is Session.REGULAR
+        if self.retry is not None and self.held > 0 and self.pending is None and regular:
+            why, self.retry = self.retry, None
+            self._order("sell", self.held, f"{why} (retried)", end)
         if self.held > 0 and self.entry is not None and self.pending is None:
             gain = (bid - self.entry) * 100
             reason = ""

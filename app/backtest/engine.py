@@ -166,8 +166,9 @@ class Replayer:
         must_feed = plan.day_edges(ends) | plan.signal_bars(ctx, bars)
         i, count = 0, len(bars)
         while i < count:
-            # Orders and risk's trigger prices change only on fed bars: read once per stretch.
-            if not ctx.execution.open_orders():
+            # Orders, waiting exits and risk's trigger prices change only on fed bars: read
+            # once per stretch.
+            if not (ctx.execution.open_orders() or ctx.bot.waiting_exits):
                 triggers = ctx.risk.trigger_prices(symbol)
                 while i < count and not (
                     i in must_feed or ends[i] >= self.next_refresh or triggers.hit(bars[i].close)

@@ -25,6 +25,10 @@ the clock):
   account refresh, which all happen on fed bars after that bar's own price.
 * ExecutionService (``PriceUpdated``): re-sends orders journaled before a
   restart; those are open orders, and any open order feeds every bar.
+* AutoTrader (``PriceUpdated``): acts on a price only while an exit it placed
+  was refused and waits to be tried again (:attr:`AutoTrader.waiting_exits`);
+  while one waits, every bar is fed, as with an open order. Such an exit
+  appears only on a fed bar (an exit is decided on one).
 * Market data: the quote and closed-bar history of a skipped bar are not kept
   (nothing a backtest reports reads them; the last bar is fed so the final
   unrealized P&L uses the last close). No coarser bar is built from the bars.
@@ -33,8 +37,9 @@ the clock):
   The periodic reconciliation is not scheduled in a backtest (its broker is
   the run's own paper broker on a scratch database: nothing happens outside
   it); the one at start runs.
-* Portfolio, compliance, the bot and the audit trail act only on events that
-  the above publish (fills, signals, orders), never on a price or a bar.
+* Portfolio, compliance and the audit trail act only on events that the
+  above publish (fills, signals, orders), never on a price or a bar; so does
+  the bot, besides its waiting exits.
 
 Anything else subscribed to ``PriceUpdated`` or ``BarClosed`` (a caller's
 observer, a service added later), or a strategy engine running more than the
@@ -101,7 +106,7 @@ def why_not_skip(ctx: AppContext, bus: EventBus) -> str:
     pairs = ctx.strategy.enabled_pairs()
     if pairs != [(ctx.settings.symbol, ctx.settings.strategy.value)]:
         return f"the strategy engine runs {pairs}"
-    known_price = (ctx.broker, ctx.risk, ctx.execution)
+    known_price = (ctx.broker, ctx.risk, ctx.execution, ctx.bot)
     problems: list[str] = []
     for kind, owners in ((PriceUpdated, known_price), (BarClosed, (ctx.strategy,))):
         for handler in bus.handlers_for(kind):

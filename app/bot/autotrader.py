@@ -153,6 +153,11 @@ class AutoTrader(Service):
         """The symbols the bot trades, in the order of ``BOT_SYMBOLS``."""
         return list(self._strategies)
 
+    @property
+    def waiting_exits(self) -> list[str]:
+        """Symbols whose refused exit waits to be tried again on a price (see RefusedExit)."""
+        return list(self._refused_exits)
+
     async def set_enabled(self, enabled: bool) -> None:
         """Turn the bot on or off (a "enabled"/"disabled" decision is published)."""
         if enabled == self.enabled:

@@ -4,9 +4,10 @@ Seeded random walks of 5-minute bars over nine weekdays (Thanksgiving 2026-11-26
 among them: the market is closed, so its orders are refused) with jumps, so
 profit targets and stop losses fire, a small daily-loss limit is hit (REDUCING,
 then reset on the next trade date), and a $5,000 margin account under classic
-PDT rules gets compliance denials. RSI and MACD, fills at the next open and at
-the close, partial fills on and off. Every run is compared with the same run feeding every
-bar: orders, fills, denials, positions, P&L, day trades, risk state and the
+PDT rules gets compliance denials; an exit refused after the close is tried
+again in the next regular session (the bot acts on a price then). RSI and
+MACD, fills at the next open and at the close, partial fills on and off. Every
+run is compared with the same run feeding every bar: orders, fills, denials, positions, P&L, day trades, risk state and the
 whole event timeline (signals, decisions, order states, account balances).
 """
 
@@ -102,7 +103,7 @@ def observable(r: BacktestResult) -> dict[str, Any]:
 
 CASES = [
     (seed, strategy, fill, partial)
-    for seed in (1, 2, 3, 4)
+    for seed in (1, 2, 3, 4, 9)  # 9: a stop loss at 16:00 is refused, tried again next morning
     for strategy in (StrategyName.RSI, StrategyName.MACD)
     for fill, partial in ((BacktestFill.NEXT_OPEN, False), (BacktestFill.CLOSE, True))
 ]
@@ -132,6 +133,7 @@ def test_the_cases_exercise_every_rule() -> None:
     reasons = Counter(o.request.reason for r in _seen for o in r.orders)
     assert reasons["profit target"] > 0
     assert reasons["stop loss"] > 0
+    assert any(reason.endswith("(retried)") for reason in reasons)  # a refused exit, tried again
     denied_by = Counter(key.split(":")[0] for r in _seen for key in r.denials)
     assert denied_by["compliance"] > 0
     states = [row.detail.lower() for r in _seen for row in r.timeline
