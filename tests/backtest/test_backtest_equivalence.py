@@ -7,8 +7,9 @@ then reset on the next trade date), and a $5,000 margin account under classic
 PDT rules gets compliance denials; an exit refused after the close is tried
 again in the next regular session (the bot acts on a price then). RSI and
 MACD, fills at the next open and at the close, partial fills on and off. Every
-run is compared with the same run feeding every bar: orders, fills, denials, positions, P&L, day trades, risk state and the
-whole event timeline (signals, decisions, order states, account balances).
+run is compared with the same run feeding every bar: orders, fills, denials,
+positions, P&L, day trades, risk state and the whole event timeline (signals,
+decisions, order states, account balances).
 """
 
 from __future__ import annotations
