@@ -22,8 +22,8 @@ when it last looked (the checkpoint). A round:
    Sherwood did not place ADOPTS that order: it is journaled (source
    EXTERNAL, the broker's id, e.g. ``robinhood:<id>``) and its fills go
    through the same applier, so the portfolio and the day-trade count see it.
-3. Journaled fills whose effects were never committed (the app stopped
-   between the two) are applied now.
+3. At start, journaled fills whose effects were never committed (the app
+   stopped between the two) are applied.
 4. Open orders at the broker that the journal does not know are adopted the
    same way (journaled; followed like Sherwood's own from then on).
 5. Broker positions are compared with the portfolio. A difference no fill
@@ -182,7 +182,8 @@ class Reconciler:
         # Executions older than this are absorbed by the positions' comparison (step 5).
         window = since if since is not None else began - OVERLAP
         fetched = await self._missed_fills(window)
-        await self._unapplied()
+        if starting:
+            await self._unapplied()
         await self._outside_open_orders()
         await self._positions(window)
         if fetched:  # later rounds ask for executions from here on
@@ -230,10 +231,9 @@ class Reconciler:
         except Exception as exc:
             self._problem(f"could not fetch fills since {since.isoformat()}: {exc}")
             return False
-        journal = self.store.journal
         missing: dict[str, list[Fill]] = {}  # by order, oldest first: a buy before its sale
         for fill in sorted(fills, key=lambda f: f.time):
-            if not journal.has_fill(fill.execution_id):
+            if not self._journaled(fill):
                 missing.setdefault(fill.client_order_id, []).append(fill)
         for coid, new in missing.items():
             try:
@@ -342,19 +342,24 @@ class Reconciler:
     async def _positions(self, window: datetime) -> None:
         try:
             held = {p.symbol: p for p in await self.broker.positions()}
-            # Every execution in that read is visible now: one not journaled yet is a trade
-            # the next round adopts as an order, so its symbol waits (never counted twice).
-            recent = await self.broker.fills_since(window)
+            ours = {p.symbol: p for p in self.positions.open_positions()}
+            differ = [
+                s for s in sorted(set(held) | set(ours))
+                if (held[s].quantity if s in held else ZERO)
+                != (ours[s].quantity if s in ours else ZERO)
+            ]  # fmt: skip
+            # Every execution in that read of positions is visible now: one not journaled
+            # yet is a trade the next round adopts as an order, so its symbol waits.
+            recent = await self.broker.fills_since(window) if differ else []
         except AuthenticationRequired:
             raise
         except Exception as exc:
             self._problem(f"could not fetch broker positions: {exc}")
             return
-        journal = self.store.journal
-        unjournaled = {f.symbol for f in recent if not journal.has_fill(f.execution_id)}
+        unjournaled = {f.symbol for f in recent if not self._journaled(f)}
         moving = {o.symbol for o in self.store.open_orders()} | self._busy_symbols()
         ours = {p.symbol: p for p in self.positions.open_positions()}
-        for symbol in sorted(set(held) | set(ours)):
+        for symbol in differ:
             theirs = held[symbol].quantity if symbol in held else ZERO
             mine = ours[symbol].quantity if symbol in ours else ZERO
             if theirs == mine:
@@ -370,6 +375,11 @@ class Reconciler:
                 f"position mismatch in {symbol}: the broker holds {_n(theirs)}, Sherwood had "
                 f"{_n(mine)}; adopted the broker's {_n(theirs)}{at} (a trade made {OUTSIDE})",
             )  # fmt: skip
+
+    def _journaled(self, fill: Fill) -> bool:
+        """The execution is in the journal (with its order, whose fill ids are at hand)."""
+        order = self.store.get(fill.client_order_id)
+        return order is not None and fill.execution_id in order.fill_ids
 
     def _busy_symbols(self) -> set[str]:
         symbols = set()
