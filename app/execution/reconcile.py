@@ -4,6 +4,8 @@ and every few minutes (``RECONCILE_MINUTES``).
 One :class:`Reconciler` lives as long as the execution service and remembers
 when it last looked (the checkpoint). A round:
 
+0. At start, journaled fills whose effects were never committed (the app
+   stopped between the two) are applied (this needs no broker).
 1. Every journal order that is not terminal is looked up by client order id
    (orders being sent right now are left alone).
    * Known: the broker's state is adopted and missing fills are applied
@@ -22,11 +24,9 @@ when it last looked (the checkpoint). A round:
    Sherwood did not place ADOPTS that order: it is journaled (source
    EXTERNAL, the broker's id, e.g. ``robinhood:<id>``) and its fills go
    through the same applier, so the portfolio and the day-trade count see it.
-3. At start, journaled fills whose effects were never committed (the app
-   stopped between the two) are applied.
-4. Open orders at the broker that the journal does not know are adopted the
+3. Open orders at the broker that the journal does not know are adopted the
    same way (journaled; followed like Sherwood's own from then on).
-5. Broker positions are compared with the portfolio. A difference no fill
+4. Broker positions are compared with the portfolio. A difference no fill
    explains (a position older than the journal's memory) is ADOPTED into the
    portfolio at the broker's average cost. A symbol with an open or in-flight
    order is left to the next round, and so is one whose executions at the
@@ -168,6 +168,8 @@ class Reconciler:
         since = self.checkpoint
         if since is None:
             since = _earliest(journal.last_fill_time(), journal.first_open_order_time())
+        if starting:  # needs no broker: done even when the session is missing
+            await self._unapplied()
         busy = set(self.busy())
         for order in list(self.store.open_orders()):
             if order.client_order_id in busy or (not starting and order.status is OrderStatus.NEW):
@@ -179,15 +181,22 @@ class Reconciler:
                 raise
             except Exception as exc:
                 self._problem(f"could not reconcile {describe(order)}: {exc}")
-        # Executions older than this are absorbed by the positions' comparison (step 5).
+        # Executions older than this are absorbed by the positions' comparison (step 4).
         window = since if since is not None else began - OVERLAP
         fetched = await self._missed_fills(window)
-        if starting:
-            await self._unapplied()
         await self._outside_open_orders()
         await self._positions(window)
         if fetched:  # later rounds ask for executions from here on
             self.checkpoint = began - OVERLAP
+
+    # --- 0. journaled, not applied -------------------------------------------------------------
+
+    async def _unapplied(self) -> None:
+        for fill in self.store.journal.unapplied_fills():
+            if await self.updates.fold(fill):
+                self.report.fills_applied += 1
+            else:
+                self._problem(f"fill {fill.execution_id} could not be applied")
 
     # --- 1. journal orders -------------------------------------------------------------------
 
@@ -261,16 +270,7 @@ class Reconciler:
         after = self.store.get(coid)
         self.report.fills_recovered += (len(after.fill_ids) if after else 0) - before
 
-    # --- 3. journaled, not applied -------------------------------------------------------------
-
-    async def _unapplied(self) -> None:
-        for fill in self.store.journal.unapplied_fills():
-            if await self.updates.fold(fill):
-                self.report.fills_applied += 1
-            else:
-                self._problem(f"fill {fill.execution_id} could not be applied")
-
-    # --- 4. orders placed outside Sherwood -----------------------------------------------------
+    # --- 3. orders placed outside Sherwood -----------------------------------------------------
 
     async def _outside_open_orders(self) -> None:
         try:
@@ -337,7 +337,7 @@ class Reconciler:
             f"{_n(have)}; adopted {_n(sold - have)} more at {_price(price)} before the sale",
         )  # fmt: skip
 
-    # --- 5. positions --------------------------------------------------------------------------
+    # --- 4. positions --------------------------------------------------------------------------
 
     async def _positions(self, window: datetime) -> None:
         try:
