@@ -471,6 +471,8 @@ class MarketDataService(Service):
             await self.set_health(HealthState.DEGRADED, f"history unavailable: {exc}")
             return self._cache.load(symbol, interval, end, count)
         self._cache.add(bars)
+        if self._health.reason.startswith("history unavailable"):
+            await self._update_health()  # history works again (a login after none, say)
         return bars
 
     def clear_cache(self) -> None:

@@ -25,7 +25,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from app.config import Mode, Settings
-from app.core.models import Interval
+from app.core.models import HealthState, Interval
 from app.storage import instance_lock
 from app.storage.db import database_path
 from app.storage.mode_choice import settings_for
@@ -145,6 +145,7 @@ def test_switch_paper_to_live_and_back_asks_first_and_keeps_the_paper_account(
             assert live.status.robinhood.text() == "Robinhood: logged out"
             assert settings_for(data, {}, {}).mode is Mode.LIVE  # the next start: live
             assert live.ctx.market_data.closed_bars("TQQQ", Interval.M5, 10) == []
+            await until(lambda: live.ctx.market_data.health.state is HealthState.DEGRADED)
             # logging in brings what could not be fetched: quotes, the chart, the account
             live.session_actions.dialog.reject()
             await live.ctx.gateway.login("dave", "hunter2")
@@ -154,6 +155,7 @@ def test_switch_paper_to_live_and_back_asks_first_and_keeps_the_paper_account(
             assert len(live.ctx.market_data.closed_bars("TQQQ", Interval.M5, 500)) >= 100
             await until(lambda: "Robinhood 1, Sherwood 0" in live.pdt.remaining.text())
             await until(lambda: live.bot.state_label.text() == "ACTIVE")  # the pause lifted
+            await until(lambda: live.ctx.market_data.health.state is HealthState.HEALTHY)
 
             # live -> paper: one question, then the same paper account as before
             live.actions_["mode_paper"].trigger()
