@@ -281,11 +281,17 @@ class Reconciler:
             self._problem(f"could not fetch open orders: {exc}")
             return
         for broker_order in open_at_broker:
-            if self.store.get(broker_order.client_order_id) is not None:
+            coid = broker_order.client_order_id
+            if self.store.get(coid) is not None:
                 continue
-            # Asked again by id: the broker follows the order from now on, like Sherwood's own.
-            found = await self.broker.get_order(broker_order.client_order_id)
-            await self._adopt_order(found or broker_order)
+            try:
+                # Asked again by id: the broker follows the order from now on, like our own.
+                found = await self.broker.get_order(coid)
+                await self._adopt_order(found or broker_order)
+            except AuthenticationRequired:
+                raise
+            except Exception as exc:
+                self._problem(f"could not adopt open order {coid} ({broker_order.symbol}): {exc}")
 
     async def _adopt_order(self, found: BrokerOrder) -> None:
         """Journal an order placed outside Sherwood and apply its fills like any other."""
@@ -368,7 +374,11 @@ class Reconciler:
                 log.info("position in %s differs while orders move; next round", symbol)
                 continue
             cost = held[symbol].average_cost if symbol in held else ZERO
-            await self.positions.adopt(symbol, theirs, cost, reference=OUTSIDE)
+            try:
+                await self.positions.adopt(symbol, theirs, cost, reference=OUTSIDE)
+            except Exception as exc:
+                self._problem(f"could not adopt the broker's {_n(theirs)} {symbol}: {exc}")
+                continue
             at = f" at {_price(cost)}" if theirs > mine else ""
             await self._notice(
                 "position", symbol,

@@ -260,3 +260,19 @@ async def test_an_order_left_unsent_is_resolved_after_a_start_without_a_session(
         second.assert_books_match()
     finally:
         await second.stop()
+
+
+async def test_robinhood_failing_during_a_round_is_reported_and_the_next_round_catches_up(
+    live: Live,
+) -> None:
+    live.fake.state.positions.append(FakePosition("SPY", Decimal(2), Decimal("590.00")))
+    live.fake.fail_next("GET", r"/positions/?", 503, times=3)  # every retry of the read fails
+
+    report = await live.execution.reconcile()
+
+    assert any("positions" in p for p in report.problems) and notices(live) == []
+    assert positions(live) == {}  # nothing adopted on a guess
+
+    await live.execution.reconcile()  # Robinhood answers again
+    assert positions(live) == fake_positions(live.fake) == {"SPY": Decimal(2)}
+    assert len(notices(live)) == 1
