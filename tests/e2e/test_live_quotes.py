@@ -75,5 +75,12 @@ async def test_halted_quote_denies_the_buy_then_resumed_trading_places_it_once(
         assert fake.trading.orders[0].ref_id == placed.client_order_id
         await asyncio.sleep(0.2)
         assert len(fake.trading.orders) == 1
+
+        fake.trading.set_quote("SPY", Decimal("599.90"), Decimal("600.05"))
+        await market.watch("SPY")  # a second watched symbol: the same one request per poll
+        await eventually(lambda: market.latest_quote("SPY") is not None, "SPY's quote")
+        polls = [c.query["symbols"] for c in fake.calls("GET", "/quotes/")
+                 if not c.path.startswith("/quotes/historicals")]  # fmt: skip
+        assert polls[-1] == "SPY,TQQQ" and set(polls) <= {"TQQQ", "SPY,TQQQ"}
     finally:
         await ctx.stop()
