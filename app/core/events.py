@@ -301,7 +301,8 @@ class OrderCancelRequested(OrderEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReconciliationCompleted(Event):
-    """Start-up reconciliation with the broker finished; ``problems`` lists mismatches."""
+    """A reconciliation with the broker finished (the start-up one, or a later one that found
+    something); ``problems`` lists what it could not settle."""
 
     orders_checked: int
     fills_recovered: int
