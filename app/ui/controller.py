@@ -412,6 +412,8 @@ class Controller:
             update = getattr(service, "update_settings", None)
             if update is not None:
                 schedule(functools.partial(update, settings))
+        if self.watchlist is not None:  # WATCHLIST may have changed in the settings dialog
+            self.watchlist.follow(settings.watchlist_symbols)
         chart = self.window.chart
         if hasattr(chart, "set_indicator_params"):
             chart.set_indicator_params(settings.rsi_period,

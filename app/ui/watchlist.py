@@ -16,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import (
     QItemSelection,
     QModelIndex,
-    QPersistentModelIndex,
     QPoint,
     QPointF,
     QSize,
@@ -253,10 +252,6 @@ class WatchlistPane(QWidget):
             return
         self.table.selectRow(position)
         self.table.scrollTo(self.model.index(position, 0))
-
-    def index_of(self, symbol: str) -> QPersistentModelIndex | None:
-        position = self.model.row_of(symbol)
-        return None if position is None else QPersistentModelIndex(self.model.index(position, 0))
 
 
 __all__ = ["COLUMNS", "SparklineDelegate", "WatchlistPane", "WatchlistTable"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -98,12 +98,16 @@ class WatchlistLink:
         self.model.timer.stop()
 
     # --- commands from the pane ---
-    def add(self, text: str) -> None:
+    def add(self, text: str, at: int | None = None) -> None:
+        """Watch ``text`` and list it (at the end, or at position ``at``)."""
+
         def added(symbol: str) -> None:
             if not self.model.add(symbol):
                 self.pane.show_error(f"{symbol} is already in the watchlist")
                 self.pane.select(symbol)
                 return
+            if at is not None:
+                self.model.move(len(self.model.rows) - 1, min(at, len(self.model.rows) - 1))
             self.pane.added(symbol)
             self._prime(symbol)
 
@@ -120,6 +124,22 @@ class WatchlistLink:
                 self.market.unwatch(symbol)
             except Exception as exc:  # nothing to stop: the list is what matters
                 log.warning("unwatching %s: %s", symbol, exc)
+
+    def follow(self, symbols: Sequence[str]) -> None:
+        """Show ``symbols`` (WATCHLIST changed in the settings dialog): rows not in it are
+        removed, the others put in its order, new ones added at their place once watched."""
+        wanted = list(dict.fromkeys(symbols))
+        if wanted == self.model.symbols():
+            return
+        for symbol in self.model.symbols():
+            if symbol not in wanted:
+                self.remove(symbol)
+        listed = [s for s in wanted if self.model.row_of(s) is not None]
+        for target, symbol in enumerate(listed):
+            self.model.move(self.model.row_of(symbol) or 0, target)
+        for position, symbol in enumerate(wanted):
+            if self.model.row_of(symbol) is None:
+                self.add(symbol, at=position)
 
     def _save(self) -> None:
         try:

@@ -278,3 +278,23 @@ def test_the_list_survives_a_restart(reopen: Any, run, qtbot, until) -> None:
         await until(lambda: all(row.quote is not None for row in again.watchlist.model.rows))
 
     run(quoted())
+
+
+def test_a_watchlist_typed_in_the_settings_dialog_is_shown(
+    terminal: MainWindow, run, qtbot, until
+) -> None:
+    from app.ui.settings_dialog import SettingsDialog
+
+    terminal.actions_["settings"].trigger()
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, SettingsDialog)]
+    assert len(dialogs) == 1
+    dialog = dialogs[0]
+    dialog.set_text("watchlist", "spy, tqqq, aapl")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+
+    async def body() -> None:
+        await until(lambda: _symbols(terminal) == ["SPY", "TQQQ", "AAPL"])
+        await until(lambda: all(row.quote is not None for row in terminal.watchlist.model.rows))
+
+    run(body())
+    assert terminal.ctx.settings.watchlist == "SPY,TQQQ,AAPL"
