@@ -68,8 +68,8 @@ def the_window() -> MainWindow | None:
 
 
 def question(window: MainWindow) -> QMessageBox | None:
-    box = window.findChild(QMessageBox, "modeSwitchQuestion")
-    return box if box is not None and box.isVisible() else None
+    shown = [b for b in window.findChildren(QMessageBox, "modeSwitchQuestion") if b.isVisible()]
+    return shown[0] if shown else None
 
 
 def answer(box: QMessageBox, text: str) -> None:
@@ -201,3 +201,83 @@ def test_saved_live_mode_is_read_from_the_paper_database(tmp_path: Path) -> None
     assert settings_for(data, {}, {"MODE": "paper"}).mode is Mode.PAPER  # --mode wins
     assert settings_for(data, {"MODE": "paper"}, {}).mode is Mode.PAPER  # so does MODE=
     assert Settings().mode is Mode.PAPER
+
+
+def _paper_app(qapp: QApplication, data: Path, cli: dict[str, str]) -> tuple[Any, Shell]:
+    data.mkdir(exist_ok=True)
+    settings = settings_for(data, {}, cli)
+    args = argparse.Namespace(screenshot=None, data_dir=str(data))
+    instance_lock.acquire(database_path(data, "paper"))  # as app.__main__ does
+    shown = show_shell(args, settings, qapp, QIcon())
+    return args, Shell(shown.window, settings, data, None, False, database_path(data, "paper"),
+                       None, cli)  # fmt: skip
+
+
+async def _close_all(app_run: asyncio.Future[int]) -> None:
+    for window in windows():
+        window.ask_close = lambda _q: True
+        window.close()
+    assert await asyncio.wait_for(app_run, 20) == 0
+
+
+def test_a_switch_that_cannot_happen_leaves_paper_running_and_says_why(
+    qapp: QApplication, run: Any, until: Any, tmp_path: Path, fake: FakeRobinhood,
+    empty_keyring: None,
+) -> None:  # fmt: skip
+    import subprocess
+    import sys
+
+    from app.storage.db import open_database
+    from app.storage.settings_store import save_settings
+
+    data = tmp_path / "data"
+    data.mkdir()
+    live_db = database_path(data, "live")
+    db = open_database(live_db)
+    save_settings(db, {"RSI_PERIOD": "1"})  # saved by hand: live cannot start with it
+    db.close()
+    args, shell = _paper_app(qapp, data, {"ROBINHOOD_API_URL": fake.url})
+    holder = subprocess.Popen(  # another Sherwood on the live database (a real process)
+        [sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'rb+'); "
+         "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(live_db)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+
+    async def scenario() -> None:
+        app_run = asyncio.ensure_future(_run(args, shell))
+        try:
+            await until(lambda: "mode_live" in shell.window.actions_, timeout=20)
+            paper = shell.window
+            # the live database is in use: nothing stops, the window says so
+            paper.actions_["mode_live"].trigger()
+            answer(question(paper) or QMessageBox(), "Switch to live (real money)")
+            await until(lambda: paper.findChild(QMessageBox, "modeSwitchProblem") is not None)
+            problem = paper.findChild(QMessageBox, "modeSwitchProblem")
+            assert "another Sherwood is already running" in problem.text()
+            assert the_window() is paper and not paper.ctx.db.is_closed()
+            problem.accept()
+            holder.kill()
+            holder.wait()
+
+            # a saved live setting that fails: paper starts again, in a new window, and says why
+            paper.actions_["mode_live"].trigger()
+            answer(question(paper) or QMessageBox(), "Switch to live (real money)")
+            await until(lambda: the_window() not in (None, paper), timeout=30)
+            again = the_window()
+            assert again is not None and again.ctx.settings.mode is Mode.PAPER
+            assert again.ctx.db.database == str(database_path(data, "paper"))
+            problem = again.findChild(QMessageBox, "modeSwitchProblem")
+            assert problem is not None and "RSI_PERIOD" in problem.text()
+            assert settings_for(data, {}, {}).mode is Mode.PAPER  # not remembered as live
+            await _close_all(app_run)
+        finally:
+            if not app_run.done():
+                await _close_all(app_run)
+
+    try:
+        run(scenario(), timeout=120)
+    finally:
+        holder.kill()
+        instance_lock.release(database_path(data, "paper"))
+    assert not instance_lock.is_held(live_db)
