@@ -51,6 +51,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from app.brokers.base import Broker, BrokerOrder
+from app.config import Settings
 from app.core.bus import EventBus
 from app.core.clock import Clock
 from app.core.errors import AuthenticationRequired
@@ -432,7 +433,7 @@ def _earliest(*times: datetime | None) -> datetime | None:
 
 class ReconcileSchedule:
     """Runs a reconciliation every ``every`` of the injected clock, and at once when asked
-    (after a login), one at a time."""
+    (after a login), one at a time. A new ``RECONCILE_MINUTES`` counts from when it is set."""
 
     def __init__(
         self, clock: Clock, reconcile: Callable[[], Awaitable[object]], every: timedelta
@@ -440,34 +441,43 @@ class ReconcileSchedule:
         self.clock = clock
         self.reconcile = reconcile
         self.every = every
-        self._asked = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._due = False
 
     def request(self) -> None:
         """Reconcile as soon as possible (e.g. the user logged in again)."""
-        self._asked.set()
+        self._due = True
+        self._wake.set()
+
+    def update_settings(self, settings: Settings) -> None:
+        self.every = timedelta(minutes=settings.reconcile_minutes)
+        self._wake.set()  # the wait starts again with the new interval
 
     async def run(self) -> None:
         while True:
-            await self._wait()
-            self._asked.clear()
+            if not await self._wait():
+                continue
             try:
                 await self.reconcile()
             except Exception:  # one failed round must not end the schedule
                 log.exception("reconciliation failed; next round in %s", self.every)
 
-    async def _wait(self) -> None:
-        waits = {
-            asyncio.ensure_future(self.clock.sleep(self.every.total_seconds())),
-            asyncio.ensure_future(self._asked.wait()),
-        }
+    async def _wait(self) -> bool:
+        """Sleep ``every`` or until woken; True when a round is due."""
+        sleep = asyncio.ensure_future(self.clock.sleep(self.every.total_seconds()))
+        woken = asyncio.ensure_future(self._wake.wait())
         try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({sleep, woken}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in waits:
+            for task in (sleep, woken):
                 task.cancel()
-            for task in waits:
+            for task in (sleep, woken):
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        self._wake.clear()
+        due = self._due or not sleep.cancelled()
+        self._due = False
+        return due
 
 
 async def resolve_unknown(

@@ -165,7 +165,7 @@ class Controller:
 
     def _services(self) -> list[Any]:
         names = ("market_data", "strategy", "risk", "compliance", "portfolio", "execution",
-                 "bot", "audit")  # fmt: skip
+                 "bot", "audit", "reconciling")  # fmt: skip
         return [s for s in (getattr(self.ctx, n, None) for n in names) if s is not None]
 
     # --- market data ---

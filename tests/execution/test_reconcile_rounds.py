@@ -160,6 +160,26 @@ async def test_rounds_run_every_interval_on_the_clock_and_at_once_when_asked(
             await task
 
 
+async def test_a_new_interval_counts_from_when_it_is_set(trading: Any) -> None:
+    schedule = ReconcileSchedule(trading.clock, trading.execution.reconcile, timedelta(hours=1))
+    task = asyncio.get_running_loop().create_task(schedule.run())
+    try:
+        await trading.tick(60)
+        schedule.update_settings(trading.settings.replace(reconcile_minutes=2.0))
+        await trading.quote("10.00")
+        deafen(trading)
+        order = await trading.execution.buy(SYMBOL, quantity=Decimal("1"))
+        await trading.settle()
+        await trading.execution.attach_broker()
+        assert order.status is OrderStatus.ACCEPTED  # changing the interval ran no round
+        await trading.tick(130)  # two minutes after the change, not the hour first set
+        assert order.status is OrderStatus.FILLED
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+
 def test_reconcile_minutes_is_a_validated_setting() -> None:
     assert resolve_settings().reconcile_minutes == 3.0
     assert resolve_settings(environ={"RECONCILE_MINUTES": "10"}).reconcile_minutes == 10.0
