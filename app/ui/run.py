@@ -197,18 +197,19 @@ def build_shell(
 
 async def _run(args: argparse.Namespace, shell: Shell) -> int:
     """Run the window; after a mode switch (Mode menu), run the next one, until closed."""
-    next_shell: Shell | None = shell
-    while next_shell is not None:
-        next_shell = await _serve(args, next_shell)
-        if next_shell is not None:  # the next mode's window: painted before its services
-            next_shell.window.show()
-            await _first_of(painted(next_shell.window.chart), asyncio.Future(), FIRST_PAINT_TIMEOUT)
-    return 0
+    outcome: Shell | int = shell
+    while isinstance(outcome, Shell):
+        outcome = await _serve(args, outcome)
+        if isinstance(outcome, Shell):  # the next mode's window: painted before its services
+            outcome.window.show()
+            await _first_of(painted(outcome.window.chart), asyncio.Future(), FIRST_PAINT_TIMEOUT)
+    return outcome
 
 
-async def _serve(args: argparse.Namespace, shell: Shell) -> Shell | None:
+async def _serve(args: argparse.Namespace, shell: Shell) -> Shell | int:
     """With the shell painted: build and start the services, fill the docks, add the chart;
-    run until the window closes (None) or the user switches mode (the next window's shell)."""
+    run until the window closes (the exit code) or the user switches mode (the next
+    window's shell)."""
     window = shell.window
     loop = asyncio.get_running_loop()
     closed: asyncio.Future[None] = loop.create_future()
@@ -225,17 +226,16 @@ async def _serve(args: argparse.Namespace, shell: Shell) -> Shell | None:
     controller: Any = None
     try:
         if closed.done():
-            return None
+            return 0
         ctx, controller = await _start_services(
             window, shell.settings, shell.data_dir, shell.database, *(shell.replay or ())
         )
         if closed.done():
-            return None
+            return 0
         await asyncio.sleep(0)
         window.install_chart()  # the controller binds it and loads its bars
         if shell.screenshot:
-            await _screenshot(window, ctx, Path(shell.screenshot), args)
-            return None
+            return await _screenshot(window, ctx, Path(shell.screenshot), args)
         if shell.probe:
             await _first_of(chart_ready(window), closed, timeout=10.0)
             _probe("chart_ready")
@@ -246,12 +246,12 @@ async def _serve(args: argparse.Namespace, shell: Shell) -> Shell | None:
         waits: list[asyncio.Future[Any]] = [closed, switch]
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         if closed.done():
-            return None
+            return 0
         window.layout_keeper.save()  # the next window opens with the same layout
     finally:
         if controller is not None:
             controller.stop()
-        if closed.done() and window.isVisible():
+        if not switch.done() and window.isVisible():  # a switch keeps it until the next shows
             window.hide()
         if ctx is not None:
             await ctx.stop()
