@@ -14,7 +14,9 @@ yielded stay with the caller.
   with the backtest already imported), the default *forkserver* from the
   terminal (a server process imports the backtest once and forks the
   workers from itself, never from the caller's Qt threads; *spawn* where
-  there is no forkserver). Workers ignore SIGINT: Ctrl+C reaches the caller only.
+  there is no forkserver). Workers ignore SIGINT: Ctrl+C reaches the caller
+  only; SIGTERM (how the pool ends them) has its default action in a worker,
+  whatever handler a forking caller had.
 * :class:`RayEngine`: ``ray`` (the optional ``cluster`` extra) with one actor
   per CPU of the cluster (or ``workers``), jobs handed out by
   ``ray.util.ActorPool``. ``address="local"`` starts a private local instance;
@@ -57,6 +59,7 @@ _worker: Worker | None = None  # this pool process's worker (set by its initiali
 def _start_worker(stretches: Sequence[Sequence[Bar]], base: Settings) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool ends its workers: not the caller's
     _worker = Worker(stretches, base)
 
 
