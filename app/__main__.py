@@ -99,6 +99,11 @@ def load_settings(args: argparse.Namespace) -> Settings:
     return settings_for(paths.data_dir(args.data_dir), os.environ, cli_settings(args))
 
 
+def asked_for_mode(args: argparse.Namespace) -> bool:
+    """Whether this start names its mode (``--mode`` or ``MODE=``), not only remembers it."""
+    return args.mode is not None or any(k.upper() == "MODE" for k in os.environ)
+
+
 def is_demo_run(args: argparse.Namespace, settings: Settings) -> bool:
     """A run whose clock is faster than real time (``--speed`` above 1, ``--screenshot``),
     or whose market is a file (``--replay``).
@@ -132,6 +137,9 @@ def main(
     args = build_parser(prog, description).parse_args(arguments)
     try:
         settings = load_settings(args)
+        if settings.mode is Mode.LIVE and is_demo_run(args, settings) and not asked_for_mode(args):
+            args.mode = Mode.PAPER.value  # a demo on the remembered live mode: a paper demo
+            settings = load_settings(args)
     except SettingsError as exc:
         sys.stderr.write(f"sherwood: {exc}\n")
         return EXIT_USAGE

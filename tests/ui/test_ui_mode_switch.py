@@ -281,3 +281,31 @@ def test_a_switch_that_cannot_happen_leaves_paper_running_and_says_why(
         holder.kill()
         instance_lock.release(database_path(data, "paper"))
     assert not instance_lock.is_held(live_db)
+
+
+def test_a_demo_run_on_the_remembered_live_mode_is_a_paper_demo(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from app.storage.mode_choice import save_mode
+
+    data = tmp_path / "data"
+    save_mode(data, Mode.LIVE)  # the window was last switched to live
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k.upper() != "MODE"}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+
+    def sherwood(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app", "--screenshot", str(tmp_path / "s.png"), "--run-for",
+             "1", "--data-dir", str(data), *extra],
+            cwd=root, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    demo = sherwood()
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    assert (tmp_path / "s.png").exists() and not database_path(data, "live").exists()
+    asked = sherwood("--mode", "live")  # asked for by name: refused, as before
+    assert asked.returncode == 2 and "not for live mode" in asked.stderr
+    assert settings_for(data, {}, {}).mode is Mode.LIVE  # the remembered mode is kept
