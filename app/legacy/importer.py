@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from peewee import Database
 
-from app.brokers.paper_store import PaperStore
+from app.brokers.paper_store import FillBooking, PaperStore, new_order
 from app.calendar import settlement_date, trade_date
 from app.core.models import (
     AccountType,
@@ -196,7 +196,7 @@ def import_legacy_log(
                     f"account has ${cash_account.cash:.2f}; start Sherwood with a larger "
                     "PAPER_STARTING_CASH on a new --data-dir, nothing was imported"
                 )
-            order = paper.create_order(
+            order = new_order(
                 record.client_order_id, record.order_id,
                 OrderRequest(
                     symbol=record.symbol, side=record.side, quantity=record.quantity,
@@ -210,10 +210,9 @@ def import_legacy_log(
                 if record.side is Side.SELL and cash_account.account_type == AccountType.CASH
                 else None
             )
+            booking = FillBooking(cash_account, positions.get(record.symbol), fill, sale_settles)
             try:
-                after = paper.record_fill(
-                    cash_account, order, positions.get(record.symbol), fill, sale_settles
-                )
+                after = paper.create_filled_order(order, booking)
             except ValueError:  # the paper account holds less than the log sells
                 held = positions.get(record.symbol)
                 raise LegacyLogError(
