@@ -142,11 +142,6 @@ class Replayer:
             await self.refresh()
         self.fed += 1
 
-    async def step(self, bar: Bar, end: float) -> None:
-        """A skipped bar: its ``BarClosed`` alone, which only the strategy engine hears."""
-        await self.ctx.bus.publish(BarClosed(time=datetime.fromtimestamp(end, UTC), bar=bar))
-        self.skipped += 1
-
     async def run(self, bars: Sequence[Bar], ends: list[float], skip: bool) -> str:
         """Replay ``bars`` (ending at ``ends``); returns why skipping was off, if it was."""
         await self.refresh()  # the app's clock-driven loops take their first sleep now
@@ -164,17 +159,22 @@ class Replayer:
         ctx = self.ctx
         symbol = bars[0].symbol
         must_feed = plan.day_edges(ends) | plan.signal_bars(ctx, bars)
+        publish = ctx.bus.publish
         i, count = 0, len(bars)
         while i < count:
-            # Orders, waiting exits and risk's trigger prices change only on fed bars: read
-            # once per stretch.
+            # Orders, waiting exits, risk's trigger prices and the refresh deadline change only
+            # on fed bars: read once per stretch of skipped bars.
             if not (ctx.execution.open_orders() or ctx.bot.waiting_exits):
-                triggers = ctx.risk.trigger_prices(symbol)
+                hit = ctx.risk.trigger_prices(symbol).hit
+                refresh_at = self.next_refresh
+                start = i
                 while i < count and not (
-                    i in must_feed or ends[i] >= self.next_refresh or triggers.hit(bars[i].close)
+                    i in must_feed or ends[i] >= refresh_at or hit(bars[i].close)
                 ):
-                    await self.step(bars[i], ends[i])
+                    # a skipped bar: its BarClosed alone, which only the strategy engine hears
+                    await publish(BarClosed(time=datetime.fromtimestamp(ends[i], UTC), bar=bars[i]))
                     i += 1
+                self.skipped += i - start
             if i < count:
                 await self.feed(bars, ends, i)
                 i += 1
