@@ -8,8 +8,9 @@ defined in :mod:`app.brokers.paper_rows`) loaded once; every change is
 written through at once, one transaction per change: accepting an order is
 one INSERT, a status change one UPDATE, and a fill changes the fill, order,
 position and cash rows together (:meth:`PaperStore.record_fill`); an order
-that fills the moment it is accepted is inserted with that fill in one
-transaction (:meth:`PaperStore.create_filled_order`). The mirrors change only
+that fills the moment it is accepted is inserted as that fill leaves it,
+together with the fill's rows, in one transaction
+(:meth:`PaperStore.create_filled_order`). The mirrors change only
 once the write has committed. Those writes, on the path of every
 order, are plain SQL statements run with ``db.execute_sql`` (Peewee's query
 builder costs several times what SQLite does for them), with the text the
@@ -45,7 +46,8 @@ _OPEN_STATUSES = [s.value for s in OrderStatus if s.is_open]
 _ORDER_INSERT = (
     "INSERT INTO paper_order_row (client_order_id, broker_order_id, symbol, side, order_type, "
     "quantity, notional, limit_price, time_in_force, extended_hours, status, filled_quantity, "
-    "reason, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '0', ?, ?, ?)"
+    "average_fill_price, reason, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _ORDER_STATUS = (
     "UPDATE paper_order_row SET status = ?, reason = ?, updated_at = ? WHERE client_order_id = ?"
@@ -110,14 +112,49 @@ class FillBooking:
 
 
 @dataclass(frozen=True, slots=True)
-class _FillChange:
-    """What a booked fill makes of its order, position and cash."""
+class _Progress:
+    """An order's fill progress as stored: status, filled quantity, average price, when."""
 
     status: OrderStatus
     filled: Decimal
-    average: Decimal
+    average: Decimal | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _FillChange:
+    """What a fill makes of its order, position and cash (``amount``: what it costs or brings)."""
+
+    order: _Progress
     position: PaperPosition | None
     cash: Decimal
+    amount: Decimal
+
+
+def _fill_change(order: PaperOrder, booking: FillBooking) -> _FillChange:
+    fill, account = booking.fill, booking.account
+    amount = round_money(fill.quantity * fill.price + fill.fee * fill.side.sign)
+    filled = order.filled_quantity + fill.quantity
+    previous_value = (order.average_fill_price or ZERO) * order.filled_quantity
+    average = (previous_value + fill.value) / filled
+    done = order.quantity is not None and filled >= order.quantity
+    status = OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED
+    cash = account.cash - amount if fill.side is Side.BUY else account.cash + amount
+    progress = _Progress(status, filled, average, fill.time)
+    return _FillChange(progress, _moved_position(booking.position, fill), cash, amount)
+
+
+def _apply_fill(
+    order: PaperOrder, booking: FillBooking, change: _FillChange
+) -> PaperPosition | None:
+    """The mirrors after the fill's transaction committed; the position after it."""
+    order.filled_quantity = change.order.filled
+    order.average_fill_price = change.order.average
+    order.status = change.order.status
+    order.updated_at = booking.fill.time
+    order.fills.append(booking.fill)
+    booking.account.cash = change.cash
+    return change.position
 
 
 class PaperStore:
@@ -171,24 +208,29 @@ class PaperStore:
 
         The client order id is unique: a second order under it raises DuplicateOrder.
         """
-        self._insert_order(order)
+        progress = _Progress(
+            order.status, order.filled_quantity, order.average_fill_price, order.updated_at
+        )
+        self._insert_order(order, progress)
 
     def create_filled_order(self, order: PaperOrder, booking: FillBooking) -> PaperPosition | None:
-        """Insert ``order`` (a new mirror, see :func:`new_order`) and book its first fill, in
-        one transaction; then the mirrors change as :meth:`record_fill` says. DuplicateOrder
-        (nothing written) when the client order id is taken."""
+        """Insert ``order`` (a new mirror, see :func:`new_order`) as its first fill leaves it,
+        and book that fill, in one transaction; then the mirrors change as :meth:`record_fill`
+        says. DuplicateOrder (nothing written) when the client order id is taken."""
+        change = _fill_change(order, booking)
         with self.db.atomic():
-            self._insert_order(order)
-            change = self._write_fill(order, booking)
-        return self._apply_fill(order, booking, change)
+            self._insert_order(order, change.order)
+            self._write_fill(booking, change)
+        return _apply_fill(order, booking, change)
 
-    def _insert_order(self, order: PaperOrder) -> None:
-        created = utc_text(order.created_at)
+    def _insert_order(self, order: PaperOrder, progress: _Progress) -> None:
         values = (
             order.client_order_id, order.broker_order_id, order.symbol, order.side.value,
             order.order_type.value, decimal_text(order.quantity), decimal_text(order.notional),
             decimal_text(order.limit_price), order.time_in_force.value,
-            1 if order.extended_hours else 0, order.status.value, order.reason, created, created,
+            1 if order.extended_hours else 0, progress.status.value,
+            decimal_text(progress.filled), decimal_text(progress.average), order.reason,
+            utc_text(order.created_at), utc_text(progress.updated_at),
         )  # fmt: skip
         try:
             self.db.execute_sql(_ORDER_INSERT, values)
@@ -223,54 +265,38 @@ class PaperStore:
         Returns the position after the fill (None when it closed). The mirrors
         (order, account) change only once the transaction has committed.
         """
+        change = _fill_change(order, booking)
+        progress = change.order
         with self.db.atomic():
-            change = self._write_fill(order, booking)
-        return self._apply_fill(order, booking, change)
+            self.db.execute_sql(
+                _ORDER_PROGRESS,
+                (progress.status.value, decimal_text(progress.filled),
+                 decimal_text(progress.average), utc_text(progress.updated_at),
+                 order.client_order_id),
+            )  # fmt: skip
+            self._write_fill(booking, change)
+        return _apply_fill(order, booking, change)
 
-    def _write_fill(self, order: PaperOrder, booking: FillBooking) -> _FillChange:
-        fill, account = booking.fill, booking.account
-        amount = round_money(fill.quantity * fill.price + fill.fee * fill.side.sign)
-        filled = order.filled_quantity + fill.quantity
-        previous_value = (order.average_fill_price or ZERO) * order.filled_quantity
-        average = (previous_value + fill.value) / filled
-        done = order.quantity is not None and filled >= order.quantity
-        status = OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED
-        after = _moved_position(booking.position, fill)
-        cash = account.cash - amount if fill.side is Side.BUY else account.cash + amount
-        time = utc_text(fill.time)
-        execute = self.db.execute_sql  # in the caller's transaction
+    def _write_fill(self, booking: FillBooking, change: _FillChange) -> None:
+        """The fill's own rows, its position and cash (in the caller's transaction)."""
+        fill = booking.fill
+        execute = self.db.execute_sql
         execute(
             _FILL_INSERT,
             (fill.execution_id, fill.client_order_id, fill.symbol, fill.side.value,
-             decimal_text(fill.quantity), decimal_text(fill.price), time),
+             decimal_text(fill.quantity), decimal_text(fill.price), utc_text(fill.time)),
         )  # fmt: skip
-        execute(
-            _ORDER_PROGRESS,
-            (status.value, decimal_text(filled), decimal_text(average), time,
-             order.client_order_id),
-        )  # fmt: skip
+        after = change.position
         if after is None:
             execute(_POSITION_DELETE, (fill.symbol,))
         else:
             quantity, cost = decimal_text(after.quantity), decimal_text(after.average_cost)
             execute(_POSITION_REPLACE, (after.symbol, quantity, cost))
-        execute(_ACCOUNT_CASH, (decimal_text(cash), account.id))
+        execute(_ACCOUNT_CASH, (decimal_text(change.cash), booking.account.id))
         if fill.side is Side.SELL and booking.settles_on is not None:
-            values = (fill.execution_id, decimal_text(amount), booking.settles_on.isoformat())
+            values = (fill.execution_id, decimal_text(change.amount),
+                      booking.settles_on.isoformat())  # fmt: skip
             execute(_CASH_INSERT, values)
-        return _FillChange(status, filled, average, after, cash)
-
-    @staticmethod
-    def _apply_fill(
-        order: PaperOrder, booking: FillBooking, change: _FillChange
-    ) -> PaperPosition | None:
-        order.filled_quantity = change.filled
-        order.average_fill_price = change.average
-        order.status = change.status
-        order.updated_at = booking.fill.time
-        order.fills.append(booking.fill)
-        booking.account.cash = change.cash
-        return change.position
 
     def unsettled_cash(self, today: date) -> Decimal:
         """Sale proceeds whose settlement date is after ``today`` (a New York date)."""
