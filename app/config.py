@@ -214,7 +214,8 @@ class Settings:
         ROBINHOOD_API, "Where Robinhood requests go (a local fake or recording proxy)", "Robinhood"
     )
     reconcile_minutes: float = _setting(
-        3.0, "Minutes between reconciliations with the broker (orders, fills, positions)",
+        3.0,
+        "Minutes between reconciliations with the broker (orders, fills, positions)",
         "Robinhood",
     )
 
