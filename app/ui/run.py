@@ -13,6 +13,12 @@ With ``SHERWOOD_STARTUP_PROBE=1`` the process writes ``first_paint <epoch>`` and
 ``chart_ready <epoch>`` lines to stdout and closes the window (bench/chart.py).
 With ``args.replay`` the market is that CSV file's bars, paced at ``args.speed``
 (:mod:`app.backtest.replay`).
+
+Mode switch (Mode menu, :mod:`app.ui.mode_switch`): once the user confirmed, the other
+mode's database lock is taken (another Sherwood on it: nothing changes), the services
+stop, the choice is saved (:mod:`app.storage.mode_choice`) and a new window starts the
+services on the other database; the run loops until a window is closed. Live without a
+Robinhood session opens logged out and asks to log in; the login reloads the chart.
 """
 
 from __future__ import annotations
