@@ -1,7 +1,8 @@
 """A real ``sherwood buy --mode live`` process killed (SIGKILL) right after the order's journal
-row was committed, before Robinhood heard of it; the next live start (``sherwood --headless
---mode live``) reconciles: Robinhood never received the order, so it is sent once under the
-same client id (Robinhood's ``ref_id``) and filled. The fake Robinhood ends with one order."""
+row was committed (before Robinhood heard of it), or right after Robinhood made the order
+(its answer lost); the next live start (``sherwood --headless --mode live``) reconciles by
+the client id (Robinhood's ``ref_id``): an order Robinhood never received is sent once, one
+it made is followed. Either way the fake Robinhood ends with one filled order, counted once."""
 
 from __future__ import annotations
 
@@ -28,17 +29,26 @@ DRIVER = textwrap.dedent(
     """
     import os, signal, sys
 
+    from app.brokers.robinhood.broker import RobinhoodBroker
     from app.core.models import OrderStatus
     from app.execution.journal import Journal
 
-    original = Journal.write_order
+    point = os.environ["KILL_AFTER"]
+    write_order, submit = Journal.write_order, RobinhoodBroker.submit
 
-    def write_order(self, order):
-        original(self, order)
-        if order.status is OrderStatus.NEW:  # committed; the broker has not seen it
-            os.kill(os.getpid(), signal.SIGKILL)
+    def killing_write_order(self, order):
+        write_order(self, order)
+        if point == "journal" and order.status is OrderStatus.NEW:
+            os.kill(os.getpid(), signal.SIGKILL)  # committed; Robinhood has not seen it
 
-    Journal.write_order = write_order
+    async def killing_submit(self, client_order_id, request):
+        answer = await submit(self, client_order_id, request)
+        if point == "robinhood":
+            os.kill(os.getpid(), signal.SIGKILL)  # Robinhood made it; the answer is lost
+        return answer
+
+    Journal.write_order = killing_write_order
+    RobinhoodBroker.submit = killing_submit
     from app.__main__ import main
 
     sys.exit(main(sys.argv[1:]))
@@ -52,7 +62,9 @@ def fake() -> Iterator[FakeRobinhood]:
         yield server
 
 
-def sherwood(tmp: Path, fake: FakeRobinhood, *args: str, stdin: str | None = None) -> Any:
+def sherwood(
+    tmp: Path, fake: FakeRobinhood, *args: str, stdin: str | None = None, kill_after: str = "-"
+) -> Any:
     (tmp / "home").mkdir(exist_ok=True)
     driver = tmp / "driver.py"
     driver.write_text(DRIVER)
@@ -61,7 +73,7 @@ def sherwood(tmp: Path, fake: FakeRobinhood, *args: str, stdin: str | None = Non
         "PYTHONPATH": os.pathsep.join([str(SUPPORT), str(ROOT)]),
         "PYTHON_KEYRING_BACKEND": "memory_keyring.MemoryKeyring",
         "SHERWOOD_TEST_KEYRING": str(tmp / "keyring.json"), "QT_QPA_PLATFORM": "offscreen",
-        "MAX_INVESTMENT": "100", "MAX_POSITION_VALUE": "500",
+        "MAX_INVESTMENT": "100", "MAX_POSITION_VALUE": "500", "KILL_AFTER": kill_after,
     }  # fmt: skip
     return subprocess.run(
         [sys.executable, str(driver), *args, "--data-dir", str(tmp / "data")],
@@ -82,18 +94,24 @@ def fill_count(tmp: Path) -> int:
         return int(conn.execute("SELECT COUNT(*) FROM fill_row").fetchone()[0])
 
 
-def test_killed_between_the_journal_row_and_robinhood_the_next_start_sends_it_once(
-    tmp_path: Path, fake: FakeRobinhood
+@pytest.mark.parametrize("kill_after", ["journal", "robinhood"])
+def test_killed_between_the_journal_row_and_robinhood_s_answer_the_next_start_resolves_it(
+    tmp_path: Path, fake: FakeRobinhood, kill_after: str
 ) -> None:
     login = sherwood(tmp_path, fake, "login", "--username", "dave", "--password-stdin",
                      stdin="hunter2\n")  # fmt: skip
     assert login.returncode == 0, login.stderr
 
-    killed = sherwood(tmp_path, fake, "buy", "TQQQ", "--shares", "1", "--mode", "live", "--yes")
+    killed = sherwood(
+        tmp_path, fake, "buy", "TQQQ", "--shares", "1", "--mode", "live", "--yes",
+        kill_after=kill_after,
+    )  # fmt: skip
 
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     [(client_order_id, status, _)] = journal_rows(tmp_path)
-    assert status == "new" and fake.trading.orders == []  # Robinhood never heard of it
+    assert status == "new"  # the journal row says no more
+    made = [o.ref_id for o in fake.trading.orders]
+    assert made == ([] if kill_after == "journal" else [client_order_id])
 
     started = sherwood(tmp_path, fake, "--headless", "--mode", "live", "--run-for", "10")
 
