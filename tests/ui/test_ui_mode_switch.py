@@ -42,6 +42,16 @@ def fake() -> Iterator[FakeRobinhood]:
         yield server
 
 
+@pytest.fixture(autouse=True)
+def _app_logging() -> Iterator[None]:
+    """show_shell sets up the app's log handlers (file, stderr), as a start does; removed
+    after each test so later tests do not write to this test's folder."""
+    yield
+    from app.logging_setup import setup_logging
+
+    setup_logging(None, console=False)
+
+
 @pytest.fixture
 def empty_keyring() -> Iterator[None]:
     previous = keyring.get_keyring()
