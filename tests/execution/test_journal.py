@@ -6,6 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
+from app.config import Settings
 from app.core.models import Fill, OrderSource, OrderStatus, OrderType, Side
 from app.execution.journal import Journal
 from app.execution.orders import OrderStore
@@ -115,3 +118,31 @@ async def test_the_order_row_is_committed_before_the_broker_sees_the_order(
     order = await trading.execution.buy(SYMBOL, quantity=Decimal("1"))
     assert seen == [(order.client_order_id, ("new", SYMBOL))]
     assert row(trading.db, OrderRow, order.client_order_id).status == "filled"
+
+
+@pytest.mark.parametrize(
+    "trade_settings", [Settings().replace(paper_latency_ms=0, paper_partial_fills=True)]
+)
+async def test_orders_read_back_from_the_journal_carry_their_own_fills(trading) -> None:
+    """After a restart the orders table and the open orders show each order's fills."""
+    await trading.quote("10.00", size="0.5")
+    partial = await trading.execution.buy(
+        SYMBOL, quantity=Decimal("1.5"), order_type=OrderType.LIMIT, limit_price=Decimal("11")
+    )
+    await trading.quote("10.00", size="0.5")  # two of its three fills
+    whole = await trading.execution.buy(SYMBOL, quantity=Decimal("0.5"))
+    resting = await trading.execution.buy(
+        SYMBOL, quantity=Decimal("1"), order_type=OrderType.LIMIT, limit_price=Decimal("5")
+    )
+    assert partial.status is OrderStatus.PARTIALLY_FILLED and len(partial.fill_ids) == 2
+    assert whole.status is OrderStatus.FILLED and len(whole.fill_ids) == 1
+    journal = Journal(trading.db)  # a fresh journal, as after a restart
+    recent = {o.client_order_id: o.fill_ids for o in journal.recent_orders()}
+    assert recent == {
+        partial.client_order_id: partial.fill_ids,
+        whole.client_order_id: whole.fill_ids,
+        resting.client_order_id: [],
+    }
+    opened = {o.client_order_id: o.fill_ids for o in journal.open_orders()}
+    assert opened == {partial.client_order_id: partial.fill_ids, resting.client_order_id: []}
+    assert [o.client_order_id for o in journal.recent_orders(limit=1)] == [resting.client_order_id]
