@@ -132,7 +132,7 @@ class Settings:
         "Risk",
     )
     check_interval_seconds: int = _setting(
-        300, "How often the live feed polls Robinhood for bars, in seconds", "Market data"
+        300, "Original .env's bar check; unused: live bars come from quotes", "Market data"
     )
     rsi_period: int = _setting(14, "RSI period in bars", "Strategy")
     rsi_oversold: float = _setting(30.0, "RSI at or below this is oversold (BUY)", "Strategy")

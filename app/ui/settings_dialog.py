@@ -37,7 +37,7 @@ from app.config import Settings, SettingSpec, format_value, parse_value, setting
 log = logging.getLogger("sherwood.ui.settings")
 
 Saver = Callable[[Mapping[str, str]], None]
-READ_ONLY = {"mode": "Switch between paper and live with the Mode menu (it asks first)"}
+READ_ONLY = {"mode": "switch with the Mode menu (it asks first)"}
 
 
 class SettingsDialog(QDialog):
@@ -67,9 +67,6 @@ class SettingsDialog(QDialog):
                 groups[spec.group] = form
             editor = self._editor(spec, getattr(settings, spec.name))
             editor.setToolTip(f"{spec.env}: {spec.doc}")
-            if spec.name in READ_ONLY:
-                editor.setEnabled(False)
-                editor.setToolTip(f"{spec.env}: {READ_ONLY[spec.name]}")
             error = QLabel("")
             error.setProperty("role", "error")
             error.setWordWrap(True)
@@ -98,6 +95,10 @@ class SettingsDialog(QDialog):
         self.resize(min(max(640, tabs.tabBar().sizeHint().width() + 40), 1300), 520)
 
     def _editor(self, spec: SettingSpec, value: Any) -> QWidget:
+        if spec.name in READ_ONLY:  # shown, not edited here
+            shown = QLabel(f"{format_value(value)} · {READ_ONLY[spec.name]}")
+            shown.setProperty("role", "muted")
+            return shown
         if spec.type is bool:
             box = QCheckBox()
             box.setChecked(bool(value))
@@ -112,6 +113,8 @@ class SettingsDialog(QDialog):
     def set_text(self, name: str, text: str) -> None:
         """Set a field by attribute name (for tests and scripted use)."""
         editor = self.fields[name]
+        if name in READ_ONLY:
+            return
         if isinstance(editor, QCheckBox):
             editor.setChecked(text.lower() in ("1", "true", "yes", "on"))
         elif isinstance(editor, QComboBox):
@@ -133,6 +136,8 @@ class SettingsDialog(QDialog):
         problems: dict[str, str] = {}
         values: dict[str, Any] = {}
         for name, spec in self.specs.items():
+            if name in READ_ONLY:
+                continue
             try:
                 values[name] = parse_value(name, self._text(name))
             except ValueError as exc:
