@@ -38,6 +38,7 @@ from app.core.events import (
     OrderFilled,
     OrderPartiallyFilled,
     OrderRejected,
+    OutsideTradeAdopted,
     ReconciliationCompleted,
     SignalGenerated,
     TradingStateChanged,
@@ -125,6 +126,8 @@ class _RowBuilder:
                       f"{event.fills_recovered} fills recovered")  # fmt: skip
             return (time, "reconcile", None, None, "problems" if event.problems else "ok",
                     reason, _dumps({"problems": list(event.problems)}))  # fmt: skip
+        if isinstance(event, OutsideTradeAdopted):
+            return (time, "adopted", event.symbol, None, event.kind, event.message, _EMPTY)
         return None
 
 
@@ -143,6 +146,7 @@ AUDITED: tuple[type[Event], ...] = (
     OrderDenied,
     TradingStateChanged,
     ReconciliationCompleted,
+    OutsideTradeAdopted,
     OrderEvent,
 )
 _INSERT = (

@@ -16,6 +16,7 @@ from app.core.events import (
     OrderFilled,
     OrderRejected,
     OrderSubmitted,
+    OutsideTradeAdopted,
     ReconciliationCompleted,
     SignalGenerated,
     TradingStateChanged,
@@ -79,6 +80,9 @@ async def test_every_audited_event_reads_back_with_its_reason_and_detail(db) -> 
         ReconciliationCompleted(
             time=LATER, orders_checked=3, fills_recovered=1, problems=("order c-9 unknown",)
         ),
+        OutsideTradeAdopted(
+            time=LATER, kind="position", symbol="SPY", message="adopted 3 SPY held at Robinhood"
+        ),
     ]
     for event in events:
         await bus.publish(event)
@@ -89,8 +93,9 @@ async def test_every_audited_event_reads_back_with_its_reason_and_detail(db) -> 
         ("signal", "BUY"), ("decision", "ordered"), ("order", "OrderSubmitted"),
         ("fill", "OrderFilled"), ("cancel", "OrderCancelled"), ("order", "OrderRejected"),
         ("denial", "risk"), ("state", "HALTED"), ("reconcile", "problems"),
+        ("adopted", "position"),
     ]  # fmt: skip
-    sig, decision, submitted, filled_row, cancel, reject, denial, state, recon = rows
+    sig, decision, submitted, filled_row, cancel, reject, denial, state, recon, adopted = rows
     assert sig.time == NOW and filled_row.time == LATER
     assert sig.reason == "rsi BUY (confidence 0.76)"
     assert sig.detail == {
@@ -113,3 +118,4 @@ async def test_every_audited_event_reads_back_with_its_reason_and_detail(db) -> 
     assert state.reason == "kill switch" and state.detail == {"previous": "ACTIVE"}
     assert recon.reason == "3 open orders checked, 1 fills recovered"
     assert recon.detail == {"problems": ["order c-9 unknown"]}
+    assert adopted.symbol == "SPY" and adopted.reason == "adopted 3 SPY held at Robinhood"
