@@ -27,7 +27,6 @@ class FillBook:
         self.trade_counts: dict[date, int] = {}
         self.orders: dict[date, set[str]] = {}  # client order ids with a fill that date
         self.ids: set[str] = set()  # execution ids held
-        self.version = 0  # bumped on every change (keys the caches built on the book)
 
     # ---------------------------------------------------------------- filling
 
@@ -48,7 +47,6 @@ class FillBook:
             stamps.insert(index, stamp)
         self.ids.add(fill.execution_id)
         self.orders.setdefault(day, set()).add(fill.client_order_id)
-        self.version += 1
         return group
 
     def set_trades(self, symbol: str, day: date, trades: list[DayTrade]) -> None:
@@ -59,7 +57,6 @@ class FillBook:
         else:
             by_symbol.pop(symbol, None)
         self.trade_counts[day] = self.trade_counts.get(day, 0) + len(trades) - before
-        self.version += 1
 
     def load_trades(self, trades: Iterable[DayTrade]) -> None:
         """Stored day trades (grouped and ordered by the caller's query)."""
@@ -80,7 +77,6 @@ class FillBook:
         for key in [k for k in self.times if k[0] < horizon]:
             del self.times[key]
         self.ids = {f.execution_id for g in self.fills.values() for v in g.values() for f in v}
-        self.version += 1
 
     # ---------------------------------------------------------------- reading
 

@@ -51,15 +51,6 @@ class SettlementLedger:
     violations: list[date] = field(default_factory=list)
     applied: dict[str, date] = field(default_factory=dict)  # execution id -> trade date
     cash_known: bool = True  # False until the broker's balances were seen
-    # caches for apply() and dumps(): the oldest applied date and the applied entries as JSON
-    _oldest_applied: date | None = field(default=None, init=False, repr=False, compare=False)
-    _applied_json: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
-    _unsettled_json: tuple[list[tuple[date, Decimal]], list[int], list[str]] = field(
-        default=([], [], []), init=False, repr=False, compare=False
-    )
-    _symbol_json: dict[str, str] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
 
     @classmethod
     def starting(cls, settled: Decimal, unsettled: Decimal, today: date) -> SettlementLedger:
@@ -73,13 +64,8 @@ class SettlementLedger:
     def roll(self, today: date) -> None:
         """Move proceeds that settle on or before ``today`` to settled cash."""
         if self.unsettled and min(map(itemgetter(0), self.unsettled)) <= today:
-            keep: list[tuple[date, Decimal]] = []
-            for item in self.unsettled:  # the same tuples are kept (dumps() caches their text)
-                if item[0] <= today:
-                    self.settled += item[1]
-                else:
-                    keep.append(item)
-            self.unsettled = keep
+            self.settled += sum((a for d, a in self.unsettled if d <= today), ZERO)
+            self.unsettled = [(d, a) for d, a in self.unsettled if d > today]
         for lot in self.lots:
             if lot.funded_until is not None and lot.funded_until <= today:
                 lot.funded_until = None
@@ -139,17 +125,8 @@ class SettlementLedger:
         if fill.execution_id in self.applied:
             return False
         self.applied[fill.execution_id] = day
-        self._applied_json.append(_applied_entry(fill.execution_id, day))
-        cutoff = day - timedelta(days=30)
-        oldest = self._oldest_applied
-        if oldest is None or len(self._applied_json) != len(self.applied):
-            oldest = min(self.applied.values())
-            self._applied_json = []  # rebuilt by dumps()
-        if oldest < cutoff:  # only then does pruning drop anything
-            self.applied = {k: d for k, d in self.applied.items() if d >= cutoff}
-            oldest = min(self.applied.values())
-            self._applied_json = []
-        self._oldest_applied = min(oldest, day)
+        cutoff = day - timedelta(days=30)  # a fill older than that is never delivered again
+        self.applied = {k: d for k, d in self.applied.items() if d >= cutoff}
         self.roll(day)
         if fill.side is Side.BUY:
             self._buy(fill)
@@ -164,22 +141,15 @@ class SettlementLedger:
         remaining = cost - from_settled
         funded_until: date | None = None
         self.unsettled.sort()
-        if remaining <= 0 and (
-            not self.unsettled or min(map(itemgetter(1), self.unsettled)) > 0
-        ):  # paid from settled cash: no unsettled entry is used or dropped
-            self.lots.append(Lot(fill.symbol, fill.quantity, None))
-            return
         keep: list[tuple[date, Decimal]] = []
-        for item in self.unsettled:  # an untouched entry stays the same tuple (see dumps())
-            settles, amount = item
+        for settles, amount in self.unsettled:  # earliest settling first
             if remaining > 0:
                 used = min(amount, remaining)
                 remaining -= used
                 amount -= used
                 funded_until = settles
-                item = (settles, amount)
             if amount > 0:
-                keep.append(item)
+                keep.append((settles, amount))
         self.unsettled = keep
         if remaining > 0:  # more than the cash we know of: the broker lent it or we missed cash
             self.settled -= remaining
@@ -219,52 +189,8 @@ class SettlementLedger:
         }
 
     def dumps(self) -> str:
-        """``json.dumps(self.to_json())``, built from cached parts (it is written on every fill).
-
-        The applied ids are kept as JSON text incrementally; unsettled entries
-        (immutable tuples, appended in order) are formatted once each.
-        """
-        applied = self.applied
-        if len(self._applied_json) != len(applied):
-            self._applied_json = [_applied_entry(k, d) for k, d in applied.items()]
-        items = self.unsettled
-        _, ids, texts = self._unsettled_json  # [0] keeps the tuples (so their ids) alive
-        new_ids = list(map(id, items))
-        if new_ids[: len(ids)] == ids:  # appended to: format the new entries only
-            texts = texts + [_unsettled_entry(item) for item in items[len(ids) :]]
-        else:  # consumed or reordered: reuse the text of the tuples still there
-            known = dict(zip(ids, texts, strict=True))
-            pairs = zip(new_ids, items, strict=True)
-            texts = [known.get(key) or _unsettled_entry(item) for key, item in pairs]
-        self._unsettled_json = (list(items), new_ids, texts)
-        unsettled = texts
-        names = self._symbol_json
-        lots = []
-        for lot in self.lots:
-            name = names.get(lot.symbol)
-            if name is None:
-                name = names[lot.symbol] = json.dumps(lot.symbol)
-            funded = lot.funded_until
-            lots.append(
-                f'[{name}, "{lot.quantity}", "{funded.isoformat()}"]'
-                if funded
-                else f'[{name}, "{lot.quantity}", null]'
-            )
-        return "".join(
-            (
-                f'{{"settled": "{self.settled}", "unsettled": [',
-                ", ".join(unsettled),
-                '], "lots": [',
-                ", ".join(lots),
-                '], "violations": ',
-                json.dumps([d.isoformat() for d in self.violations]),
-                ', "applied": {',
-                ", ".join(self._applied_json),
-                '}, "cash_known": ',
-                "true" if self.cash_known else "false",
-                "}",
-            )
-        )
+        """The ledger as JSON text (see :meth:`from_json`)."""
+        return json.dumps(self.to_json())
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SettlementLedger:
@@ -278,11 +204,3 @@ class SettlementLedger:
             applied={k: date.fromisoformat(d) for k, d in data.get("applied", {}).items()},
             cash_known=bool(data.get("cash_known", True)),
         )
-
-
-def _applied_entry(execution_id: str, day: date) -> str:
-    return f'{json.dumps(execution_id)}: "{day.isoformat()}"'
-
-
-def _unsettled_entry(item: tuple[date, Decimal]) -> str:
-    return f'["{item[0].isoformat()}", "{item[1]}"]'
