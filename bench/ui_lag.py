@@ -162,13 +162,16 @@ def summary(samples: list[float]) -> tuple[float, float, float]:
 
 
 def slope_mb_per_minute(points: list[tuple[float, float]]) -> float:
-    """Least-squares slope of RSS over time after the warm-up (all points if the run is short)."""
-    kept = [p for p in points if p[0] >= WARM_UP]
-    if len(kept) < 3:
-        kept = points[len(points) // 3 :]
-    if len(kept) < 2:
+    """Least-squares slope of RSS over time, MB a minute (0 with fewer than two points)."""
+    if len(points) < 2:
         return 0.0
-    return statistics.linear_regression([t for t, _ in kept], [m for _, m in kept]).slope * 60
+    return statistics.linear_regression([t for t, _ in points], [m for _, m in points]).slope * 60
+
+
+def after_warm_up(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The samples after the warm-up (the last two thirds when the run is short)."""
+    kept = [p for p in points if p[0] >= WARM_UP]
+    return kept if len(kept) >= 3 else points[len(points) // 3 :]
 
 
 def report(args: argparse.Namespace, bare: Run, full: Run) -> str:
@@ -192,9 +195,13 @@ def report(args: argparse.Namespace, bare: Run, full: Run) -> str:
         out.append(
             f"Memory (RSS) of the process over the terminal run, {len(full.rss_mb)} samples:"
         )
+        kept = after_warm_up(full.rss_mb)
+        half = len(kept) // 2
         out.append(f"  start {first:.1f} MB, end {last:.1f} MB (x{last / first:.3f}), "
-                   f"peak {max(m for _, m in full.rss_mb):.1f} MB; slope after the first "
-                   f"{WARM_UP:.0f} s {slope_mb_per_minute(full.rss_mb):+.2f} MB/min")  # fmt: skip
+                   f"peak {max(m for _, m in full.rss_mb):.1f} MB")  # fmt: skip
+        slopes = [slope_mb_per_minute(p) for p in (kept, kept[:half], kept[half:])]
+        out.append(f"  slope after the first {WARM_UP:.0f} s {slopes[0]:+.2f} MB/min "
+                   f"(first half {slopes[1]:+.2f}, second half {slopes[2]:+.2f})")  # fmt: skip
     return "\n".join(out) + "\n"
 
 
