@@ -137,8 +137,11 @@ def main(
     args = build_parser(prog, description).parse_args(arguments)
     try:
         settings = load_settings(args)
-        if settings.mode is Mode.LIVE and is_demo_run(args, settings) and not asked_for_mode(args):
-            args.mode = Mode.PAPER.value  # a demo on the remembered live mode: a paper demo
+        unattended = args.headless or args.backtest or is_demo_run(args, settings)
+        if settings.mode is Mode.LIVE and unattended and not asked_for_mode(args):
+            # the window's remembered live mode is the window's: a bot without a window, a
+            # backtest or a demo trades real money only when this start says --mode live
+            args.mode = Mode.PAPER.value
             settings = load_settings(args)
     except SettingsError as exc:
         sys.stderr.write(f"sherwood: {exc}\n")

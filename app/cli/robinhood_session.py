@@ -20,8 +20,8 @@ from app.core.errors import SettingsError
 from app.gateway.factory import build_gateway
 from app.gateway.service import GatewayService
 from app.logging_setup import setup_logging
-from app.storage.db import database_path, open_database
-from app.storage.settings_store import load_saved_settings
+from app.storage.db import database_path
+from app.storage.mode_choice import saved_settings
 
 
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -43,15 +43,7 @@ def complain(prog: str, text: str) -> None:
 
 def load_settings(folder: Path) -> Settings:
     """Environment over the live database's saved settings (if that database exists)."""
-    saved: dict[str, str] = {}
-    path = database_path(folder, "live")
-    if path.exists():
-        db = open_database(path, exclusive=False, background_checkpoint=False)
-        try:
-            saved = load_saved_settings(db)
-        finally:
-            db.close()
-    return resolve_settings(saved, os.environ)
+    return resolve_settings(saved_settings(database_path(folder, "live")), os.environ)
 
 
 def prepare(data_dir: str | None) -> tuple[Path, Settings]:

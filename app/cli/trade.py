@@ -36,8 +36,8 @@ from app.core.errors import (
 )
 from app.core.models import Order, OrderStatus, OrderType, Side, describe
 from app.logging_setup import setup_logging
-from app.storage.db import DatabaseInUse, database_path, open_database
-from app.storage.settings_store import load_saved_settings
+from app.storage.db import DatabaseInUse, database_path
+from app.storage.mode_choice import saved_settings
 
 QUOTE_WAIT_SECONDS = 15.0  # for the symbol's first quote before a market order is checked
 POLL_SECONDS = 0.05
@@ -90,17 +90,15 @@ def complain(prog: str, text: str) -> None:
 
 
 def load_settings(folder: Path, mode: str | None) -> Settings:
-    """Defaults < the mode's saved settings < environment < ``--mode``."""
+    """Defaults < the mode's saved settings < environment < ``--mode``.
+
+    The mode is ``--mode`` or ``MODE`` in the environment, else paper: the window's
+    remembered mode never makes a command line order a live one.
+    """
     cli = {"MODE": mode} if mode else {}
-    first = resolve_settings(None, os.environ, cli)
-    path = database_path(folder, first.mode.value)
-    saved: dict[str, str] = {}
-    if path.exists():
-        db = open_database(path, exclusive=False, background_checkpoint=False)
-        try:
-            saved = load_saved_settings(db)
-        finally:
-            db.close()
+    chosen = resolve_settings(None, os.environ, cli).mode
+    saved = saved_settings(database_path(folder, chosen.value))
+    saved.pop("MODE", None)
     return resolve_settings(saved, os.environ, cli)
 
 

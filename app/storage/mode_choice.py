@@ -24,8 +24,7 @@ HOME_MODE = Mode.PAPER  # the database that holds the saved MODE
 def saved_settings(path: Path) -> dict[str, str]:
     """``{ENV_NAME: text}`` saved in the database at ``path`` (empty when there is none).
 
-    Opened without the instance lock (another Sherwood may run on it). Opening binds the
-    tables, so call it only while no other database of this process is in use.
+    Opened without the instance lock (another Sherwood may run on it).
     """
     if not path.exists():
         return {}
@@ -48,10 +47,8 @@ def settings_for(folder: Path, environ: Mapping[str, str], cli: Mapping[str, str
 
 
 def save_mode(folder: Path, mode: Mode) -> None:
-    """Remember ``mode`` for the next start (in the paper database, created if needed).
-
-    Like :func:`saved_settings`, only while no other database of this process is open.
-    """
+    """Remember ``mode`` for the next window start (in the paper database, created if
+    needed)."""
     db = open_database(
         database_path(folder, HOME_MODE.value), exclusive=False, background_checkpoint=False
     )
