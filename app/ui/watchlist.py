@@ -186,8 +186,8 @@ class WatchlistPane(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setMinimumSectionSize(36)
-        for column, width in enumerate(WIDTHS):
-            view.setColumnWidth(column, width)
+        for column in range(len(WIDTHS)):
+            view.setColumnWidth(column, self._column_width(column))
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self._menu)
         view.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -195,7 +195,12 @@ class WatchlistPane(QWidget):
     def preferred_width(self) -> int:
         """The width that shows every column without a scroll bar."""
         scroll = self.table.verticalScrollBar().sizeHint().width()
-        return sum(WIDTHS) + self.table.frameWidth() * 2 + scroll + 2
+        columns = sum(self._column_width(c) for c in range(len(WIDTHS)))
+        return columns + self.table.frameWidth() * 2 + scroll + 2
+
+    def _column_width(self, column: int) -> int:
+        """The column's width: its share of the pane, or what the theme's header needs."""
+        return max(WIDTHS[column], self.table.horizontalHeader().sectionSizeHint(column))
 
     def sizeHint(self) -> QSize:
         """Wide enough for every column: the dock opens at this width."""
