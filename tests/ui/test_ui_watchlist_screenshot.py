@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication
 
 from app.config import Settings
 from app.core.clock import SimulatedClock
@@ -29,7 +30,17 @@ TUESDAY_10_NY = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def window(run: Any, tmp_path: Path, ui_settings: Settings) -> Iterator[MainWindow]:
+def dark_theme(qapp: QApplication) -> Iterator[None]:
+    theme.apply_theme(qapp, "dark")  # as the app does: the header's padding comes from it
+    yield
+    qapp.setStyleSheet("")
+    qapp.setPalette(qapp.style().standardPalette())
+
+
+@pytest.fixture
+def window(
+    run: Any, tmp_path: Path, ui_settings: Settings, dark_theme: None
+) -> Iterator[MainWindow]:
     """The terminal started as ``sherwood`` starts it: the window shell at its size first,
     then the services, the docks and the chart (see app/ui/run.py)."""
     from app.composition import build_app
@@ -102,6 +113,9 @@ def test_a_watchlist_of_eight_symbols_with_one_selected(
     # the whole table is visible: eight rows, every column, no horizontal scroll bar
     table = pane.table
     assert not table.horizontalScrollBar().isVisible()
+    header = table.horizontalHeader()
+    for column, title in enumerate(COLUMNS):  # no header cut ("Symbo", "olume")
+        assert header.sectionSize(column) >= header.sectionSizeHint(column), title
     assert all(table.columnViewportPosition(c) >= 0 for c in range(len(COLUMNS)))
     last_row = table.visualRect(model.index(len(EIGHT) - 1, 0))
     assert table.viewport().rect().contains(last_row)
