@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from app.ui import theme
@@ -56,6 +57,20 @@ class PdtMeter(QWidget):
             layout.addWidget(widget)
         layout.addStretch(1)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._hold_height()
+
+    def _hold_height(self) -> None:
+        """Ask for the height the wrapped lines need at this width: a dock knows no
+        height-for-width, and would squeeze the meter's text under the bot panel."""
+        layout = self.layout()
+        if layout is None:
+            return
+        need = layout.totalHeightForWidth(max(1, self.width()))
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
+
     def refresh(self) -> None:
         status_of = getattr(self.compliance, "status", None)
         if status_of is None:
@@ -99,6 +114,7 @@ class PdtMeter(QWidget):
             self._warn("Careful: the next day trade reaches the limit")
         else:
             self.warning.hide()
+        self._hold_height()
 
     def _warn(self, text: str) -> None:
         self.warning.setText(text)

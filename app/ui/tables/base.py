@@ -30,6 +30,7 @@ class Column(Generic[T]):
     text: Callable[[T], str]
     color: Callable[[T], str | None] | None = None
     numeric: bool = False
+    width: int | None = None  # pixels, for a column narrower than the table's default
 
 
 class KeyedTableModel(QAbstractTableModel, Generic[T]):

@@ -95,11 +95,11 @@ def _order_amount(order: Order) -> str:
 def orders_model() -> KeyedTableModel[Order]:
     return KeyedTableModel(
         [
-            Column("Time", lambda o: clock_time(o.created_at), _refused_color),
-            Column("Symbol", lambda o: o.symbol, _refused_color),
-            Column("Side", lambda o: o.side.value.upper(), _order_side_color),
-            Column("Qty", _order_amount, _refused_color, numeric=True),
-            # the status comes early so that it shows in a narrow pane
+            # narrow first columns and the status early: it shows in a narrow pane
+            Column("Time", lambda o: clock_time(o.created_at), _refused_color, width=66),
+            Column("Symbol", lambda o: o.symbol, _refused_color, width=60),
+            Column("Side", lambda o: o.side.value.upper(), _order_side_color, width=44),
+            Column("Qty", _order_amount, _refused_color, numeric=True, width=80),
             Column("Status", _status_text, _status_color),
             Column("Filled", lambda o: qty(o.filled_quantity), numeric=True),
             Column("Avg price", lambda o: price(o.average_fill_price), numeric=True),

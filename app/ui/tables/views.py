@@ -94,6 +94,9 @@ def _configure(view: QTableView, model: QAbstractItemModel) -> None:
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)
     header.setDefaultSectionSize(88)
+    for index, column in enumerate(getattr(model, "columns", ())):
+        if column.width is not None:
+            header.resizeSection(index, column.width)
     # at least five rows under the header, with room for the horizontal scroll bar
     rows = view.verticalHeader().defaultSectionSize() * MIN_ROWS
     view.setMinimumHeight(header.sizeHint().height() + rows + 16)
