@@ -23,13 +23,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+import keyring
 import pytest
 import qasync
+from fake_robinhood import FakeRobinhood
+from live_robinhood import running_fake
+from memory_keyring import MemoryKeyring
 from PySide6.QtCore import QEventLoop, QSettings
 from PySide6.QtWidgets import QApplication
 
 from app.config import Settings
-from app.core.clock import SimulatedClock
+from app.core.bus import EventBus
+from app.core.clock import LiveClock, SimulatedClock
+from app.gateway.factory import build_gateway
 
 T = TypeVar("T")
 TUESDAY_10_NY = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -147,3 +153,30 @@ def _no_leftover_windows(qapp: QApplication) -> Iterator[None]:
     QApplication.sendPostedEvents(None, 0)  # 0: QEvent.DeferredDelete included
     qapp.processEvents()
     gc.collect()
+
+
+# --- live mode against the fake Robinhood (real HTTP) -------------------------------------
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeRobinhood]:
+    """The fake Robinhood with user dave and an empty account (a test adds what it needs)."""
+    with running_fake() as server:
+        yield server
+
+
+@pytest.fixture
+def stored_session(fake: FakeRobinhood, run: Callable[..., Any]) -> Iterator[None]:
+    """``sherwood login`` done before: the session is in the (test) keyring."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+
+    async def login() -> None:
+        gateway = build_gateway(EventBus(), LiveClock(), fake.url)
+        await gateway.start()
+        await gateway.login("dave", "hunter2")
+        await gateway.stop()
+
+    run(login())
+    yield
+    keyring.set_keyring(previous)

@@ -6,47 +6,17 @@ window says so (toasts) and shows them (positions, orders). Rendered offscreen t
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import keyring
-import pytest
 from fake_robinhood import FakeRobinhood
 from fake_robinhood.state import Position as FakePosition
-from live_robinhood import running_fake
-from memory_keyring import MemoryKeyring
 from PySide6.QtCore import QSettings
 
 from app.config import Mode, Settings
-from app.core.bus import EventBus
 from app.core.clock import LiveClock
 from app.core.models import OrderStatus
-from app.gateway.factory import build_gateway
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeRobinhood]:
-    with running_fake() as server:
-        yield server
-
-
-@pytest.fixture
-def stored_session(fake: FakeRobinhood, run: Callable[..., Any]) -> Iterator[None]:
-    """``sherwood login`` done before: the session is in the (test) keyring."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-
-    async def login() -> None:
-        gateway = build_gateway(EventBus(), LiveClock(), fake.url)
-        await gateway.start()
-        await gateway.login("dave", "hunter2")
-        await gateway.stop()
-
-    run(login())
-    yield
-    keyring.set_keyring(previous)
 
 
 def test_trades_made_in_the_robinhood_app_are_adopted_and_shown_at_start(

@@ -19,7 +19,6 @@ from typing import Any
 import keyring
 import pytest
 from fake_robinhood import FakeRobinhood
-from live_robinhood import running_fake
 from memory_keyring import MemoryKeyring
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
@@ -34,12 +33,6 @@ from app.ui.run import Shell, _run, show_shell
 
 PAPER_TABLES = ("paper_account_row", "paper_cash_row", "paper_order_row", "paper_fill_row",
                 "paper_position_row", "order_row", "fill_row", "position_row")  # fmt: skip
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeRobinhood]:
-    with running_fake() as server:
-        yield server
 
 
 @pytest.fixture(autouse=True)

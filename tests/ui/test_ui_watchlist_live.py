@@ -3,47 +3,17 @@ quoted, all of them in one batched request per poll; a symbol added later joins 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import keyring
-import pytest
 from fake_robinhood import FakeRobinhood
-from live_robinhood import running_fake
-from memory_keyring import MemoryKeyring
 from PySide6.QtCore import QSettings, Qt
 
 from app.config import Mode, Settings
-from app.core.bus import EventBus
 from app.core.clock import LiveClock
-from app.gateway.factory import build_gateway
 
 WATCHED = ("TQQQ", "AAPL", "MSFT")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeRobinhood]:
-    with running_fake() as server:
-        yield server
-
-
-@pytest.fixture
-def stored_session(fake: FakeRobinhood, run: Callable[..., Any]) -> Iterator[None]:
-    """``sherwood login`` done before: the session is in the (test) keyring."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-
-    async def login() -> None:
-        gateway = build_gateway(EventBus(), LiveClock(), fake.url)
-        await gateway.start()
-        await gateway.login("dave", "hunter2")
-        await gateway.stop()
-
-    run(login())
-    yield
-    keyring.set_keyring(previous)
 
 
 def _quote_requests(fake: FakeRobinhood) -> list[set[str]]:
