@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import Decimal
 
@@ -26,7 +25,6 @@ from app.core.models import (
     TradingState,
 )
 from app.portfolio.service import PortfolioService
-from app.portfolio.store import PortfolioStore
 from app.risk.service import RiskService
 from app.storage.state_store import StateStore
 
@@ -36,31 +34,6 @@ D = Decimal
 @pytest.fixture
 def quotes(clock: SimulatedClock) -> QuoteBook:
     return QuoteBook(clock, spread="0", size="100")
-
-
-@pytest.fixture
-async def portfolio(
-    db: Database, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook
-) -> AsyncIterator[PortfolioService]:
-    service = PortfolioService(bus, clock, quotes, PortfolioStore(db))
-    await service.start()
-    yield service
-    await service.stop()
-
-
-@pytest.fixture
-async def risk(
-    db: Database,
-    bus: EventBus,
-    clock: SimulatedClock,
-    settings: Settings,
-    quotes: QuoteBook,
-    portfolio: PortfolioService,
-) -> AsyncIterator[RiskService]:
-    service = RiskService(bus, clock, settings, quotes, portfolio, StateStore(db))
-    await service.start()
-    yield service
-    await service.stop()
 
 
 async def hold(

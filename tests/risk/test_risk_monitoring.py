@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -46,27 +45,6 @@ class Recorder:
 @pytest.fixture
 def quotes(clock: SimulatedClock) -> QuoteBook:
     return QuoteBook(clock)
-
-
-@pytest.fixture
-async def portfolio(
-    db: Database, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook
-) -> AsyncIterator[PortfolioService]:
-    service = PortfolioService(bus, clock, quotes, PortfolioStore(db))
-    await service.start()
-    yield service
-    await service.stop()
-
-
-@pytest.fixture
-async def risk(
-    db: Database, bus: EventBus, clock: SimulatedClock, settings: Settings, quotes: QuoteBook,
-    portfolio: PortfolioService,
-) -> AsyncIterator[RiskService]:  # fmt: skip
-    service = RiskService(bus, clock, settings, quotes, portfolio, StateStore(db))
-    await service.start()
-    yield service
-    await service.stop()
 
 
 async def trade(

@@ -6,21 +6,16 @@ A denial names the limit and the figures it added up; a buy that fits is allowed
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from peewee import Database
 from quote_book import QuoteBook
 
 from app.config import Settings
-from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
 from app.core.models import Fill, Order, OrderRequest, OrderStatus, OrderType, Side
 from app.portfolio.service import PortfolioService
-from app.portfolio.store import PortfolioStore
 from app.risk.service import RiskService
-from app.storage.state_store import StateStore
 
 D = Decimal
 
@@ -36,24 +31,8 @@ def quotes(clock: SimulatedClock) -> QuoteBook:
 
 
 @pytest.fixture
-async def portfolio(
-    db: Database, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook
-) -> AsyncIterator[PortfolioService]:
-    service = PortfolioService(bus, clock, quotes, PortfolioStore(db))
-    await service.start()
-    yield service
-    await service.stop()
-
-
-@pytest.fixture
-async def risk(
-    db: Database, bus: EventBus, clock: SimulatedClock, quotes: QuoteBook,
-    portfolio: PortfolioService,
-) -> AsyncIterator[RiskService]:  # fmt: skip
-    service = RiskService(bus, clock, LIMITS, quotes, portfolio, StateStore(db))
-    await service.start()
-    yield service
-    await service.stop()
+def settings() -> Settings:
+    return LIMITS
 
 
 async def hold(portfolio: PortfolioService, clock: SimulatedClock, symbol: str, qty: str,
