@@ -216,17 +216,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(arguments)
 
     import qasync
-    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    loop = qasync.QEventLoop(app, already_running=False)
+    app.setQuitOnLastWindowClosed(False)  # a window closing between runs ends nothing
+    loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    asyncio.events._set_running_loop(loop)  # as in the app: the loop always runs
-    task = asyncio.ensure_future(measure(args), loop=loop)
-    while not task.done():  # Qt drives the loop, as in the app
-        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
-    sys.stdout.write("\n".join(task.result()) + "\n")
+    with loop:  # Qt drives the loop, as in the app
+        lines = loop.run_until_complete(measure(args))
+    sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
 

@@ -9,10 +9,11 @@ minus 10 ms) is what a user feels as a sluggish window. Measured in the same
 process: (1) a bare ``QMainWindow`` with nothing else running (the floor of this
 machine and Qt), for ``--bare-seconds``; (2) the real terminal, started as
 ``sherwood`` starts it (window shell, services, docks, chart), with ``--symbols``
-symbols in the watchlist on the simulated market at ``--speed`` (10x: each symbol
-quotes every simulated second, ten times a wall second; 50 symbols are 500
-quotes a second through market data, the bus, the broker, the portfolio and the
-watchlist), for ``--minutes``. The process's resident memory (RSS) is sampled
+symbols in the watchlist on the simulated market, each quoting every
+``--quote-interval`` seconds (0.1: ten times a second; 50 symbols are 500 quotes a
+second through market data, the bus, the broker, the portfolio and the watchlist)
+on a clock at ``--speed`` (1: real time, so bars close once a minute, as they do
+live), for ``--minutes``. The process's resident memory (RSS) is sampled
 every 5 s during (2); its slope after the first minute (the warm-up: history
 loads, caches fill) says whether memory is flat. Printed: p50/p99/max lag of
 both, their ratios, the quote rate, the watchlist's repaints a second, and
@@ -38,7 +39,7 @@ if __package__ in (None, ""):
 
 import psutil
 import qasync
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from app.config import Settings
@@ -106,9 +107,10 @@ async def sample_rss(into: list[tuple[float, float]], began: float) -> None:
         await asyncio.sleep(RSS_EVERY)
 
 
-async def terminal(seconds: float, symbols: int, speed: float) -> Run:
+async def terminal(seconds: float, symbols: int, speed: float, quote_interval: float) -> Run:
     """The terminal as ``sherwood`` starts it, watching ``symbols`` symbols."""
     from app.composition import build_app
+    from app.marketdata.feeds.simulated import SimulatedFeed
     from app.ui.controller import Controller
     from app.ui.main_window import MainWindow
 
@@ -121,7 +123,12 @@ async def terminal(seconds: float, symbols: int, speed: float) -> Run:
                             use_tray=False)  # fmt: skip
         window.resize(*WINDOW)
         window.show()
-        ctx = build_app(settings, data_dir=Path(folder), clock=SimulatedClock(START, speed=speed))
+        clock = SimulatedClock(START, speed=speed)
+        feed = SimulatedFeed(
+            clock, seed=settings.sim_seed, start_price=settings.sim_start_price,
+            quote_interval=quote_interval, primary_symbol=settings.symbol,
+        )  # fmt: skip
+        ctx = build_app(settings, data_dir=Path(folder), clock=clock, feed=feed)
         await ctx.start()
         window.attach(ctx)
         controller = Controller(window, ctx)
@@ -175,7 +182,7 @@ def after_warm_up(points: list[tuple[float, float]]) -> list[tuple[float, float]
 
 
 def report(args: argparse.Namespace, bare: Run, full: Run) -> str:
-    name = f"terminal, {args.symbols} symbols at {args.speed:g}x"
+    name = f"terminal, {args.symbols} symbols every {args.quote_interval:g} s at {args.speed:g}x"
     out = [f"GUI event-loop lag, 10 ms QTimer, ms (bare {bare.seconds:.0f} s, "
            f"terminal {full.seconds / 60:.1f} min):"]  # fmt: skip
     for label, run in (("bare PySide6 window", bare), (name, full)):
@@ -212,23 +219,28 @@ def main(argv: list[str] | None = None) -> int:
                         help="bare window run (default 60, at most the terminal run)")  # fmt: skip
     parser.add_argument("--symbols", type=int, default=50, choices=range(1, len(TICKERS) + 1),
                         metavar=f"1..{len(TICKERS)}")  # fmt: skip
-    parser.add_argument("--speed", type=float, default=10.0,
-                        help="clock speed (10: a quote a symbol every 0.1 s)")  # fmt: skip
+    parser.add_argument("--speed", type=float, default=1.0,
+                        help="clock speed (default 1: real time)")  # fmt: skip
+    parser.add_argument(
+        "--quote-interval",
+        type=float,
+        default=0.1,
+        help="simulated seconds between a symbol's quotes (default 0.1)",
+    )
     args = parser.parse_args(argv)
     seconds = args.minutes * 60
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    loop = qasync.QEventLoop(app, already_running=False)
+    app.setQuitOnLastWindowClosed(False)  # the bare window closes before the terminal opens
+    loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    asyncio.events._set_running_loop(loop)  # as in the app: the loop always runs
 
     async def both() -> tuple[Run, Run]:
         bare = await bare_window(min(args.bare_seconds, seconds))
-        return bare, await terminal(seconds, args.symbols, args.speed)
+        full = await terminal(seconds, args.symbols, args.speed, args.quote_interval)
+        return bare, full
 
-    task = asyncio.ensure_future(both(), loop=loop)
-    while not task.done():  # Qt drives the loop, as in the app
-        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
-    bare, full = task.result()
+    with loop:  # Qt drives the loop, as in the app
+        bare, full = loop.run_until_complete(both())
     sys.stdout.write(report(args, bare, full))
     return 0
 
