@@ -286,7 +286,10 @@ def test_a_watchlist_typed_in_the_settings_dialog_is_shown(
     from app.ui.settings_dialog import SettingsDialog
 
     terminal.actions_["settings"].trigger()
-    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, SettingsDialog)]
+    dialogs = [  # the one the action opened (another test's may await deletion, hidden)
+        w for w in QApplication.topLevelWidgets()
+        if isinstance(w, SettingsDialog) and w.isVisible()
+    ]  # fmt: skip
     assert len(dialogs) == 1
     dialog = dialogs[0]
     dialog.set_text("watchlist", "spy, tqqq, aapl")
