@@ -100,7 +100,7 @@ def test_the_panel_lists_both_symbols_and_an_added_one_is_traded(
 
     qtbot.mouseClick(panel.bot_button, Qt.MouseButton.LeftButton)
     run(until(lambda: ctx.bot.enabled))
-    assert panel.bot_label.text() == "Bot running"
+    run(until(lambda: panel.bot_label.text() == "Bot running"))  # the panel hears it after
     assert panel.bot_label.toolTip() == "The bot trades AAA, BBB, CCC"
     fills: list[OrderFilled] = []
     ctx.bus.subscribe(OrderFilled, fills.append)
