@@ -12,7 +12,6 @@ undoes it in reverse order and closes the database.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,6 +38,7 @@ from app.core.bus import EventBus
 from app.core.clock import Clock, LiveClock, SimulatedClock
 from app.core.errors import UnknownSymbol
 from app.core.service import Service
+from app.core.tasks import cancel_and_wait
 from app.execution.control import TradingControls
 from app.execution.journal import Journal
 from app.execution.reconcile import ReconcileSchedule
@@ -177,11 +177,7 @@ class AppContext:
             self.api = None
         self.controls.stop()
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(t for t in tasks if not t.done())  # a crash was reported then
         for service in reversed(self._started):
             try:
                 await service.stop()

@@ -24,7 +24,6 @@ and an order whose latency has passed fills inside the next quote's delivery.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import uuid
@@ -58,6 +57,7 @@ from app.core.models import (
 )
 from app.core.money import ZERO
 from app.core.order_rules import session_allows
+from app.core.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -134,12 +134,7 @@ class PaperBroker(Broker):
         return self._account_row
 
     async def _cancel_tasks(self) -> None:
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(list(self._tasks))
         self._tasks.clear()
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:

@@ -42,7 +42,6 @@ stops quietly and the checkpoint stays: the next round (after the login) catches
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
@@ -59,6 +58,7 @@ from app.core.events import ErrorOccurred, OutsideTradeAdopted, ReconciliationCo
 from app.core.models import Fill, Order, OrderRequest, OrderSource, OrderStatus, Side, describe
 from app.core.money import ZERO
 from app.core.ports import PositionSource
+from app.core.tasks import cancel_and_wait
 from app.execution.orders import OrderStore
 from app.execution.updates import UpdateApplier
 
@@ -469,11 +469,7 @@ class ReconcileSchedule:
         try:
             await asyncio.wait({sleep, woken}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (sleep, woken):
-                task.cancel()
-            for task in (sleep, woken):
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await cancel_and_wait((sleep, woken))  # a stop arriving meanwhile ends run()
         self._wake.clear()
         due = self._due or not sleep.cancelled()
         self._due = False

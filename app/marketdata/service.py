@@ -29,7 +29,6 @@ amortised. Bars are queued for SQLite only when a ``bar_store`` database is give
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import math
 from datetime import UTC, datetime, timedelta
@@ -51,6 +50,7 @@ from app.core.events import (
 from app.core.models import Bar, HealthState, Interval, Quote, normalize_symbol
 from app.core.order_rules import quote_is_stale
 from app.core.service import Service
+from app.core.tasks import cancel_and_wait
 from app.marketdata.bars import BarBuilder, bounds_ts
 from app.marketdata.cache import BarCache
 from app.marketdata.feeds.base import Feed
@@ -122,11 +122,7 @@ class MarketDataService(Service):
         self._tasks = [feed_task, loop.create_task(self._timer(), name="market_data.timer")]
 
     async def on_stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         self._tasks = []
         self._cache.flush()
 

@@ -19,7 +19,6 @@ undone here: a state the user (or the daily-loss limit) chose is left alone.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import shutil
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from app.core.bus import EventBus
 from app.core.clock import Clock
 from app.core.enums import HealthState, TradingState
 from app.core.service import Service
+from app.core.tasks import cancel_and_wait
 from app.storage.tables import SchemaVersion
 
 log = logging.getLogger(__name__)
@@ -107,9 +107,7 @@ class StorageGuard(Service):
 
     async def on_stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait((self._task,))
             self._task = None
 
     async def _loop(self) -> None:

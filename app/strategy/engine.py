@@ -18,7 +18,6 @@ plain function that returns a coroutine only when there is a signal to publish.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from app.core.clock import Clock
 from app.core.events import BarClosed, SignalGenerated
 from app.core.models import Bar, HealthState, Interval, Quote, Signal, SignalAction
 from app.core.service import Service
+from app.core.tasks import cancel_and_wait
 from app.strategy import builtin_registry
 from app.strategy.base import InsufficientHistory, Strategy, StrategyInfo, StrategyRegistry
 
@@ -127,10 +127,7 @@ class StrategyEngine(Service):
         if self._subscription is not None:
             self._subscription.cancel()
             self._subscription = None
-        for task in list(self._warmers):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(list(self._warmers))
 
     def _check_params(self, settings: Settings) -> None:
         for name in self.registry.names():

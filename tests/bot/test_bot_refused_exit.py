@@ -67,4 +67,3 @@ async def test_a_refused_exit_is_tried_once_a_trading_day_not_once_a_quote(tradi
     await trading.quote("7.40")
     assert [status for status, _ in bot_sells(trading)] == [OrderStatus.DENIED] * 2
     assert trading.portfolio.get_position(SYMBOL) is not None  # halted: the user decides
-

@@ -187,3 +187,34 @@ def test_reconcile_minutes_is_a_validated_setting() -> None:
         with pytest.raises(SettingsError) as refused:
             resolve_settings(environ={"RECONCILE_MINUTES": wrong})
         assert "RECONCILE_MINUTES" in str(refused.value)
+
+
+class InstantClock:
+    """A clock whose sleeps end at the next loop turn: rounds follow each other at once."""
+
+    def now(self) -> Any:
+        raise AssertionError("not needed")
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(0)
+
+
+async def test_stopping_the_schedule_ends_it_whenever_the_stop_comes() -> None:
+    """The app's stop cancels the schedule at whatever point of a round it is; the schedule
+    must end every time (a swallowed cancellation left the app's window hanging at exit)."""
+    for turns in range(40):
+        rounds = 0
+
+        async def reconcile() -> None:
+            nonlocal rounds
+            rounds += 1
+
+        schedule = ReconcileSchedule(InstantClock(), reconcile, timedelta(minutes=1))  # type: ignore[arg-type]
+        task = asyncio.get_running_loop().create_task(schedule.run())
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=2.0)
+        assert done, f"the schedule kept running after a stop at loop turn {turns}"
+        assert task.cancelled()
+    assert rounds > 0  # the rounds ran before the stop

@@ -21,7 +21,6 @@ reported only when a poll shows it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 from datetime import datetime, timedelta
@@ -41,6 +40,7 @@ from app.core.errors import (
     OrderRejected,
 )
 from app.core.models import Account, Fill, OrderRequest, OrderStatus
+from app.core.tasks import cancel_and_wait
 
 log = logging.getLogger("sherwood.robinhood")
 
@@ -78,9 +78,7 @@ class RobinhoodBroker(Broker):
     async def close(self) -> None:
         task, self._poller = self._poller, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait((task,))
 
     # --- orders ---------------------------------------------------------------------------
 
