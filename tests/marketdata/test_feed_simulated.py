@@ -200,3 +200,25 @@ def test_a_changed_seed_or_a_month_away_starts_a_new_path_at_the_last_price(
     assert away.anchor == month
     last = first.path("TQQQ").quote(first.path("TQQQ").step_at((START + MAX_AGE).timestamp()))
     assert last is not None and away.start_price == last.last
+
+
+def test_a_symbols_market_holds_no_more_memory_the_longer_it_plays() -> None:
+    """Ten quotes a second for an hour (ten of the path's chunks): what the path holds after
+    the hour is what it held after its first minutes (50 watched symbols played for a day
+    must not fill the laptop's memory with price paths already played)."""
+    import tracemalloc
+
+    path = PricePath(5, "AAPL", Decimal("180"), START, step=0.1, follow_nyse=False)
+    tracemalloc.start()
+    try:
+        path.quote(0)
+        first = tracemalloc.get_traced_memory()[0]
+        for k in range(0, 36_000, 50):  # one hour of steps, played in order
+            path.quote(k)
+        after_an_hour = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert after_an_hour - first < 100_000, f"grew by {after_an_hour - first:,} bytes"
+    # and a quote from a chunk played long ago is the same as when it was played
+    again = PricePath(5, "AAPL", Decimal("180"), START, step=0.1, follow_nyse=False)
+    assert path.quote(123) == again.quote(123)

@@ -60,7 +60,7 @@ def _cents(value: int) -> Decimal:
 
 
 class PricePath:
-    """Lazily generated, cached quote path (see the module docstring)."""
+    """Lazily generated quote path (see the module docstring)."""
 
     def __init__(
         self,
@@ -88,7 +88,7 @@ class PricePath:
         self._jump_p = self.params.jumps_per_day * self.step / per_day
         self._vol_per_sec = self.params.shares_per_day / per_day
         self._chunk_start: list[float] = [self.mu]  # log price at the start of each chunk
-        self._cache: dict[int, Chunk] = {}
+        self._played: tuple[int, Chunk] | None = None  # the newest chunk asked for, kept
 
     def time_of(self, k: int) -> float:
         return self.anchor_ts + k * self.step
@@ -98,15 +98,15 @@ class PricePath:
         return int((ts - self.anchor_ts) // self.step)
 
     def chunk(self, c: int) -> Chunk:
-        cached = self._cache.get(c)
-        if cached is not None:
-            return cached
+        """Chunk ``c``. Only the last one asked for is kept (the live quotes read one chunk
+        for minutes on end); any other is generated again, in well under a millisecond. Keeping
+        more would hold a chunk (200 KB) per symbol for every few minutes played."""
+        if self._played is not None and self._played[0] == c:
+            return self._played[1]
         while len(self._chunk_start) <= c:
             self._generate(len(self._chunk_start) - 1)
         chunk = self._generate(c)
-        if len(self._cache) > 8:
-            self._cache.pop(next(iter(self._cache)))
-        self._cache[c] = chunk
+        self._played = (c, chunk)
         return chunk
 
     def _generate(self, c: int) -> Chunk:
