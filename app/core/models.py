@@ -274,7 +274,12 @@ class Order:
             self.reason = reason
 
     def apply_fill(self, fill: Fill) -> bool:
-        """Add a fill; returns False (and changes nothing) if it was applied before."""
+        """Add a fill; returns False (and changes nothing) if it was applied before. Raises
+        (and changes nothing) for a fill that cannot be this order's.
+
+        A cancelled or expired order takes a fill too: an execution the broker reports after
+        the cancel happened before it took effect, and the shares moved all the same; the
+        order stays cancelled, with its filled part."""
         if fill.execution_id in self.fill_ids:
             return False
         if fill.client_order_id != self.client_order_id:
@@ -285,16 +290,22 @@ class Order:
                 f"fill {fill.execution_id} overfills order {self.client_order_id}: "
                 f"{total} > {self.quantity}"
             )
-        previous_value = (self.average_fill_price or ZERO) * self.filled_quantity
-        self.average_fill_price = (previous_value + fill.value) / total
-        self.filled_quantity = total
-        self.fill_ids.append(fill.execution_id)
         if self.quantity is not None and total == self.quantity:
             target = OrderStatus.FILLED
         else:
             target = OrderStatus.PARTIALLY_FILLED
-        if self.status is not target or target is OrderStatus.PARTIALLY_FILLED:
+        ended = self.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
+        moves = not ended and (self.status is not target or target is OrderStatus.PARTIALLY_FILLED)
+        if moves and not self.can_transition(target):
+            self.transition(target, fill.time)  # raises IllegalTransition, nothing changed
+        previous_value = (self.average_fill_price or ZERO) * self.filled_quantity
+        self.average_fill_price = (previous_value + fill.value) / total
+        self.filled_quantity = total
+        self.fill_ids.append(fill.execution_id)
+        if moves:
             self.transition(target, fill.time)
+        else:
+            self.updated_at = fill.time
         return True
 
     def snapshot(self) -> Order:

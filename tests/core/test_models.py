@@ -96,6 +96,24 @@ def test_overfill_is_refused() -> None:
         order.apply_fill(Fill("e1", "c1", "TQQQ", Side.BUY, Decimal("2"), Decimal("1"), NOW))
 
 
+def test_an_execution_reported_after_the_cancel_counts_and_the_order_stays_cancelled() -> None:
+    order = _order("3")
+    for status in (OrderStatus.SUBMITTED, OrderStatus.ACCEPTED, OrderStatus.CANCELLED):
+        order.transition(status, NOW)
+    assert order.apply_fill(Fill("e1", "c1", "TQQQ", Side.BUY, Decimal("1"), Decimal("50"), NOW))
+    assert order.status is OrderStatus.CANCELLED
+    assert (order.filled_quantity, order.average_fill_price) == (Decimal("1"), Decimal("50"))
+
+
+def test_a_fill_the_order_cannot_take_changes_nothing() -> None:
+    order = _order("2")
+    for status in (OrderStatus.SUBMITTED, OrderStatus.REJECTED):
+        order.transition(status, NOW)
+    with pytest.raises(IllegalTransition):
+        order.apply_fill(Fill("e1", "c1", "TQQQ", Side.BUY, Decimal("1"), Decimal("50"), NOW))
+    assert (order.filled_quantity, order.average_fill_price, order.fill_ids) == (0, None, [])
+
+
 def test_bar_consistency_is_checked() -> None:
     with pytest.raises(ValueError, match="inconsistent bar"):
         Bar("X", Interval.M1, NOW, Decimal(10), Decimal(9), Decimal(8), Decimal("9.5"), 1)

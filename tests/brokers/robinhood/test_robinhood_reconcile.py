@@ -14,8 +14,8 @@ from fake_robinhood import FakeRobinhood
 from fake_robinhood.state import Position as FakePosition
 from live_robinhood import SYMBOL, Live, build_live, eventually, make_broker
 
-from app.core.events import OutsideTradeAdopted, ReconciliationCompleted
-from app.core.models import Order, OrderRequest, OrderSource, OrderStatus, Side
+from app.core.events import ErrorOccurred, OutsideTradeAdopted, ReconciliationCompleted
+from app.core.models import Order, OrderRequest, OrderSource, OrderStatus, OrderType, Side
 from app.gateway.service import GatewayService
 from app.storage.tables import FillRow, OrderRow, TransactionRow
 
@@ -276,3 +276,32 @@ async def test_robinhood_failing_during_a_round_is_reported_and_the_next_round_c
     await live.execution.reconcile()  # Robinhood answers again
     assert positions(live) == fake_positions(live.fake) == {"SPY": Decimal(2)}
     assert len(notices(live)) == 1
+
+
+async def test_an_execution_reported_after_the_cancel_is_booked_once(live: Live) -> None:
+    """Robinhood reports a cancelled order with an execution that happened before the cancel
+    took effect: the shares were bought all the same, so Sherwood books them (position,
+    cash, day trades), keeps the order cancelled with its filled part, and says nothing
+    more about it in later rounds."""
+    order = await live.execution.buy(
+        SYMBOL, quantity=Decimal(3), order_type=OrderType.LIMIT, limit_price=Decimal("50.00")
+    )
+    await eventually(lambda: order.status is OrderStatus.ACCEPTED, "the resting order")
+    await live.execution.cancel(order.client_order_id)
+    await eventually(lambda: order.status is OrderStatus.CANCELLED, "the confirmed cancel")
+    assert positions(live) == {}
+
+    [at_fake] = live.fake_orders(order)
+    live.fake.trading.fill(at_fake, Decimal(1), Decimal("50.00"))  # reported late
+    at_fake.state = "cancelled"
+    errors_before = len([e for e in live.events if isinstance(e, ErrorOccurred)])
+
+    await live.execution.reconcile()
+    await live.execution.reconcile()
+    await live.bus.flush()
+
+    assert order.status is OrderStatus.CANCELLED and order.filled_quantity == Decimal(1)
+    assert positions(live) == {SYMBOL: Decimal(1)} == fake_positions(live.fake)
+    assert rows(live, FillRow) == 1 and rows(live, TransactionRow) == 1
+    assert len([e for e in live.events if isinstance(e, ErrorOccurred)]) == errors_before
+    live.assert_books_match()
