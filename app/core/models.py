@@ -119,6 +119,7 @@ class Quote:
     time: datetime
     volume: int = 0  # shares traded since the previous quote
     stale: bool = False
+    halted: bool = False  # trading in the symbol is halted at its exchange (also stale)
 
     @property
     def mid(self) -> Decimal:

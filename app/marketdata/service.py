@@ -249,6 +249,8 @@ class MarketDataService(Service):
         quote = self.latest_quote(cleaned)
         if quote is None:
             raise MarketDataError(f"no quote for {cleaned} yet")
+        if quote.halted:
+            raise StaleQuote(f"trading in {cleaned} is halted")
         if quote.stale:
             age = (self.clock.now() - quote.time).total_seconds()
             raise StaleQuote(

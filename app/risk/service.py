@@ -216,6 +216,8 @@ class RiskService(Service):
             request, quote, self.clock.now(), self.settings.quote_stale_seconds
         )
         if price is None:
+            if quote is not None and quote.halted:
+                return CheckResult(False, f"trading in {symbol} is halted")
             return CheckResult(False, f"no fresh price for {symbol}")
         if request.notional is not None:
             if request.notional < MIN_NOTIONAL:

@@ -1,5 +1,5 @@
 """The live app (build_app, MODE=live) against the fake Robinhood over real HTTP: a halted
-symbol's quote reaches market data flagged stale and a buy on it is denied with a reason
+symbol's quote reaches market data flagged halted and a buy on it is denied saying so
 (nothing reaches Robinhood); once trading resumes, the next poll brings a fresh quote and
 the same buy is placed, once."""
 
@@ -20,6 +20,7 @@ from app.composition import build_app
 from app.config import Mode, Settings
 from app.core.bus import EventBus
 from app.core.clock import LiveClock
+from app.core.errors import StaleQuote
 from app.core.models import OrderStatus
 from app.gateway.factory import build_gateway
 
@@ -61,11 +62,13 @@ async def test_halted_quote_denies_the_buy_then_resumed_trading_places_it_once(
         market = ctx.market_data
         await eventually(lambda: market.latest_quote("TQQQ") is not None, "the first quote")
         quote = market.latest_quote("TQQQ")
-        assert quote is not None and quote.stale  # halted: flagged, not tradable
+        assert quote is not None and quote.stale and quote.halted  # not tradable
+        with pytest.raises(StaleQuote, match="trading in TQQQ is halted"):
+            market.get_quote("TQQQ")  # what the API and the ticket are told
 
         denied = await ctx.execution.buy("TQQQ", notional=Decimal("5"))
         assert denied.status is OrderStatus.DENIED
-        assert denied.reason == "no fresh price for TQQQ"
+        assert denied.reason == "trading in TQQQ is halted"
         assert fake.trading.orders == []
 
         fake.trading.set_quote("TQQQ", Decimal("63.10"), Decimal("63.20"))  # trading resumes

@@ -121,7 +121,7 @@ def parse_quote(row: dict[str, Any]) -> Quote | None:
         symbol=str(row["symbol"]), bid=bid, ask=ask, last=last if last is not None else ask,
         bid_size=Decimal(str(row.get("bid_size") or 0)),
         ask_size=Decimal(str(row.get("ask_size") or 0)), time=when,
-        stale=bool(row.get("trading_halted")),
+        stale=bool(row.get("trading_halted")), halted=bool(row.get("trading_halted")),
     )  # fmt: skip
 
 
