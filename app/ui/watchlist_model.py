@@ -258,9 +258,11 @@ class WatchlistModel(QAbstractTableModel):
         if role == _ALIGN and 0 < column < SPARK_COLUMN:
             return _RIGHT
         if role == _TOOLTIP and column == 0 and row.quote is not None:
-            stale = " (stale)" if row.quote.stale else ""
+            state = " (stale)" if row.quote.stale else ""
+            if row.quote.halted:
+                state = f" (trading halted; last {price(row.quote.last)})"
             close = f" · previous close {price(row.prev_close)}" if row.prev_close else ""
-            return f"{row.symbol}{stale}{close}"
+            return f"{row.symbol}{state}{close}"
         if role in _ROW_ROLES:
             return row
         return None
@@ -273,7 +275,7 @@ class WatchlistModel(QAbstractTableModel):
         if quote is None:
             return "…" if column == 1 else ""
         if column == 1:
-            return price(quote.last)
+            return "halted" if quote.halted else price(quote.last)
         if column == 2:
             change = row.change
             return "" if change is None else f"{change:+,.2f}"

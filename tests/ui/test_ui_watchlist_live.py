@@ -1,5 +1,6 @@
 """The watchlist in live mode against the fake Robinhood (real HTTP): every watched symbol is
-quoted, all of them in one batched request per poll; a symbol added later joins that request."""
+quoted, all of them in one batched request per poll; a symbol added later joins that request;
+a symbol Robinhood halts says so in its row until trading resumes."""
 
 from __future__ import annotations
 
@@ -54,6 +55,16 @@ def test_live_watchlist_is_quoted_in_one_request_per_poll(
             qtbot.keyClick(box, Qt.Key.Key_Return)
             await until(lambda: model.row("NVDA") is not None and model.row("NVDA").quote)  # type: ignore[union-attr]
             await until(lambda: {*WATCHED, "NVDA"} in _quote_requests(fake), timeout=10)
+
+            # Robinhood halts MSFT: its row says so (a halted symbol takes no orders)
+            fake.trading.set_quote("MSFT", Decimal("415.50"), Decimal("415.55"), halted=True)
+            at = model.rows.index(model.row("MSFT"))  # type: ignore[arg-type]
+            symbol, last = model.index(at, 0), model.index(at, 1)
+            await until(lambda: model.data(last) == "halted", timeout=10)
+            tip = model.data(symbol, Qt.ItemDataRole.ToolTipRole)
+            assert "trading halted; last 415.52" in tip, tip
+            fake.trading.set_quote("MSFT", Decimal("415.50"), Decimal("415.55"))  # resumed
+            await until(lambda: model.data(last) != "halted", timeout=10)
 
         run(scenario(), timeout=60)
     finally:
