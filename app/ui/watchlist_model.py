@@ -253,6 +253,8 @@ class WatchlistModel(QAbstractTableModel):
         if role == _DISPLAY:
             return self._text(row, column)
         if role == _FOREGROUND and column in (1, 2, 3):
+            if column == 1 and row.quote is not None and row.quote.halted:
+                return None  # "halted" in the text colour: it is no price move
             name = _color(row.change)
             return QColor(name) if name else None
         if role == _ALIGN and 0 < column < SPARK_COLUMN:

@@ -61,6 +61,7 @@ def test_live_watchlist_is_quoted_in_one_request_per_poll(
             at = model.rows.index(model.row("MSFT"))  # type: ignore[arg-type]
             symbol, last = model.index(at, 0), model.index(at, 1)
             await until(lambda: model.data(last) == "halted", timeout=10)
+            assert model.data(last, Qt.ItemDataRole.ForegroundRole) is None  # not a green/red move
             tip = model.data(symbol, Qt.ItemDataRole.ToolTipRole)
             assert "trading halted; last 415.52" in tip, tip
             fake.trading.set_quote("MSFT", Decimal("415.50"), Decimal("415.55"))  # resumed
