@@ -296,17 +296,14 @@ class Order:
         else:
             target = OrderStatus.PARTIALLY_FILLED
         ended = self.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
-        moves = not ended and (self.status is not target or target is OrderStatus.PARTIALLY_FILLED)
-        if moves and not self.can_transition(target):
-            self.transition(target, fill.time)  # raises IllegalTransition, nothing changed
+        if not ended and (self.status is not target or target is OrderStatus.PARTIALLY_FILLED):
+            self.transition(target, fill.time)  # first: an IllegalTransition changes nothing
+        else:
+            self.updated_at = fill.time
         previous_value = (self.average_fill_price or ZERO) * self.filled_quantity
         self.average_fill_price = (previous_value + fill.value) / total
         self.filled_quantity = total
         self.fill_ids.append(fill.execution_id)
-        if moves:
-            self.transition(target, fill.time)
-        else:
-            self.updated_at = fill.time
         return True
 
     def snapshot(self) -> Order:

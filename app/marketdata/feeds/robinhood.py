@@ -117,11 +117,12 @@ def parse_quote(row: dict[str, Any]) -> Quote | None:
     when = _time(row.get("updated_at"))
     if bid is None or ask is None or when is None or not row.get("symbol"):
         return None
+    halted = bool(row.get("trading_halted"))
     return Quote(
         symbol=str(row["symbol"]), bid=bid, ask=ask, last=last if last is not None else ask,
         bid_size=Decimal(str(row.get("bid_size") or 0)),
         ask_size=Decimal(str(row.get("ask_size") or 0)), time=when,
-        stale=bool(row.get("trading_halted")), halted=bool(row.get("trading_halted")),
+        stale=halted, halted=halted,
     )  # fmt: skip
 
 
