@@ -59,6 +59,7 @@ from app.storage.backup import DailyBackup
 from app.storage.db import database_path, open_database
 from app.storage.health import StorageGuard, require_space
 from app.storage.state_store import StateStore
+from app.strategy.base import StrategyRegistry
 from app.strategy.engine import StrategyEngine
 
 log = logging.getLogger("sherwood.app")
@@ -237,6 +238,7 @@ def build_app(
     feed: Feed | None = None,
     bar_store: bool = True,
     database: str | Path | None = None,
+    strategies: StrategyRegistry | None = None,
 ) -> AppContext:
     """Wire the whole app (nothing runs until ``start``).
 
@@ -245,6 +247,8 @@ def build_app(
 
     ``database`` overrides the mode's database file; a backtest or replay passes
     ``":memory:"`` so that its simulated orders never mix with the paper account.
+    ``strategies`` replaces the built-in strategy registry (a backtest plays back
+    the signals it computed up front).
     """
     folder = paths.data_dir(data_dir)
     path = database or database_path(folder, settings.mode.value)
@@ -272,7 +276,7 @@ def build_app(
     compliance = ComplianceService(bus, clock, settings, accounts, ComplianceStore(db))
     risk = RiskService(bus, clock, settings, market_data, portfolio, StateStore(db))
     pause = SessionPause(bus, risk) if gateway is not None else None
-    strategy = StrategyEngine(bus, clock, market_data, settings)
+    strategy = StrategyEngine(bus, clock, market_data, settings, strategies)
     execution = ExecutionService(
         bus, clock, broker, Journal(db), risk, compliance, portfolio, market_data
     )

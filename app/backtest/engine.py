@@ -10,11 +10,14 @@ and then ``BarClosed``, exactly as a live feed's price that closes a bar. Every
 fill happens inside the delivery of a price (see below), so no turn of the
 event loop is needed between bars; the loop turns only when the account
 refresh is due on the simulated clock, so that its task runs. Every other
-bar is *skipped*: only its ``BarClosed`` reaches the strategy engine, which
-steps its indicators on it. :mod:`app.backtest.plan` lists each per-price and
-per-bar behaviour and the rule that feeds it; the risk service's public
-trigger prices tell which closes can make it act. ``skip=False`` feeds every
-bar: the reference that the tests compare the skipping run with, order for order.
+bar is *skipped*: it reaches no service. The strategy's signals were computed
+once over all the bars before the run (:mod:`app.backtest.decisions`) and
+the strategy engine plays them back on the fed bars, the bars it signals on
+among them. :mod:`app.backtest.plan` lists each per-price and per-bar
+behaviour and the rule that feeds it; the risk service's public trigger
+prices tell which closes can make it act. ``skip=False`` feeds every bar to
+the real strategy and every service: the reference that the tests compare
+the skipping run with, order for order.
 
 Fills (``BACKTEST_FILL``). An order is *decided on* bar k when the bot places
 it while bar k is fed: on a strategy signal from bar k's ``BarClosed``, or on a
@@ -61,6 +64,7 @@ from pathlib import Path
 
 from app import calendar
 from app.backtest import plan
+from app.backtest.decisions import Decisions, PlaybackRegistry, decide
 from app.backtest.logtimes import stamp_logs_with
 from app.backtest.result import BacktestResult, Timeline
 from app.backtest.summary import collect
@@ -69,10 +73,10 @@ from app.composition import AppContext, build_app
 from app.config import BacktestFill, Mode, Settings
 from app.core.bus import EventBus
 from app.core.clock import SimulatedClock
-from app.core.events import BarClosed
 from app.core.models import Bar
 from app.headless import FlowLog
 from app.marketdata.feeds.manual import ManualFeed
+from app.strategy import builtin_registry
 
 log = logging.getLogger("sherwood.backtest")
 
@@ -142,24 +146,26 @@ class Replayer:
             await self.refresh()
         self.fed += 1
 
-    async def run(self, bars: Sequence[Bar], ends: list[float], skip: bool) -> str:
-        """Replay ``bars`` (ending at ``ends``); returns why skipping was off, if it was."""
+    async def run(self, bars: Sequence[Bar], ends: list[float], decisions: Decisions | None) -> str:
+        """Replay ``bars`` (ending at ``ends``), skipping the idle ones if the strategy's
+        ``decisions`` were made up front; returns why skipping was off, if it was."""
         await self.refresh()  # the app's clock-driven loops take their first sleep now
         reason = plan.why_not_skip(self.ctx, self.ctx.bus)
-        if not skip or reason:
+        if decisions is None or reason:
             if reason:
                 log.warning("backtest feeds every bar: %s", reason)
             for i in range(len(bars)):
                 await self.feed(bars, ends, i)
             return reason
-        await self._run_skipping(bars, ends)
+        await self._run_skipping(bars, ends, decisions)
         return ""
 
-    async def _run_skipping(self, bars: Sequence[Bar], ends: list[float]) -> None:
+    async def _run_skipping(
+        self, bars: Sequence[Bar], ends: list[float], decisions: Decisions
+    ) -> None:
         ctx = self.ctx
         symbol = bars[0].symbol
-        must_feed = plan.day_edges(ends) | plan.signal_bars(ctx, bars)
-        publish = ctx.bus.publish
+        must_feed = plan.day_edges(ends) | decisions.indexes
         i, count = 0, len(bars)
         while i < count:
             # Orders, waiting exits, risk's trigger prices and the refresh deadline change only
@@ -171,8 +177,6 @@ class Replayer:
                 while i < count and not (
                     i in must_feed or ends[i] >= refresh_at or hit(bars[i].close)
                 ):
-                    # a skipped bar: its BarClosed alone, which only the strategy engine hears
-                    await publish(BarClosed(time=datetime.fromtimestamp(ends[i], UTC), bar=bars[i]))
                     i += 1
                 self.skipped += i - start
             if i < count:
@@ -200,6 +204,7 @@ async def run_backtest(
     skipping off (the result says so), since the proof that skipping is safe
     cannot cover it.
     """
+    t0 = time.perf_counter()
     ends = check_bars(bars)
     first = bars[0]
     latency_ms = EXCHANGE_LATENCY // timedelta(milliseconds=1)
@@ -208,11 +213,17 @@ async def run_backtest(
         bot_symbols="",  # the bars' symbol on STRATEGY (the optimizer varies its parameters)
         paper_latency_ms=latency_ms if settings.backtest_fill is BacktestFill.NEXT_OPEN else 0,
     )  # fmt: skip
+    strategies = builtin_registry()
+    decisions = None
+    if skip:  # the strategy run once over every bar; the app plays its signals back
+        decisions = decide(strategies.create(settings.strategy.value, settings), bars)
+        strategies = PlaybackRegistry(strategies, decisions)
+    deciding = time.perf_counter() - t0
     with tempfile.TemporaryDirectory(prefix="sherwood-backtest-") as scratch:
         clock = SimulatedClock(first.start)
         ctx = build_app(
             settings, data_dir=data_dir or scratch, clock=clock, feed=BacktestFeed(),
-            bar_store=False, database=database,
+            bar_store=False, database=database, strategies=strategies,
         )  # fmt: skip
         ctx.refresh_seconds = refresh_seconds
         ctx.reconciling = None  # the broker is this run's own: nothing outside to reconcile
@@ -224,9 +235,9 @@ async def run_backtest(
         await ctx.start()
         try:
             replayer = Replayer(ctx, clock, refresh_seconds, settings.backtest_fill)
-            t0 = time.perf_counter()
-            skipping_off = await replayer.run(bars, ends, skip)
-            elapsed = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            skipping_off = await replayer.run(bars, ends, decisions)
+            elapsed = deciding + time.perf_counter() - t1  # the replay and the strategy's pass
             await ctx.bus.flush()
             return collect(
                 ctx, flow, timeline, bars, replayer.fed, replayer.skipped, elapsed, skipping_off

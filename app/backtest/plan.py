@@ -2,16 +2,15 @@
 
 A bar is *fed* (clock to the bar's end, ``market_data.on_bar(bar)``, a few
 event-loop turns) when any service could act on it. Every other bar is
-*skipped*: only its ``BarClosed`` event is published, which the strategy
-engine (its one subscriber) steps its indicators on. The per-price and
-per-bar behaviour of the app, and the rule that covers each (everything
-subscribed to ``PriceUpdated`` or ``BarClosed``, plus everything driven by
-the clock):
+*skipped*: it reaches no service. The per-price and per-bar behaviour of the
+app, and the rule that covers each (everything subscribed to ``PriceUpdated``
+or ``BarClosed``, plus everything driven by the clock):
 
 * StrategyEngine (``BarClosed``): a bar on which the strategy signals is fed.
-  Which bars those are is known before the run: a fresh copy of the same
-  strategy plug-in (from the engine's registry) steps every bar first
-  (:func:`signal_bars`); a strategy is a function of its bars alone.
+  Which bars those are is known before the run: the strategy stepped every
+  bar once up front, and the engine plays its signals back by bar
+  (:mod:`app.backtest.decisions`); a strategy is a function of its bars
+  alone, so the engine needs no other bar.
 * RiskService (``PriceUpdated``): acts only on a bid that reaches one of its
   public trigger prices (:meth:`RiskService.trigger_prices`: profit target,
   stop loss, daily-loss stop), or on the first price of a trade date (fed).
@@ -89,12 +88,6 @@ def day_edges(ends: Sequence[float]) -> set[int]:
             edges.update((i - 1, i))
         day = new
     return edges
-
-
-def signal_bars(ctx: AppContext, bars: Sequence[Bar]) -> set[int]:
-    """Indexes of the bars on which the backtest's strategy gives a BUY or SELL signal."""
-    strategy = ctx.strategy.registry.create(ctx.settings.strategy.value, ctx.settings)
-    return {i for i, bar in enumerate(bars) if strategy.step(bar) is not None}
 
 
 def _owner(handler: Any) -> Any:

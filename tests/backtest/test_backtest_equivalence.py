@@ -107,7 +107,7 @@ CASES = [
     for seed in (1, 2, 3, 4, 9)  # 9: a stop loss at 16:00 is refused, tried again next morning
     for strategy in (StrategyName.RSI, StrategyName.MACD)
     for fill, partial in ((BacktestFill.NEXT_OPEN, False), (BacktestFill.CLOSE, True))
-]
+] + [(1, StrategyName.RSI_SR, BacktestFill.NEXT_OPEN, False)]
 _seen: list[BacktestResult] = []
 
 
