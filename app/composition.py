@@ -255,7 +255,7 @@ def build_app(
     on_disk = str(path) != ":memory:"
     if on_disk:
         require_space(folder)
-    db = open_database(path)
+    db = open_database(path, power_safe=settings.mode is Mode.LIVE)  # see its docstring
     clock = clock or default_clock(settings)
     bus = bus or EventBus()
     gateway = None

@@ -219,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)  # a window closing between runs ends nothing
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

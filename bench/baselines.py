@@ -2,7 +2,9 @@
 
 ``http_round_trip`` times POSTs to an ``http.server`` thread over one
 keep-alive ``http.client`` connection with TCP_NODELAY (one hop of the
-original HTTP microservices design).
+original HTTP microservices design). ``durable_commit`` times single-row SQLite
+commits that survive a power cut (WAL, ``synchronous=FULL``, as Sherwood's
+live database commits an order row before Robinhood gets the order).
 
 :class:`BotStrategy` is Sherwood's bot rebuilt in backtrader from the rules as
 documented, not from Sherwood's code (the cross-check in
@@ -39,11 +41,14 @@ from __future__ import annotations
 import http.client
 import http.server
 import socket
+import sqlite3
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 import backtrader as bt
@@ -99,6 +104,23 @@ def http_round_trip(n: int = 2000) -> dict[str, float]:
     conn.close()
     server.shutdown()
     server.server_close()
+    return {"p50": pct(samples, 50), "p99": pct(samples, 99)}
+
+
+def durable_commit(n: int = 2000) -> dict[str, float]:
+    """One 200-byte row committed at a time on a WAL file with ``synchronous=FULL``."""
+    samples = []
+    with tempfile.TemporaryDirectory() as folder:
+        conn = sqlite3.connect(Path(folder) / "commit.db", isolation_level=None)
+        conn.execute("PRAGMA journal_mode=wal")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE row (id INTEGER PRIMARY KEY, body TEXT)")
+        for i in range(n + 100):
+            t0 = time.perf_counter_ns()
+            conn.execute("INSERT INTO row (body) VALUES (?)", ("x" * 200,))
+            if i >= 100:
+                samples.append((time.perf_counter_ns() - t0) / 1000)
+        conn.close()
     return {"p50": pct(samples, 50), "p99": pct(samples, 99)}
 
 

@@ -236,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     seconds = args.minutes * 60
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)  # the bare window closes before the terminal opens
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

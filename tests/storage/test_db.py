@@ -9,6 +9,8 @@ from pathlib import Path
 import peewee
 import pytest
 
+from app.composition import build_app
+from app.config import Mode, Settings
 from app.storage.db import SCHEMA_VERSION, current_version, database_path, open_database
 from app.storage.settings_store import load_saved_settings, save_settings
 from app.storage.tables import BarRow, FillRow, OrderRow
@@ -27,6 +29,19 @@ def _order(client_id: str) -> dict[str, object]:
 def test_wal_mode_and_schema_version(db: peewee.SqliteDatabase) -> None:
     assert db.execute_sql("pragma journal_mode").fetchone()[0] == "wal"
     assert current_version(db) == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize(("mode", "level"), [(Mode.LIVE, 2), (Mode.PAPER, 1)])
+def test_a_live_commit_is_on_disk_before_it_returns(tmp_path: Path, mode: Mode, level: int) -> None:
+    """A live order row is committed before Robinhood gets the order: it must survive a
+    power cut, which in WAL mode takes synchronous=FULL (2); NORMAL (1) may undo the last
+    commits at a power loss, as one: enough for paper, whose broker is in the same file."""
+    settings = Settings().replace(mode=mode, robinhood_api_url="http://127.0.0.1:9")
+    ctx = build_app(settings, data_dir=tmp_path)
+    try:
+        assert ctx.db.execute_sql("pragma synchronous").fetchone()[0] == level
+    finally:
+        ctx.db.close()
 
 
 def test_client_order_id_is_unique(db: peewee.SqliteDatabase) -> None:
