@@ -37,7 +37,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from app.core.models import Account, Fill, OrderRequest, OrderStatus, Side
+from app.core.models import (
+    Account,
+    Fill,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+)
 from app.core.money import ZERO
 
 
@@ -56,6 +64,11 @@ class BrokerOrder:
     reason: str = ""
     updated_at: datetime | None = None
     fills: tuple[Fill, ...] = field(default=())
+    # how it was placed (what an order placed outside Sherwood is journaled with)
+    order_type: OrderType = OrderType.MARKET
+    limit_price: Decimal | None = None
+    time_in_force: TimeInForce = TimeInForce.GFD
+    extended_hours: bool = False
 
 
 @dataclass(frozen=True, slots=True)

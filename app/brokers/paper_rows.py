@@ -102,4 +102,8 @@ def to_broker_order(order: PaperOrder) -> BrokerOrder:
         reason=order.reason,
         updated_at=order.updated_at,
         fills=tuple(order.fills),
+        order_type=order.order_type,
+        limit_price=order.limit_price,
+        time_in_force=order.time_in_force,
+        extended_hours=order.extended_hours,
     )

@@ -304,8 +304,9 @@ class Reconciler:
         times = [f.time for f in found.fills]
         created = min(times) if times else (found.updated_at or self.clock.now())
         request = OrderRequest(
-            symbol=found.symbol, side=found.side, quantity=quantity,
-            source=OrderSource.EXTERNAL, reason=OUTSIDE,
+            symbol=found.symbol, side=found.side, quantity=quantity, order_type=found.order_type,
+            limit_price=found.limit_price, time_in_force=found.time_in_force,
+            extended_hours=found.extended_hours, source=OrderSource.EXTERNAL, reason=OUTSIDE,
         )  # fmt: skip
         order = Order(
             found.client_order_id, request, created_at=created, status=OrderStatus.SUBMITTED,
@@ -321,10 +322,11 @@ class Reconciler:
             )
         else:
             state = "open" if order.status.is_open else order.status.value
+        limit = f" limit {_price(found.limit_price)}" if found.limit_price is not None else ""
         await self._notice(
             "order", found.symbol,
-            f"adopted an order placed {OUTSIDE}: {found.side.value} {_n(quantity)} {found.symbol}, "
-            f"{state} (broker order {found.broker_order_id})",
+            f"adopted an order placed {OUTSIDE}: {found.side.value} {_n(quantity)} {found.symbol}"
+            f"{limit}, {state} (broker order {found.broker_order_id})",
         )  # fmt: skip
 
     async def _cover_outside_sells(self, found: BrokerOrder) -> None:

@@ -48,7 +48,7 @@ def test_trades_made_in_the_robinhood_app_are_adopted_and_shown_at_start(
         toasts = [text for title, text in window.notifier.history if title == "Outside Sherwood"]
         assert len(toasts) == 2
         assert any("position mismatch in SPY" in t and "$590.00" in t for t in toasts)
-        assert any(resting.id in t and "buy 1 TQQQ, open" in t for t in toasts)
+        assert any(resting.id in t and "buy 1 TQQQ limit $50.00, open" in t for t in toasts)
         spy = next(r for r in window.positions.rows if r.symbol == "SPY")
         assert spy.quantity == 2
         order = next(r for r in window.orders.rows if r.symbol == "TQQQ")

@@ -15,7 +15,15 @@ from typing import Any
 
 from app.brokers.base import BrokerOrder
 from app.core.errors import BrokerUnavailable
-from app.core.models import Account, AccountType, Fill, OrderStatus, Side
+from app.core.models import (
+    Account,
+    AccountType,
+    Fill,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+)
 from app.core.money import ZERO
 
 OUTSIDE_PREFIX = "robinhood:"
@@ -88,6 +96,9 @@ def broker_order(row: dict[str, Any], symbol: str) -> BrokerOrder:
     fills = tuple(fills_of(row, coid, symbol, side))
     filled = sum((f.quantity for f in fills), ZERO)
     state = str(row.get("state"))
+    # a market buy goes to Robinhood as a limit at the ask with a collar: not a limit order
+    limit = (row.get("type") == "limit" and row.get("price") is not None
+             and row.get("preset_percent_limit") is None)  # fmt: skip
     return BrokerOrder(
         client_order_id=coid, broker_order_id=str(row["id"]), symbol=symbol, side=side,
         status=status_of(state, filled),
@@ -98,6 +109,10 @@ def broker_order(row: dict[str, Any], symbol: str) -> BrokerOrder:
         reason=str(row.get("reject_reason") or "") if state in ("rejected", "failed") else "",
         updated_at=timestamp(row["updated_at"]) if row.get("updated_at") else None,
         fills=fills,
+        order_type=OrderType.LIMIT if limit else OrderType.MARKET,
+        limit_price=decimal(row.get("price"), "an order's limit price") if limit else None,
+        time_in_force=TimeInForce.GTC if row.get("time_in_force") == "gtc" else TimeInForce.GFD,
+        extended_hours=row.get("extended_hours") is True,
     )  # fmt: skip
 
 

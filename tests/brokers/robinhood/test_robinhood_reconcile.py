@@ -74,6 +74,11 @@ async def test_an_outside_resting_order_is_adopted_then_followed_and_cancellable
     coid = f"robinhood:{resting.id}"
     adopted = live.execution.get_order(coid)
     assert adopted is not None and adopted.status is OrderStatus.ACCEPTED
+    # journaled as placed: a limit order at its price (a collared market buy, as Sherwood
+    # sends one, is not); the orders table and the notice say so
+    assert adopted.request.order_type is OrderType.LIMIT
+    assert adopted.request.limit_price == Decimal("60.00")
+    assert any("buy 2 TQQQ limit $60.00, open" in n for n in notices(live))
     assert {o.client_order_id for o in live.execution.open_orders(SYMBOL)} == {
         coid,
         f"robinhood:{other.id}",
@@ -94,6 +99,18 @@ async def test_an_outside_resting_order_is_adopted_then_followed_and_cancellable
         "the cancel in Sherwood",
     )
     assert len(live.fake.trading.orders) == 2  # nothing was ever sent for them
+
+
+async def test_an_outside_market_buy_is_journaled_as_market(live: Live) -> None:
+    """Robinhood shows a market buy as a limit at the ask with a collar (as Sherwood's own
+    are sent): adopted, it is a market order, not a limit order at the collar's price."""
+    collared = live.fake.trading.place_outside(SYMBOL, "buy", Decimal(1), Decimal("50.00"))
+    collared.preset_percent_limit = "0.05"
+    await live.execution.reconcile()
+    adopted = live.execution.get_order(f"robinhood:{collared.id}")
+    assert adopted is not None and adopted.request.order_type is OrderType.MARKET
+    assert adopted.request.limit_price is None
+    assert any(f"buy 1 {SYMBOL}, " in n for n in notices(live))  # no "limit"
 
 
 async def test_an_outside_position_is_adopted_at_start_with_a_notice(
