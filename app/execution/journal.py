@@ -177,9 +177,6 @@ class Journal:
         )
         return [r.execution_id for r in query.execute(self.db)]
 
-    def has_fill(self, execution_id: str) -> bool:
-        return bool(FillRow.select().where(FillRow.execution_id == execution_id).exists(self.db))
-
     def record_fill(self, fill: Fill, order: Order) -> bool:
         """Insert the fill and write the order's new state, in one transaction.
 

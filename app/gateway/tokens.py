@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,9 +46,6 @@ class Tokens:
             expires_at=now + timedelta(seconds=float(data.get("expires_in") or 0)),
             scope=str(data.get("scope") or "internal"),
         )
-
-    def expired_now(self, now: datetime) -> Tokens:
-        return replace(self, expires_at=now)
 
 
 @dataclass(frozen=True, slots=True)

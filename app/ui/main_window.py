@@ -509,6 +509,3 @@ class MainWindow(QMainWindow):
             logging.getLogger().removeHandler(handler)
         event.accept()
         self.closing.emit()
-
-    def is_live(self) -> bool:
-        return self.mode == "live"

@@ -76,12 +76,6 @@ class ChartToolbar(QWidget):
     def _interval_picked(self, index: int) -> None:
         self.intervalRequested.emit(str(self.interval_combo.itemData(index)))
 
-    def select_interval(self, interval: str) -> None:
-        """Pick ``interval`` as a user would (emits intervalRequested if it changes)."""
-        index = self.interval_combo.findData(interval)
-        if index >= 0:
-            self.interval_combo.setCurrentIndex(index)
-
     def show_loading(self, what: str) -> None:
         """Say that ``what`` (e.g. "5m") is loading; the next show_current clears it."""
         self.loading.setText(f"Loading {LABELS.get(what, what)}…")

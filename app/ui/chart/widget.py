@@ -289,9 +289,6 @@ class ChartWidget(QWidget):
     def add_fill_marker(self, time: datetime, side: str, price: Decimal) -> None:
         self.markers.add_fill(time, side, price)
 
-    def set_average_cost(self, price: Decimal | None) -> None:
-        self.set_position(price)
-
     def set_position(
         self,
         average_cost: Decimal | None,
