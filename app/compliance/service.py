@@ -167,7 +167,11 @@ class ComplianceService(Service):
 
     def record(self, fill: Fill) -> list[DayTrade]:
         """Count ``fill`` and write its day trades and ledger (in the caller's transaction, if
-        any); returns the day trades it newly made. Announce them with :meth:`announce`."""
+        any); returns the day trades it newly made. Announce them with :meth:`announce`.
+
+        Once per fill: the order journal's applied flag, set in the same transaction,
+        keeps a fill from being recorded again after a restart.
+        """
         if fill.execution_id in self._recorded:
             return []
         day = trade_date(fill.time)
@@ -182,8 +186,8 @@ class ComplianceService(Service):
                 else:
                     new = self._count(book, fill, day, now)
                 ledger = self._ensure_ledger()
-                if ledger.apply(fill, day):
-                    self.store.save_state(LEDGER_KEY, ledger.dumps(), now)
+                ledger.apply(fill, day)
+                self.store.save_state(LEDGER_KEY, ledger.dumps(), now)
         except Exception:
             self._stale = True  # the writes rolled back: recount from the book on next use
             self._ledger = None  # and reload the ledger from what was committed

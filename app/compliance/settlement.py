@@ -6,6 +6,12 @@ unsettled proceeds (earliest settling first); the shares it bought are
 "funded until" the latest settlement date of the proceeds it used. Selling
 those shares (first in, first out) on a trade date before that settlement date
 is a good-faith violation. Shares held before the ledger started count as paid.
+
+The ledger holds what is still open (cash not yet settled, bought shares still
+held, the violations of the last twelve months), so writing it after a fill
+costs the same on the first day as after a year. Each fill is folded in once:
+the caller applies a fill's effects in the transaction that marks it applied
+in the order journal (see :mod:`app.execution.updates`).
 """
 
 from __future__ import annotations
@@ -49,7 +55,6 @@ class SettlementLedger:
     unsettled: list[tuple[date, Decimal]] = field(default_factory=list)
     lots: list[Lot] = field(default_factory=list)
     violations: list[date] = field(default_factory=list)
-    applied: dict[str, date] = field(default_factory=dict)  # execution id -> trade date
     cash_known: bool = True  # False until the broker's balances were seen
 
     @classmethod
@@ -120,19 +125,15 @@ class SettlementLedger:
         self.unsettled = [(settlement_date(today), unsettled)] if unsettled > 0 else []
         self.cash_known = True
 
-    def apply(self, fill: Fill, day: date) -> bool:
-        """Fold a fill of trade date ``day`` into the ledger; False if it was applied before."""
-        if fill.execution_id in self.applied:
-            return False
-        self.applied[fill.execution_id] = day
-        cutoff = day - timedelta(days=30)  # a fill older than that is never delivered again
-        self.applied = {k: d for k, d in self.applied.items() if d >= cutoff}
+    def apply(self, fill: Fill, day: date) -> None:
+        """Fold a fill of trade date ``day`` into the ledger (once: see the module doc)."""
         self.roll(day)
+        year_ago = day - timedelta(days=365)
+        self.violations = [d for d in self.violations if d > year_ago]
         if fill.side is Side.BUY:
             self._buy(fill)
         else:
             self._sell(fill, day)
-        return True
 
     def _buy(self, fill: Fill) -> None:
         cost = fill.value + fill.fee
@@ -184,7 +185,6 @@ class SettlementLedger:
                 for lot in self.lots
             ],
             "violations": [d.isoformat() for d in self.violations],
-            "applied": {k: d.isoformat() for k, d in self.applied.items()},
             "cash_known": self.cash_known,
         }
 
@@ -201,6 +201,5 @@ class SettlementLedger:
                 Lot(s, Decimal(q), date.fromisoformat(f) if f else None) for s, q, f in data["lots"]
             ],
             violations=[date.fromisoformat(d) for d in data["violations"]],
-            applied={k: date.fromisoformat(d) for k, d in data.get("applied", {}).items()},
             cash_known=bool(data.get("cash_known", True)),
         )

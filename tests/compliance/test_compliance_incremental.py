@@ -14,7 +14,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.calendar import trade_date
+from app.calendar import next_trading_day, trade_date
 from app.compliance.day_trades import count_day_trades, day_trades_after_append, day_trades_of_day
 from app.compliance.service import ComplianceService
 from app.compliance.settlement import SettlementLedger
@@ -82,7 +82,23 @@ def test_ledger_text_is_json_of_the_ledger_and_reads_back() -> None:
         assert ledger.dumps() == json.dumps(ledger.to_json())
     again = SettlementLedger.from_json(json.loads(ledger.dumps()))
     assert again == ledger and again.dumps() == ledger.dumps()
-    assert len(ledger.applied) < 600  # older than 30 days: pruned
+
+
+def test_the_stored_ledger_holds_what_is_open_not_every_fill() -> None:
+    """A bot trading all year writes a ledger as short as on its first day: settled
+    proceeds and sold shares leave it."""
+    ledger = SettlementLedger.starting(D(1000), D(0), date(2026, 1, 5))
+    day = date(2026, 1, 2)
+    sizes = []
+    for n in range(2000):  # ten round trips a trading day, for 200 trading days
+        if n % 20 == 0:
+            day = next_trading_day(day)
+        when = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=15)
+        side = Side.BUY if n % 2 == 0 else Side.SELL
+        ledger.apply(Fill(f"e{n}", f"o{n}", "TQQQ", side, D(1), D("50"), when), day)
+        sizes.append(len(ledger.dumps()))
+    assert ledger.lots == [] and ledger.violations == []
+    assert max(sizes[-100:]) <= max(sizes[:100])
 
 
 async def test_stored_day_trades_follow_every_fill_and_checks_read_no_sql(
