@@ -34,8 +34,9 @@ Run ``python bench/pipeline.py`` or ``python -m bench.pipeline`` from the repo r
     bus handler (see :mod:`bench.stage_timing`); it never feeds the
     throughput figure. The backtest engine (:mod:`app.backtest`) runs the
     same bars and rules through the same services, feeding only the bars some
-    service acts on (the strategy steps on every bar); its orders and fills
-    must equal the full replay's. One more line compares the backtest engine
+    service acts on (the strategy runs over every bar once, up front, and the
+    app plays its signals back); its orders and fills must equal the full
+    replay's. One more line compares the backtest engine
     with its default fill rule (``next_open``: the next bar's open) with
     backtrader filling at the next open too.
 
@@ -324,7 +325,8 @@ async def backtest_engine(
     bars: list[Bar], fill: BacktestFill = BacktestFill.CLOSE
 ) -> dict[str, float]:
     """The backtest engine (:func:`app.backtest.run_backtest`) on the same bars and rules:
-    the same services, fed only the bars some service acts on (the strategy sees all)."""
+    the same services, fed only the bars some service acts on (the strategy's signals are
+    computed over every bar up front, in the timed run)."""
     result = await run_backtest(bars, same_rules_as_backtrader(fill))
     return {"bars_per_s": result.bars_per_second, "orders": len(result.orders),
             "fills": len(result.fills), "denied": sum(result.denials.values()),
@@ -435,14 +437,14 @@ def main(argv: list[str] | None = None) -> int:
         f"at the deciding bar's close in every engine; best of {len(rounds)} interleaved rounds",
         f"    Sherwood, SQLite file   {ours['bars_per_s']:10.0f} bars/s  "
         f"({ours['seconds']:.2f} s; {ours['orders']} orders, {ours['fills']} fills, "
-        f"{ours['denied']} denied; every order and fill committed to disk)",
+        f"{ours['denied']} denied; every order and fill committed to the paper file)",
         f"    Sherwood, backtest DB   {scratch['bars_per_s']:10.0f} bars/s  "
         f"({scratch['seconds']:.2f} s; {scratch['orders']} orders, {scratch['fills']} fills; "
         "same pipeline on a scratch in-memory SQLite)",
         f"    backtest engine         {engine['bars_per_s']:10.0f} bars/s  "
         f"({engine['seconds']:.2f} s; {engine['orders']} orders, {engine['fills']} fills, "
         f"{engine['denied']} denied; {engine['fed']} bars through the whole pipeline, "
-        f"the rest to the strategy only)",
+        f"the rest skipped; the strategy's own pass over every bar included)",
         f"    backtrader              {theirs['bars_per_s']:10.0f} bars/s  "
         f"({theirs['seconds']:.2f} s; {theirs['orders']} orders, {theirs['fills']} fills; "
         f"orders and fills of the four {'EQUAL' if same else 'DIFFER'})",
