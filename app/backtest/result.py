@@ -124,7 +124,7 @@ class BacktestResult:
     strategy: str
     bars: int
     bars_fed: int  # through the whole pipeline
-    bars_skipped: int  # seen by the strategy only: provably no service would act on them
+    bars_skipped: int  # provably no service would act on them: they reached none
     elapsed: float  # wall seconds of the replay itself (start and stop excluded)
     orders: tuple[Order, ...]  # oldest first
     fills: tuple[Fill, ...]  # oldest first

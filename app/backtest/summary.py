@@ -72,8 +72,8 @@ def story(
         f"Sherwood backtest: {result.strategy} on {result.symbol}, {result.bars} {interval} bars "
         f"from {first.astimezone(NEW_YORK):%Y-%m-%d %H:%M} to "
         f"{last.astimezone(NEW_YORK):%Y-%m-%d %H:%M} New York, {result.elapsed:.2f} s",
-        f"bars: {result.bars_fed} through the whole pipeline, {result.bars_skipped} seen by the "
-        f"strategy only{skipping}",
+        f"bars: the strategy's signals on all {result.bars}; {result.bars_fed} through the whole "
+        f"pipeline, {result.bars_skipped} skipped (no service could act on them){skipping}",
         f"rules: {money(settings.max_investment)} an entry, profit target "
         f"{settings.profit_target_pct} %, stop loss {settings.stop_loss_pct} %, "
         + (f"fills {fill_rule(settings)}, " if fill_rule(settings) else "")

@@ -26,7 +26,8 @@ def test_backtest_of_the_sample_file_prints_a_summary(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[0].startswith("Sherwood backtest: macd on TQQQ, 780 5m bars from 2026-11-02")
     fed = next(line for line in lines if line.startswith("bars: "))
-    assert fed.endswith("seen by the strategy only")
+    assert fed.startswith("bars: the strategy's signals on all 780; ")
+    assert fed.endswith("skipped (no service could act on them)")
     assert any(line.startswith("signals: ") and "fills: " in line for line in lines)
     assert any(line.startswith("net P&L: ") and "realized " in line for line in lines)
     assert any(line.startswith("day trades: ") and "in any 5-session window" in line
