@@ -14,6 +14,7 @@ import sys
 import textwrap
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from app.composition import build_app
 from app.config import Settings
@@ -101,6 +102,11 @@ async def restart(folder: Path) -> tuple[int, Decimal | None]:
         await ctx.stop()
 
 
+def settlement_ledger(database: Path) -> dict[str, Any]:
+    (row,) = read(database, "SELECT value FROM state_row WHERE key = 'settlement_ledger'")
+    return dict(json.loads(str(row[0])))
+
+
 def test_killed_between_portfolio_and_compliance_applies_both_on_restart(tmp_path: Path) -> None:
     killed = run_child(tmp_path, kill_at=2)  # the sell's fill
     assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr[-3000:]
@@ -108,20 +114,20 @@ def test_killed_between_portfolio_and_compliance_applies_both_on_restart(tmp_pat
     database = tmp_path / "data" / "paper.sqlite3"
     fills = read(database, "SELECT execution_id, side, applied FROM fill_row ORDER BY id")
     assert [(side, applied) for _, side, applied in fills] == [("buy", 1), ("sell", 0)]
-    sell_id = fills[1][0]
     # nothing of the sell's effects survived the kill: no half-applied fill
     assert read(database, "SELECT COUNT(*) FROM transaction_row") == [(1,)]
     assert read(database, "SELECT COUNT(*) FROM day_trade_row") == [(0,)]
-    (ledger,) = read(database, "SELECT value FROM state_row WHERE key = 'settlement_ledger'")
-    assert sell_id not in json.dumps(json.loads(str(ledger[0])))
+    before = settlement_ledger(database)  # the buy's shares held, no sale proceeds
+    assert [lot[0] for lot in before["lots"]] == ["TQQQ"] and before["unsettled"] == []
 
     day_trades, position = asyncio.run(restart(tmp_path / "data"))
     assert (day_trades, position) == (1, None)
     assert read(database, "SELECT COUNT(*) FROM fill_row WHERE applied = 0") == [(0,)]
     assert read(database, "SELECT COUNT(*) FROM transaction_row") == [(2,)]
-    (ledger,) = read(database, "SELECT value FROM state_row WHERE key = 'settlement_ledger'")
-    assert sell_id in str(ledger[0])
+    after = settlement_ledger(database)  # the sale folded in: shares gone, proceeds unsettled
+    assert after["lots"] == [] and len(after["unsettled"]) == 1
     # and a second start changes nothing
     assert asyncio.run(restart(tmp_path / "data")) == (1, None)
+    assert settlement_ledger(database) == after
     assert read(database, "SELECT COUNT(*) FROM transaction_row") == [(2,)]
     assert read(database, "SELECT COUNT(*) FROM fill_row") == [(2,)]
