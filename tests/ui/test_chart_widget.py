@@ -235,7 +235,7 @@ def test_crosshair_readout_shows_the_hovered_bar(loaded: ChartWidget) -> None:
     scene_pos = vb.mapViewToScene(QPointF(450, float(loaded.series.c[450])))
     loaded.price_plot.scene().sigMouseMoved.emit(scene_pos)
     assert loaded.crosshair.index == 450
-    text = loaded.toolbar.readout.text()
+    text = loaded.toolbar.readout.text().replace("&nbsp;", " ")
     bar = history()[450]
     for value in (bar.open, bar.high, bar.low, bar.close):
         assert f"{value:,.2f}" in text

@@ -34,8 +34,14 @@ def _volume(value: float) -> str:
     return f"{value:.0f}"
 
 
+def _item(color: str, text: str) -> str:
+    """One read-out item in ``color``; it never breaks inside (see :func:`readout_text`)."""
+    return f"<span style='color:{color}'>{text.replace(' ', '&nbsp;')}</span>"
+
+
 def readout_text(series: BarSeries, data: IndicatorData, i: int, colors: ChartColors) -> str:
-    """Rich-text read-out of bar ``i`` (empty outside the data)."""
+    """Rich-text read-out of bar ``i`` (empty outside the data). On a narrow chart the label
+    wraps between the groups (time, prices, RSI, MACD), never inside one."""
     if not 0 <= i < len(series):
         return ""
     o, h, low, c, v = (float(a[i]) for a in (series.o, series.h, series.l, series.c, series.v))
@@ -43,15 +49,17 @@ def readout_text(series: BarSeries, data: IndicatorData, i: int, colors: ChartCo
     tone = colors.up if c >= o else colors.down
     when = new_york(float(series.t[i])).strftime("%Y-%m-%d %H:%M ET")
     fast, slow, sig = data.macd_params
-    return (
-        f"<span style='color:{colors.foreground}'>{when}</span>&nbsp;&nbsp;"
-        f"<span style='color:{tone}'>O {_num(o)}&nbsp; H {_num(h)}&nbsp; L {_num(low)}"
-        f"&nbsp; C {_num(c)}&nbsp; V {_volume(v)}</span>&nbsp;&nbsp;"
-        f"<span style='color:{colors.rsi}'>RSI({data.rsi_period}) {_num(rsi)}</span>&nbsp;&nbsp;"
-        f"<span style='color:{colors.macd}'>MACD({fast},{slow},{sig}) {_num(macd, 3)}</span>"
-        f"&nbsp;<span style='color:{colors.macd_signal}'>sig {_num(signal, 3)}</span>"
-        f"&nbsp;<span style='color:{colors.foreground}'>hist {_num(hist, 3)}</span>"
-    )
+    groups = [
+        _item(colors.foreground, when),
+        _item(tone, f"O {_num(o)}  H {_num(h)}  L {_num(low)}  C {_num(c)}  V {_volume(v)}"),
+        _item(colors.rsi, f"RSI({data.rsi_period}) {_num(rsi)}"),
+        "&nbsp;".join((
+            _item(colors.macd, f"MACD({fast},{slow},{sig}) {_num(macd, 3)}"),
+            _item(colors.macd_signal, f"sig {_num(signal, 3)}"),
+            _item(colors.foreground, f"hist {_num(hist, 3)}"),
+        )),
+    ]  # fmt: skip
+    return "&nbsp; ".join(groups)
 
 
 class Crosshair:
