@@ -84,6 +84,12 @@ async def test_an_observer_of_prices_turns_skipping_off_and_says_why() -> None:
     closes = [b.close for b in bars]
     assert prices == [*closes[: decided + 1], bars[decided + 1].open, *closes[decided + 1 :]]
     assert any("skipping off" in line for line in result.summary)
+    # every bar fed to the played-back strategy: the same run as the real strategy's
+    full = await run_backtest(bars, settings(), skip=False)
+    assert [(o.side, o.quantity, o.created_at, o.status) for o in result.orders] == [
+        (o.side, o.quantity, o.created_at, o.status) for o in full.orders
+    ]
+    assert result.timeline == full.timeline
 
 
 async def test_bars_of_two_symbols_or_out_of_order_are_refused() -> None:
