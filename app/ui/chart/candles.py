@@ -42,14 +42,14 @@ class CandleItem(VisibleRangeItem):
         return len(self.series)
 
     def data_bounds(self) -> tuple[float, float]:
-        return float(self.series.l.min()), float(self.series.h.max())
+        return float(np.min(self.series.l)), float(np.max(self.series.h))
 
     def y_range(self, a: int, b: int) -> tuple[float, float]:
         """Lowest low and highest high of bars [a, b)."""
         s = self.series
         if b <= a:
             return float("nan"), float("nan")
-        return float(s.l[a:b].min()), float(s.h[a:b].max())
+        return float(np.min(s.l[a:b])), float(np.max(s.h[a:b]))
 
     def draw_range(self, dl: DisplayList, a: int, b: int) -> None:
         s = self.series
